@@ -1,0 +1,107 @@
+"""The auditor's own GX expectations for the metadata table.
+
+Each class is one check; its docstring is what ``auditor rules explain`` prints, so it
+reads like a linter rule: what it checks, why it matters to an editor, and an example
+that passes and one that fails.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar, Dict, Optional
+
+from great_expectations.compatibility.pydantic import Field
+
+from auditor.expectations.base import AuditorColumnMapExpectation, row_check_metrics
+from auditor.text.dates import find_bad_dates
+from auditor.text.domains import find_malformed_sources
+from auditor.text.labels import find_unknown_labels
+from auditor.text.markup import find_markup
+
+
+class ExpectColumnValuesToBeFreeOfMarkup(AuditorColumnMapExpectation):
+    """Text fields are plain text: no HTML tags, HTML entities or markdown.
+
+    What it checks: the value contains no HTML tag (`<ul …>`, `</p>`), no HTML entity
+    (`&amp;`, `&#8211;`), no markdown emphasis (`**…**`, `__…__`), no markdown link or
+    image (`[text](https://…)`) and no markdown heading (`## …`). Single `*` and `_` are
+    allowed, since German gender forms (`Bürger*innen`) use them.
+
+    Why it matters: leaked markup shows up literally on the aggregator's page and in
+    feeds, and signals that the extraction of this field went wrong. The finding names
+    the first offending snippet so the editor can find it.
+
+    Passes: `www.example-news.at, www.zeitung-beispiel.de`
+    Fails:  `<ul style="list-style-type: none">• www.example-news.at` (HTML tag `<ul …>`)
+    Fails:  `Wie **Beispielblatt** berichtet, …` (markdown emphasis)
+    """
+
+    map_metric: ClassVar[str] = row_check_metrics("auditor_free_of_markup", find_markup)
+    rule_id: ClassVar[str] = "no-markup"
+
+
+class ExpectColumnValuesToBeKnownCategory(AuditorColumnMapExpectation):
+    """The category label maps to a category of the taxonomy.
+
+    What it checks: the label, ignoring case, Unicode form and spacing, is one of the
+    taxonomy's labels or aliases (`rules/taxonomy.yaml`: `Terrorismus`, `Terror`,
+    `Terroranschlag` all map to `terrorismus`). Empty values are left to the
+    `category-present` rule.
+
+    Why it matters: a label outside the taxonomy cannot be filtered, counted or
+    compared, and usually is a typo or an extraction error. The finding suggests the
+    closest known label.
+
+    Passes: `Politik`, `diplomatie`, `Verkehrsunfall`
+    Fails:  `Terorismus` (typo; suggests `Terrorismus`), `Allgemein`
+    """
+
+    known_labels: Dict[str, str] = Field(default_factory=dict)
+    success_keys: ClassVar[tuple[str, ...]] = ("mostly", "known_labels")
+    map_metric: ClassVar[str] = row_check_metrics("auditor_known_category", find_unknown_labels, ("known_labels",))
+    rule_id: ClassVar[str] = "category-known"
+    needs_taxonomy: ClassVar[bool] = True
+
+
+class ExpectColumnValuesToBeSourceDomains(AuditorColumnMapExpectation):
+    """Every entry of the sources field is a well-formed outlet domain.
+
+    What it checks: the value is split at commas, semicolons, bullets, pipes and line
+    breaks (leaked tags are ignored here; `no-markup` reports them). Each entry must be
+    a host name or URL whose ending is a real public suffix (`.at`, `.de`, `.co.uk`),
+    checked against the public suffix list bundled with tldextract (no network).
+
+    Why it matters: sources are how readers and editors verify a rewrite; an entry
+    that is not a domain (`www.zeitung`, `dpa`) cannot be followed or matched against
+    the outlets the article cites.
+
+    Passes: `www.example-news.at, https://www.zeitung-beispiel.de/politik/1`
+    Fails:  `www.zeitung` (no public suffix), `Agenturmeldung` (not a domain)
+    """
+
+    map_metric: ClassVar[str] = row_check_metrics("auditor_source_domains", find_malformed_sources)
+    rule_id: ClassVar[str] = "sources-well-formed"
+
+
+class ExpectColumnValuesToBePastDates(AuditorColumnMapExpectation):
+    """The publication date can be read and does not lie in the future.
+
+    What it checks: the value parses as ISO 8601 (`2026-03-14T09:30:00+01:00`) or as a
+    German date (`14.03.2026, 09:30`, `14. März 2026`); dates without a zone are taken
+    as Central European time. The moment must not be later than the time of the run
+    plus `max_future_minutes` (default 0).
+
+    Why it matters: a date that cannot be read breaks sorting and archives; a date in
+    the future is an extraction or time-zone error that puts the article in the wrong
+    place of every feed.
+
+    Passes: `04.12.2024, 18:49`, `2024-12-04T18:49:00+01:00`
+    Fails:  `gestern` (not a date), `31.02.2024` (no such day), `2031-01-01` (future)
+    """
+
+    max_future_minutes: Optional[int] = 0
+    now: Optional[str] = None
+    success_keys: ClassVar[tuple[str, ...]] = ("mostly", "max_future_minutes", "now")
+    map_metric: ClassVar[str] = row_check_metrics(
+        "auditor_past_dates", find_bad_dates, ("max_future_minutes", "now")
+    )
+    rule_id: ClassVar[str] = "published-at-valid"

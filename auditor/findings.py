@@ -1,0 +1,222 @@
+"""Turn GX validation results into findings, per-rule figures and per-row statuses.
+
+This is the contract behind ``results.json``: one finding per failing row and rule,
+every input row listed with its status, and a summary a CI job can gate on.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from auditor.loaders import UnreadableRow
+from auditor.mapping import Batch
+from auditor.rules import SEVERITIES, RuleSet
+from auditor.validate import ExpectationOutcome
+
+SEVERITY_RANK = {"error": 3, "warning": 2, "info": 1}
+VALUE_LIMIT = 300
+READABLE_RULE = {
+    "id": "row-readable",
+    "severity": "error",
+    "description": "Every input row can be read (complete JSON line, object in a JSON array).",
+    "expectation": "(loader)",
+}
+DETAIL_KEYS = ("suggestion", "score", "evidence", "snippet")
+
+
+@dataclass
+class AuditResult:
+    summary: dict[str, Any]
+    rules: list[dict[str, Any]]
+    rows: list[dict[str, Any]]
+    findings: list[dict[str, Any]]
+    files: list[dict[str, Any]] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def rule_errors(self) -> list[dict[str, Any]]:
+        return [rule for rule in self.rules if rule.get("error")]
+
+
+def fails_at(severity: str, fail_on: str) -> bool:
+    return fail_on != "never" and SEVERITY_RANK[severity] >= SEVERITY_RANK[fail_on]
+
+
+def _shorten(value: Any) -> Any:
+    if isinstance(value, str) and len(value) > VALUE_LIMIT:
+        return value[: VALUE_LIMIT - 1] + "…"
+    return value
+
+
+def _builtin_message(outcome: ExpectationOutcome, value: Any, duplicates: dict[str, int]) -> str:
+    if outcome.expectation == "expect_column_values_to_not_be_null":
+        return f"{outcome.column} is empty"
+    if outcome.expectation == "expect_column_values_to_be_unique":
+        return f"{outcome.column} {value!r} is used by {duplicates.get(value, 2)} rows"
+    return f"{outcome.column} value {_shorten(value)!r} does not meet {outcome.expectation}"
+
+
+def _findings_of(outcome: ExpectationOutcome, rule, batch: Batch) -> list[dict[str, Any]]:
+    indexes = outcome.result.get("unexpected_index_list") or []
+    if not indexes:
+        return []
+    details: dict[str, dict] = outcome.result.get("details") or {}
+    column_values = batch.data[outcome.column]
+    duplicates: dict[str, int] = {}
+    if outcome.expectation == "expect_column_values_to_be_unique":
+        duplicates = column_values.value_counts().to_dict()
+    row_ids, sources, positions = (batch.rows[c].to_numpy() for c in ("row_id", "source", "position"))
+    findings = []
+    for index in indexes:
+        index = int(index)
+        value = column_values.iat[index]
+        detail = details.get(str(index), {})
+        if rule.message:
+            message = rule.message.format(column=outcome.column, value=_shorten(value))
+        else:
+            message = detail.get("message") or _builtin_message(outcome, value, duplicates)
+        finding = {
+            "rule": rule.id,
+            "severity": rule.severity,
+            "row_id": str(row_ids[index]),
+            "source": str(sources[index]),
+            "position": int(positions[index]),
+            "column": outcome.column,
+            "value": _shorten(value),
+            "message": message,
+        }
+        finding.update({key: detail[key] for key in DETAIL_KEYS if detail.get(key) is not None})
+        findings.append(finding)
+    return findings
+
+
+def _rule_entry(rule, outcomes: list[ExpectationOutcome], fail_on: str) -> dict[str, Any]:
+    evaluated = unexpected = 0
+    errors = [f"{o.column}: {o.error}" for o in outcomes if o.error]
+    for outcome in outcomes:
+        result = outcome.result
+        evaluated += int(result.get("element_count", 0)) - int(result.get("missing_count", 0) or 0)
+        unexpected += int(result.get("unexpected_count", 0) or 0)
+    passed = not errors and all(o.success for o in outcomes)
+    entry = {
+        "id": rule.id,
+        "severity": rule.severity,
+        "description": rule.description,
+        "expectation": rule.expectation,
+        "columns": list(rule.columns),
+        "passed": passed,
+        "status": "error" if errors else ("passed" if passed else "failed"),
+        "evaluated": evaluated,
+        "unexpected": unexpected,
+        "unexpected_percent": round(100.0 * unexpected / evaluated, 3) if evaluated else 0.0,
+        "gates": fails_at(rule.severity, fail_on),
+    }
+    if errors:
+        entry["error"] = "; ".join(errors)
+    return entry
+
+
+def collect(
+    ruleset: RuleSet,
+    batch: Batch,
+    outcomes: list[ExpectationOutcome],
+    unreadable: list[UnreadableRow],
+    fail_on: str = "error",
+) -> AuditResult:
+    by_rule: dict[str, list[ExpectationOutcome]] = {}
+    for outcome in outcomes:
+        by_rule.setdefault(outcome.rule_id, []).append(outcome)
+
+    findings: list[dict[str, Any]] = []
+    rules: list[dict[str, Any]] = []
+    for rule in ruleset.rules:
+        rule_outcomes = by_rule.get(rule.id, [])
+        rules.append(_rule_entry(rule, rule_outcomes, fail_on))
+        for outcome in rule_outcomes:
+            findings.extend(_findings_of(outcome, rule, batch))
+
+    unreadable_findings = [
+        {
+            "rule": READABLE_RULE["id"],
+            "severity": READABLE_RULE["severity"],
+            "row_id": f"{row.source}:{row.position}",
+            "source": row.source,
+            "position": row.position,
+            "column": None,
+            "value": None,
+            "message": row.reason,
+        }
+        for row in unreadable
+    ]
+    findings.extend(unreadable_findings)
+    total_rows = len(batch.rows) + len(unreadable)
+    rules.append({
+        **READABLE_RULE,
+        "columns": [],
+        "passed": not unreadable,
+        "status": "passed" if not unreadable else "failed",
+        "evaluated": total_rows,
+        "unexpected": len(unreadable),
+        "unexpected_percent": round(100.0 * len(unreadable) / total_rows, 3) if total_rows else 0.0,
+        "gates": fails_at(READABLE_RULE["severity"], fail_on),
+    })
+
+    rows = _row_statuses(batch, findings, unreadable)
+    return AuditResult(summary=_summary(rows, findings, rules, fail_on), rules=rules, rows=rows, findings=findings)
+
+
+def _row_statuses(batch: Batch, findings: list[dict[str, Any]], unreadable: list[UnreadableRow]) -> list[dict[str, Any]]:
+    per_row: dict[tuple[str, int], list[str]] = {}
+    for finding in findings:
+        per_row.setdefault((finding["source"], finding["position"]), []).append(finding["severity"])
+    rows = []
+    articles = zip(batch.rows.itertuples(index=False, name=None), batch.data[["title", "url", "category"]].itertuples(index=False, name=None))
+    for (row_id, source, position), (title, url, category) in articles:
+        severities = per_row.get((source, int(position)), [])
+        worst = max(severities, key=SEVERITY_RANK.__getitem__) if severities else None
+        rows.append({
+            "row_id": str(row_id),
+            "source": source,
+            "position": int(position),
+            "title": _shorten(title),
+            "url": url,
+            "category": _shorten(category),
+            "status": "failed" if severities else "passed",
+            "worst_severity": worst,
+            "findings": len(severities),
+        })
+    for row in unreadable:
+        rows.append({
+            "row_id": f"{row.source}:{row.position}",
+            "source": row.source,
+            "position": row.position,
+            "status": "not_checked",
+            "worst_severity": READABLE_RULE["severity"],
+            "findings": 1,
+            "reason": row.reason,
+        })
+    return rows
+
+
+def _summary(rows, findings, rules, fail_on: str) -> dict[str, Any]:
+    per_severity = {severity: 0 for severity in SEVERITIES}
+    for finding in findings:
+        per_severity[finding["severity"]] += 1
+    failing_rules = [rule["id"] for rule in rules if not rule["passed"]]
+    gating_rules = [rule["id"] for rule in rules if not rule["passed"] and rule["gates"]]
+    return {
+        "rows": len(rows),
+        "rows_passed": sum(1 for row in rows if row["status"] == "passed"),
+        "rows_with_findings": sum(1 for row in rows if row["status"] == "failed"),
+        "rows_not_checked": sum(1 for row in rows if row["status"] == "not_checked"),
+        "findings": len(findings),
+        "findings_per_severity": per_severity,
+        "rules": len(rules),
+        "rules_failed": failing_rules,
+        "fail_on": fail_on,
+        "gating_rules_failed": gating_rules,
+        "rules_with_errors": [rule["id"] for rule in rules if rule.get("error")],
+        "passed": not gating_rules,
+    }
+

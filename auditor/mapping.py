@@ -1,0 +1,53 @@
+"""Map source columns to the canonical fields and give every row its id."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from auditor.loaders import POSITION, SOURCE, LoadedInput
+from auditor.rules import CANONICAL_FIELDS
+
+
+@dataclass
+class Batch:
+    """What GX validates: ``data`` (canonical fields first, other columns kept) on a
+    0..n-1 index, and ``rows``, the same index with ``row_id``, ``source`` and ``position``."""
+
+    data: pd.DataFrame
+    rows: pd.DataFrame
+
+
+def map_columns(frame: pd.DataFrame, mapping: dict[str, str]) -> pd.DataFrame:
+    """Rename source columns (case-insensitively) to canonical names.
+
+    When a file has both a source column and its canonical twin, the canonical
+    column wins where it has a value.
+    """
+    by_lower = {source.casefold(): target for source, target in mapping.items()}
+    targets = {column: by_lower.get(str(column).casefold(), column) for column in frame.columns}
+    # Columns already named canonically go first, so mapped twins only fill their gaps.
+    order = sorted(frame.columns, key=lambda column: targets[column] != column)
+    mapped = pd.DataFrame(index=frame.index)
+    for column in order:
+        target = targets[column]
+        if target in mapped:
+            mapped[target] = mapped[target].where(mapped[target].notna(), frame[column])
+        else:
+            mapped[target] = frame[column]
+    for name in CANONICAL_FIELDS:
+        if name not in mapped:
+            mapped[name] = pd.Series(None, index=frame.index, dtype=object)
+    ordered = list(CANONICAL_FIELDS) + [c for c in mapped.columns if c not in CANONICAL_FIELDS]
+    return mapped[ordered]
+
+
+def build_batch(loaded: LoadedInput, mapping: dict[str, str]) -> Batch:
+    frame = loaded.frame.reset_index(drop=True)
+    provenance = frame[[SOURCE, POSITION]].rename(columns={SOURCE: "source", POSITION: "position"})
+    data = map_columns(frame.drop(columns=[SOURCE, POSITION]), mapping)
+    fallback_ids = provenance["source"].astype(str) + ":" + provenance["position"].astype(str)
+    row_ids = data["id"].where(data["id"].notna(), fallback_ids)
+    rows = provenance.assign(row_id=row_ids)[["row_id", "source", "position"]]
+    return Batch(data=data, rows=rows)
