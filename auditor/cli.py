@@ -117,7 +117,14 @@ def rules_explain(rule_id: str = typer.Argument(..., help="The rule id, e.g. no-
     typer.echo(f"columns: {', '.join(rule.columns)}")
     typer.echo(f"expectation: {rule.expectation}" + (f"  args: {rule.args}" if rule.args else ""))
     typer.echo(f"defined at: {rule.origin}\n")
-    typer.echo(inspect.cleandoc(get_expectation_impl(rule.expectation).__doc__ or "(no description)"))
+    if rule.explain:
+        # A rule on a GX built-in carries its editor-facing explanation in the rules file.
+        for key, heading in (("why", "Why it matters"), ("passes", "Passes"), ("fails", "Fails")):
+            if key in rule.explain:
+                typer.echo(f"{heading}: {rule.explain[key]}")
+        typer.echo("")
+    docstring = inspect.cleandoc(get_expectation_impl(rule.expectation).__doc__ or "(no description)")
+    typer.echo(docstring if not rule.explain else docstring.split("\n\n")[0])
 
 
 @rules_app.command("expectations")

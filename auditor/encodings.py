@@ -12,21 +12,38 @@ from pathlib import Path
 
 from auditor.errors import InputError
 
-# A UTF-8 encoded umlaut or ß (C3 xx): a file full of these is UTF-8 even when
-# one byte somewhere is broken, and must not be re-read as Windows-1252.
-_UTF8_SEQUENCE = re.compile(rb"[\xc2-\xf4][\x80-\xbf]+")
+# What UTF-8 German text holds besides ASCII: umlauts, ß and other accented letters
+# (U+0080-U+052F, which also covers Greek and Cyrillic names), typographic punctuation
+# and € (U+1E00-U+20CF), a BOM. A file with such characters before its first bad byte is
+# UTF-8 even when that one byte is broken, and must not be re-read as Windows-1252.
+# Windows-1252 umlauts followed by punctuation ("ß…", "Ö–") are valid UTF-8 byte pairs
+# too, but they decode to NKo, Syriac or Armenian letters, which this leaves out.
+_UTF8_EVIDENCE = re.compile("[\u0080-\u052f\u1e00-\u20cf\ufeff]")
 
 
 def _line_of(data: bytes, offset: int) -> int:
     return data.count(b"\n", 0, offset) + 1
 
 
+def _refuse_nul_bytes(data: bytes, file: Path | str) -> None:
+    # Windows-1252 decodes NUL, so a UTF-16 export (Excel's "Unicode text") or a binary file
+    # would otherwise be read as columns of garbage.
+    nul = data.find(b"\x00")
+    if nul >= 0:
+        raise InputError(
+            f"{file}: line {_line_of(data, nul)}: the file contains NUL bytes (UTF-16 or not a text file?); "
+            "re-export it as UTF-8"
+        )
+
+
 def decode(data: bytes, file: Path | str) -> str:
+    _refuse_nul_bytes(data, file)
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         utf8_error = error
-    if len(_UTF8_SEQUENCE.findall(data, 0, utf8_error.start)) > 0:
+    # Everything before the first bad byte is valid UTF-8.
+    if _UTF8_EVIDENCE.search(data[: utf8_error.start].decode("utf-8")):
         raise InputError(
             f"{file}: line {_line_of(data, utf8_error.start)}: byte 0x{data[utf8_error.start]:02x} is not valid UTF-8 "
             "in a UTF-8 file; repair or re-export the file as UTF-8"

@@ -44,8 +44,11 @@ def fails_at(severity: str, fail_on: str) -> bool:
 
 
 def _shorten(value: Any) -> Any:
+    """Values in findings are capped, so a 5 MB body does not make a 5 MB finding."""
     if isinstance(value, str) and len(value) > VALUE_LIMIT:
         return value[: VALUE_LIMIT - 1] + "…"
+    if isinstance(value, float) and value != value:  # NaN is not JSON
+        return None
     return value
 
 
@@ -180,7 +183,7 @@ def _row_statuses(batch: Batch, findings: list[dict[str, Any]], unreadable: list
             "source": source,
             "position": int(position),
             "title": _shorten(title),
-            "url": url,
+            "url": _shorten(url),
             "category": _shorten(category),
             "status": "failed" if severities else "passed",
             "worst_severity": worst,

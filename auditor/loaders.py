@@ -23,8 +23,9 @@ from auditor.errors import InputError
 from auditor.extract import PAGE_SUFFIXES, extract_page
 
 TABLE_SUFFIXES = (".csv", ".tsv", ".jsonl", ".ndjson", ".json", ".parquet")
-SOURCE = "_source"
-POSITION = "_position"
+# Bookkeeping columns, named so that no export's own column collides with them.
+SOURCE = "__auditor_source__"
+POSITION = "__auditor_position__"
 
 
 @dataclass(frozen=True)
@@ -36,8 +37,8 @@ class UnreadableRow:
 
 @dataclass
 class LoadedInput:
-    """Raw rows of all inputs: ``frame`` has the data columns plus ``_source``
-    (file name as given) and ``_position`` (line or row number in that file)."""
+    """Raw rows of all inputs: ``frame`` has the data columns plus ``SOURCE``
+    (file name as given) and ``POSITION`` (line or row number in that file)."""
 
     frame: pd.DataFrame
     unreadable: list[UnreadableRow] = field(default_factory=list)
@@ -51,9 +52,15 @@ def expand_inputs(paths: Iterable[Path]) -> tuple[list[Path], list[dict[str, Any
     for path in paths:
         if path.is_dir():
             for child in sorted(p for p in path.rglob("*") if p.is_file()):
-                if child.suffix.lower() in TABLE_SUFFIXES + PAGE_SUFFIXES:
+                supported = child.suffix.lower() in TABLE_SUFFIXES + PAGE_SUFFIXES
+                if _is_hidden(child, path):
+                    # Hidden files are tool debris (.DS_Store, macOS "._" twins of tables, .git);
+                    # a hidden table or page is listed, so that leaving it out is visible.
+                    if supported:
+                        skipped.append({"file": str(child), "status": "skipped", "reason": "hidden file"})
+                elif supported:
                     files.append(child)
-                elif not child.name.startswith("."):
+                else:
                     skipped.append({"file": str(child), "status": "skipped", "reason": "not a supported file type"})
         elif path.is_file():
             if path.suffix.lower() not in TABLE_SUFFIXES + PAGE_SUFFIXES:
@@ -67,8 +74,25 @@ def expand_inputs(paths: Iterable[Path]) -> tuple[list[Path], list[dict[str, Any
     return files, skipped
 
 
+def _is_hidden(file: Path, folder: Path) -> bool:
+    return any(part.startswith(".") for part in file.relative_to(folder).parts)
+
+
+def _unique(files: list[Path]) -> list[Path]:
+    """A file named twice (or named and inside a named folder) is read once."""
+    seen: set[Path] = set()
+    unique = []
+    for file in files:
+        key = file.resolve()
+        if key not in seen:
+            seen.add(key)
+            unique.append(file)
+    return unique
+
+
 def load_inputs(paths: Iterable[Path]) -> LoadedInput:
     files, skipped = expand_inputs(paths)
+    files = _unique(files)
     if not files:
         raise InputError("no input files found; give table files, article pages or folders holding them")
     frames: list[pd.DataFrame] = []
@@ -110,38 +134,74 @@ def read_table(file: Path) -> tuple[pd.DataFrame, list[UnreadableRow]]:
     else:
         if not data.strip():
             raise InputError(f"{file}: the file is empty; remove it from the run or check the export")
-        text = decode(data, file)
         if suffix in (".jsonl", ".ndjson"):
-            frame, bad = _read_json_lines(text, file)
+            frame, bad = _read_json_lines(data, file)
         elif suffix == ".json":
+            text = decode(data, file)
             frame, bad = _read_json_document(text, file)
         else:
-            frame, bad = _read_delimited(text, file, tab=suffix == ".tsv"), []
+            frame, bad = _read_delimited(decode(data, file), file, tab=suffix == ".tsv"), []
     return _as_strings(frame), bad
 
 
 def _read_delimited(text: str, file: Path, tab: bool) -> pd.DataFrame:
     delimiter = "\t" if tab else _sniff_delimiter(text)
-    try:
-        frame = pd.read_csv(
-            io.StringIO(text), sep=delimiter, dtype=str, keep_default_na=False, na_filter=False,
-            engine="c", quoting=csv.QUOTE_MINIMAL,
-        )
-    except pd.errors.EmptyDataError:
-        raise InputError(f"{file}: no header line; the first line must name the columns") from None
-    except pd.errors.ParserError as error:
-        raise InputError(f"{file}: {_parser_problem(error)}; fix the quoting or the number of fields on that line") from None
-    if frame.columns.duplicated().any():
-        duplicated = sorted(set(frame.columns[frame.columns.duplicated()]))
-        raise InputError(f"{file}: line 1: column name(s) {', '.join(map(repr, duplicated))} appear twice")
-    # Row n of the table is line n + 1 of a file without quoted line breaks.
-    frame[POSITION] = range(2, len(frame) + 2)
+    header, header_line, records, positions = _delimited_records(text, file, delimiter)
+    if header is None:
+        raise InputError(f"{file}: no header line; the first line must name the columns")
+    duplicated = sorted({name for name in header if header.count(name) > 1})
+    if duplicated:
+        raise InputError(f"{file}: line {header_line}: column name(s) {', '.join(map(repr, duplicated))} appear twice")
+    frame = pd.DataFrame(records, columns=header, dtype=object)
+    frame[POSITION] = positions
     return frame
 
 
-def _parser_problem(error: Exception) -> str:
-    message = str(error).strip().splitlines()[-1]
-    return message.replace("Error tokenizing data. C error: ", "").rstrip(".")
+def _delimited_records(text: str, file: Path, delimiter: str) -> tuple[list[str] | None, int, list[list[str]], list[int]]:
+    """Header, its line, the data records and the line each one starts on; blank lines are skipped.
+
+    Python's csv reader rather than pandas': pandas pads short lines, turns the first column
+    into the index when the first data line is one field longer, renames duplicate column
+    names and cannot tell the line a record starts on (quoted line breaks, blank lines).
+    Every record must have as many fields as the header: a line that does not is nearly
+    always a quoting mistake, and reading it would shift values into the wrong columns.
+    """
+    # The csv module refuses fields over 128 KiB by default; an article body is one field.
+    csv.field_size_limit(max(csv.field_size_limit(), len(text) + 1))
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    header: list[str] | None = None
+    header_line, records, positions = 0, [], []
+    start = 1
+    try:
+        for record in reader:
+            # line_num counts the physical lines read so far: the next record starts after them.
+            line, start = start, reader.line_num + 1
+            if len(record) <= 1 and not "".join(record).strip():
+                continue
+            if header is None:
+                header, header_line = _column_names(record), line
+            elif len(record) != len(header):
+                raise InputError(
+                    f"{file}: line {line}: {len(record)} fields where the header has {len(header)}; "
+                    "fix the quoting or the number of fields on that line"
+                )
+            else:
+                records.append(record)
+                positions.append(line)
+    except csv.Error as error:
+        raise InputError(f"{file}: line {start}: {_csv_problem(error)}; fix the quoting of that record") from None
+    return header, header_line, records, positions
+
+
+def _column_names(header: list[str]) -> list[str]:
+    # Blank names (a trailing delimiter) get pandas' names, so the columns stay addressable.
+    return [name if name.strip() else f"Unnamed: {index}" for index, name in enumerate(header)]
+
+
+def _csv_problem(error: csv.Error) -> str:
+    if "unexpected end of data" in str(error):
+        return "a quoted field that starts in this record is never closed"
+    return f"malformed quoting ({error})"
 
 
 def _sniff_delimiter(text: str) -> str:
@@ -153,15 +213,34 @@ def _sniff_delimiter(text: str) -> str:
         return max(",;\t|", key=header.count) if header else ","
 
 
-def _read_json_lines(text: str, file: Path) -> tuple[pd.DataFrame, list[UnreadableRow]]:
+class _NotUtf8(Exception):
+    pass
+
+
+def _read_json_lines(data: bytes, file: Path) -> tuple[pd.DataFrame, list[UnreadableRow]]:
+    # Parsing each line's bytes skips decoding and splitting one huge string, which took
+    # over half of the load time at 100k rows; other encodings take the decoded path.
+    if b"\x00" not in data:
+        try:
+            return _json_lines(data.removeprefix(b"\xef\xbb\xbf").split(b"\n"), file)
+        except _NotUtf8:
+            pass
+    return _json_lines(decode(data, file).split("\n"), file)
+
+
+def _json_lines(lines: list[bytes] | list[str], file: Path) -> tuple[pd.DataFrame, list[UnreadableRow]]:
+    """Records end at "\n" only: str.splitlines() also breaks at U+2028, U+0085 and other
+    characters that JSON strings may hold unescaped."""
     records: list[dict] = []
     positions: list[int] = []
     bad: list[UnreadableRow] = []
-    for number, line in enumerate(text.splitlines(), start=1):
+    for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
         try:
             value = json.loads(line)
+        except UnicodeDecodeError:
+            raise _NotUtf8 from None
         except json.JSONDecodeError as error:
             bad.append(UnreadableRow(str(file), number, f"line {number} is not valid JSON ({error.msg}, column {error.colno}); "
                                      "the line may be truncated"))
@@ -171,7 +250,7 @@ def _read_json_lines(text: str, file: Path) -> tuple[pd.DataFrame, list[Unreadab
             continue
         records.append(value)
         positions.append(number)
-    frame = pd.DataFrame.from_records(records) if records else pd.DataFrame()
+    frame = _json_frame(records)
     frame[POSITION] = positions
     return frame, bad
 
@@ -195,14 +274,21 @@ def _read_json_document(text: str, file: Path) -> tuple[pd.DataFrame, list[Unrea
             positions.append(number)
         else:
             bad.append(UnreadableRow(str(file), number, f"element {number} of the array is a JSON {type(value).__name__}, not an object"))
-    frame = pd.DataFrame.from_records(records) if records else pd.DataFrame()
+    frame = _json_frame(records)
     frame[POSITION] = positions
     return frame, bad
 
 
+def _json_frame(records: list[dict]) -> pd.DataFrame:
+    # Left to infer types, pandas turns integers with gaps into floats, and ids above 2**53 change.
+    return pd.DataFrame(records, dtype=object) if records else pd.DataFrame()
+
+
 def _read_parquet(file: Path) -> pd.DataFrame:
     try:
-        frame = pd.read_parquet(file)
+        # Nullable dtypes: by default an integer column with nulls (as Spark or DuckDB write
+        # them) becomes float, and ids above 2**53 change.
+        frame = pd.read_parquet(file, dtype_backend="numpy_nullable")
     except Exception as error:  # pyarrow raises many types for damaged files
         raise InputError(f"{file}: not a readable Parquet file ({type(error).__name__}: {str(error).splitlines()[0][:120]})") from None
     frame = frame.reset_index(drop=True)
@@ -212,7 +298,8 @@ def _read_parquet(file: Path) -> pd.DataFrame:
 
 def cell_text(value: Any) -> str | None:
     """A cell as the auditor sees it: text, or None when empty."""
-    if value is None:
+    # pd.NA is what nullable Parquet columns (string, Int64, ...) hold for a missing value.
+    if value is None or value is pd.NA:
         return None
     if isinstance(value, float):
         if math.isnan(value):
@@ -243,6 +330,6 @@ def _as_strings(frame: pd.DataFrame) -> pd.DataFrame:
         is_text = series.map(type).eq(str)
         if not is_text.all():
             series = series.where(is_text, series[~is_text].map(cell_text))
-        blank = series.str.fullmatch(r"\s*").fillna(True).astype(bool)
+        blank = series.isna() | series.str.fullmatch(r"\s*").eq(True)
         frame[column] = series.where(~blank, None)
     return frame

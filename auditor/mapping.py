@@ -25,10 +25,11 @@ def map_columns(frame: pd.DataFrame, mapping: dict[str, str]) -> pd.DataFrame:
     When a file has both a source column and its canonical twin, the canonical
     column wins where it has a value.
     """
-    by_lower = {source.casefold(): target for source, target in mapping.items()}
+    by_lower = {name.casefold(): name for name in CANONICAL_FIELDS}
+    by_lower.update({source.casefold(): target for source, target in mapping.items()})
     targets = {column: by_lower.get(str(column).casefold(), column) for column in frame.columns}
     # Columns already named canonically go first, so mapped twins only fill their gaps.
-    order = sorted(frame.columns, key=lambda column: targets[column] != column)
+    order = sorted(frame.columns, key=lambda column: str(column).casefold() != targets[column])
     mapped = pd.DataFrame(index=frame.index)
     for column in order:
         target = targets[column]
@@ -38,7 +39,7 @@ def map_columns(frame: pd.DataFrame, mapping: dict[str, str]) -> pd.DataFrame:
             mapped[target] = frame[column]
     for name in CANONICAL_FIELDS:
         if name not in mapped:
-            mapped[name] = pd.Series(None, index=frame.index, dtype=object)
+            mapped[name] = pd.Series([None] * len(frame), index=frame.index, dtype=object)
     ordered = list(CANONICAL_FIELDS) + [c for c in mapped.columns if c not in CANONICAL_FIELDS]
     return mapped[ordered]
 

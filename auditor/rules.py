@@ -8,6 +8,7 @@ one of the auditor's own) on one or more columns.
 from __future__ import annotations
 
 import difflib
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -35,7 +36,9 @@ class Rule:
     args: dict[str, Any] = field(default_factory=dict)
     mostly: float | None = None
     message: str | None = None
+    explain: dict[str, str] = field(default_factory=dict)  # why / passes / fails, for built-ins
     origin: str = ""  # "file:line", for error messages
+    arg_origins: dict[str, str] = field(default_factory=dict, compare=False, repr=False)  # arg -> "file:line"
 
 
 @dataclass(frozen=True)
@@ -72,9 +75,9 @@ def _rule_files(path: Path) -> list[Path]:
 def _top_level_keys(file: Path) -> set[str]:
     keys = set()
     try:
-        for line in file.read_text(encoding="utf-8", errors="replace").splitlines():
+        for line in file.read_text(encoding="utf-8-sig", errors="replace").splitlines():
             if line and not line[0].isspace() and not line.startswith("#") and ":" in line:
-                keys.add(line.split(":", 1)[0].strip())
+                keys.add(line.split(":", 1)[0].strip().strip("'\""))
     except OSError:
         pass
     return keys
@@ -104,32 +107,54 @@ def load_rules(path: Path | None = None) -> RuleSet:
     return ruleset
 
 
+# Keys a rule sets itself, and GX settings the auditor sets when it builds the suite:
+# neither may come from 'args' (a 'column' there would silently override the rule's).
+RULE_LEVEL_KEYS = ("column", "columns", "mostly", "severity", "description", "id", "explain", "message")
+AUDITOR_SET_KEYS = ("meta", "result_format", "catch_exceptions", "rendered_content", "batch_id", "windows")
+
+
 def _rule(file: Path, document: Any, position: int, entry: dict, known: dict, previous: list[Rule]) -> Rule:
     origin = where(file, document, ["rules", position])
     rule_id = str(entry["id"])
-    if any(rule.id == rule_id for rule in previous):
-        raise RulesError(f"{origin}: rule id {rule_id!r} is used twice; rule ids must be unique")
+    first = next((rule for rule in previous if rule.id == rule_id), None)
+    if first is not None:
+        raise RulesError(f"{origin}: rule id {rule_id!r} is used twice (first at {first.origin}); rule ids must be unique")
     name = str(entry["expectation"])
+    expectation_at = where(file, document, ["rules", position, "expectation"])
     if name not in known:
         close = difflib.get_close_matches(name, list(known), n=3, cutoff=0.6)
-        hint = f"; closest known: {', '.join(close)}" if close else "; see 'auditor rules expectations'"
-        raise RulesError(f"{where(file, document, ['rules', position, 'expectation'])}: unknown expectation {name!r}{hint}")
+        hint = f"; closest known: {', '.join(close)}" if close else "; see 'auditor rules expectations' and GX's built-in expectations"
+        raise RulesError(f"{expectation_at}: rule {rule_id!r}: unknown expectation {name!r}{hint}")
+    if "column" not in getattr(known[name], "domain_keys", ("column",)):
+        raise RulesError(
+            f"{expectation_at}: rule {rule_id!r}: {name} does not check a single column; "
+            "rules run column expectations (expect_column_…) on each of 'column' or 'columns'"
+        )
+    args = entry.get("args") or {}
+    arg_origins = {str(key): where(file, document, ["rules", position, "args", key]) for key in args}
+    for key in args:
+        if key in RULE_LEVEL_KEYS:
+            raise RulesError(f"{arg_origins[str(key)]}: rule {rule_id!r}: set {key!r} on the rule itself, not under 'args'")
+        if key in AUDITOR_SET_KEYS:
+            raise RulesError(f"{arg_origins[str(key)]}: rule {rule_id!r}: {key!r} is set by the auditor and cannot be given in 'args'")
     if "column" in entry:
         columns = (str(entry["column"]),)
     elif "columns" in entry:
         columns = tuple(str(column) for column in entry["columns"])
     else:
-        raise RulesError(f"{origin}: rule {rule_id!r} names no 'column' or 'columns' to check")
+        raise RulesError(f"{origin}: rule {rule_id!r} names no column to check; add 'column: NAME' or 'columns: [NAME, …]'")
     return Rule(
         id=rule_id,
         description=str(entry["description"]).strip(),
         severity=str(entry["severity"]),
         expectation=name,
         columns=columns,
-        args=dict(entry.get("args") or {}),
+        args={str(key): value for key, value in args.items()},
         mostly=float(entry["mostly"]) if "mostly" in entry else None,
         message=str(entry["message"]) if "message" in entry else None,
+        explain={str(key): str(value).strip() for key, value in (entry.get("explain") or {}).items()},
         origin=origin,
+        arg_origins=arg_origins,
     )
 
 
@@ -144,7 +169,7 @@ def expectation_kwargs(rule: Rule, column: str, taxonomy: Taxonomy | None, expec
 
 
 def _check_expectation_args(ruleset: RuleSet, known: dict[str, type]) -> None:
-    """Build each expectation once so that bad arguments fail here, with the rule's line."""
+    """Build each expectation once so that bad arguments fail here, with the line of the argument."""
     from great_expectations.compatibility.pydantic import ValidationError
 
     for rule in ruleset.rules:
@@ -153,12 +178,67 @@ def _check_expectation_args(ruleset: RuleSet, known: dict[str, type]) -> None:
             raise RulesError(f"{rule.origin}: rule {rule.id!r} needs a taxonomy; add 'taxonomy: FILE' to the rules file")
         for column in rule.columns:
             try:
-                expectation_class(**expectation_kwargs(rule, column, ruleset.taxonomy, expectation_class))
+                built = expectation_class(**expectation_kwargs(rule, column, ruleset.taxonomy, expectation_class))
             except ValidationError as error:
-                first = error.errors()[0]
-                field_name = ".".join(str(part) for part in first.get("loc", ())) or "args"
-                raise RulesError(
-                    f"{rule.origin}: rule {rule.id!r}: argument {field_name!r} of {rule.expectation}: {first.get('msg')}"
-                ) from None
+                raise RulesError(_argument_error(rule, expectation_class, error.errors()[0])) from None
             except (TypeError, ValueError) as error:
-                raise RulesError(f"{rule.origin}: rule {rule.id!r}: invalid arguments for {rule.expectation}: {error}") from None
+                message = " ".join(str(error).split())
+                raise RulesError(f"{rule.origin}: rule {rule.id!r}: invalid arguments for {rule.expectation}: {message}") from None
+            _check_built(rule, built)
+
+
+def _parameters(expectation_class: type) -> list[str]:
+    """The arguments a rule can give an expectation under 'args'."""
+    from great_expectations.expectations.expectation import Expectation
+
+    hidden = set(getattr(Expectation, "__fields__", {})) | set(RULE_LEVEL_KEYS) | set(AUDITOR_SET_KEYS)
+    return [name for name in getattr(expectation_class, "__fields__", {}) if name not in hidden]
+
+
+def _argument_error(rule: Rule, expectation_class: type, first: dict) -> str:
+    """One line for the first pydantic error GX raised on a rule's arguments."""
+    location = [str(part) for part in first.get("loc", ()) if part != "__root__"]
+    name = location[0] if location else None
+    at = rule.arg_origins.get(name, rule.origin) if name else rule.origin
+    message, kind = str(first.get("msg", "invalid")), str(first.get("type", ""))
+    parameters = _parameters(expectation_class)
+    if kind == "value_error.extra" and name:
+        close = difflib.get_close_matches(name, parameters, n=1, cutoff=0.6)
+        hint = f"did you mean {close[0]!r}?" if close else f"its arguments: {', '.join(parameters) or 'none'}"
+        return f"{at}: rule {rule.id!r}: {rule.expectation} has no argument {name!r}; {hint}"
+    if kind == "value_error.missing" and name:
+        return f"{at}: rule {rule.id!r}: {rule.expectation} needs the argument {name!r}; add it under 'args'"
+    if name and name in rule.args:
+        return f"{at}: rule {rule.id!r}: args.{name}: {rule.args[name]!r} is not valid for {rule.expectation} ({message})"
+    return f"{at}: rule {rule.id!r}: invalid arguments for {rule.expectation}: {message}"
+
+
+_SCALARS = (str, int, float, bool)
+
+
+def _check_built(rule: Rule, built: Any) -> None:
+    """Arguments GX accepts but silently changes or that no value can satisfy."""
+    for name, given in rule.args.items():
+        at = rule.arg_origins.get(name, rule.origin)
+        read = getattr(built, name, given)
+        if isinstance(given, _SCALARS) and isinstance(read, _SCALARS) and (given != read or isinstance(given, str) != isinstance(read, str)):
+            raise RulesError(
+                f"{at}: rule {rule.id!r}: args.{name}: GX would silently read {given!r} as {read!r}; write {read!r} if that is meant"
+            )
+    low, high = rule.args.get("min_value"), rule.args.get("max_value")
+    if all(isinstance(value, (int, float)) and not isinstance(value, bool) for value in (low, high)) and low > high:
+        raise RulesError(
+            f"{rule.arg_origins.get('max_value', rule.origin)}: rule {rule.id!r}: max_value {high!r} is below "
+            f"min_value {low!r}; no value can pass"
+        )
+    patterns = [rule.args.get("regex")] + list(rule.args.get("regex_list") or [])
+    for pattern in patterns:
+        if isinstance(pattern, str):
+            try:
+                re.compile(pattern)
+            except re.error as error:
+                key = "regex" if pattern == rule.args.get("regex") else "regex_list"
+                raise RulesError(
+                    f"{rule.arg_origins.get(key, rule.origin)}: rule {rule.id!r}: args.{key}: {pattern!r} is not a "
+                    f"valid regular expression ({error})"
+                ) from None

@@ -38,7 +38,8 @@ def load_taxonomy(file: Path) -> Taxonomy:
     document = load_validated(file, "taxonomy")
     categories: list[Category] = []
     by_label: dict[str, Category] = {}
-    seen_ids: set[str] = set()
+    named_by: dict[str, str] = {}  # normalised label -> how the first category names it ("label 'Brand'")
+    first_id_at: dict[str, str] = {}
     for position, entry in enumerate(document["categories"]):
         category = Category(
             id=str(entry["id"]),
@@ -47,17 +48,30 @@ def load_taxonomy(file: Path) -> Taxonomy:
             description=str(entry.get("description", "")),
             fallback=bool(entry.get("fallback", False)),
         )
-        if category.id in seen_ids:
-            raise RulesError(f"{where(file, document, ['categories', position, 'id'])}: category id {category.id!r} appears twice")
-        seen_ids.add(category.id)
-        for written in (category.id, category.label, *category.aliases):
+        at = where(file, document, ["categories", position, "id"])
+        if category.id in first_id_at:
+            raise RulesError(
+                f"{at}: category id {category.id!r} appears twice (first at line {_line(first_id_at[category.id])}); "
+                "category ids must be unique"
+            )
+        first_id_at[category.id] = at
+        names = [("id", category.id, ["id"]), ("label", category.label, ["label"])]
+        names += [("alias", alias, ["aliases", index]) for index, alias in enumerate(category.aliases)]
+        for kind, written, path in names:
             key = normalise_label(written)
             other = by_label.get(key)
             if other is not None and other.id != category.id:
+                ignored = "" if f"{written!r}" in named_by[key] else " (case, Unicode form and spacing are ignored)"
                 raise RulesError(
-                    f"{where(file, document, ['categories', position])}: label {written!r} of {category.id!r} "
-                    f"is already a label of {other.id!r}; a label must name one category"
+                    f"{where(file, document, ['categories', position, *path])}: {kind} {written!r} of category "
+                    f"{category.id!r} is already the {named_by[key]} of category {other.id!r}{ignored}; "
+                    "a label must name one category"
                 )
             by_label[key] = category
+            named_by.setdefault(key, f"{kind} {written!r}")
         categories.append(category)
     return Taxonomy(source=file, categories=tuple(categories), by_label=by_label)
+
+
+def _line(origin: str) -> str:
+    return origin.rsplit(":", 1)[-1]

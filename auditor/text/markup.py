@@ -41,9 +41,19 @@ def _shorten(text: str) -> str:
     return text if len(text) <= SNIPPET_LIMIT else text[: SNIPPET_LIMIT - 1] + "…"
 
 
+# Every pattern above needs one of these; a substring test is far cheaper than the
+# regex, and most article text contains none of them.
+_TELLTALES = ("<", "&", "**", "__", "](", "#")
+
+
+def _may_hold_markup(text: str) -> bool:
+    return any(telltale in text for telltale in _TELLTALES)
+
+
 def find_markup(values: pd.Series) -> pd.Series:
     """Per row: None when the text is free of markup, else a dict naming the first snippet."""
     text = values.astype(str)
+    text = text[text.map(_may_hold_markup).astype(bool)]
     first = text.str.extract(_ANY_MARKUP, expand=False)
     found = first.notna()
     counts = text[found].str.count(_ANY_MARKUP.pattern)

@@ -1,0 +1,122 @@
+"""Each default check passing and failing, through the real GX suite."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import audit_records, findings_of
+
+
+def article(**fields) -> dict:
+    base = {
+        "id": "a1",
+        "Titel": "Gemeinderat beschließt neues Budget",
+        "Text": "Der Gemeinderat von Graz hat am Dienstag das Budget für das kommende Jahr beschlossen.",
+        "Datum": "2025-03-04T10:15:00+01:00",
+        "Vorfall": "Politik",
+        "Ursache": "Budgetbeschluss",
+        "Ort": "Graz, Österreich",
+        "Quellen": "www.grazer-beispiel.at, www.steirerblatt.at",
+    }
+    base.update(fields)
+    return base
+
+
+def test_clean_article_has_no_findings(default_rules):
+    result = audit_records(default_rules, [article()])
+    assert result.findings == []
+    assert result.summary["passed"] is True
+    assert result.rows[0]["status"] == "passed"
+
+
+@pytest.mark.parametrize(
+    "value, snippet",
+    [
+        ('<ul style="list-style-type: none">• www.a-zeitung.at', '<ul style="list-style-type: none">'),
+        ("Wie **Das Blatt** berichtet", "**Das Blatt**"),
+        ("Mehr dazu [hier](https://www.example.org/x)", "[hier](https://www.example.org/x)"),
+        ("Budget &amp; Steuern", "&amp;"),
+        ("Text</p>", "</p>"),
+    ],
+)
+def test_no_markup_names_the_snippet(default_rules, value, snippet):
+    result = audit_records(default_rules, [article(Text=value)])
+    [finding] = findings_of(result, "no-markup", "body")
+    assert finding["snippet"] == snippet
+    assert snippet in finding["message"]
+    assert finding["severity"] == "error"
+
+
+@pytest.mark.parametrize("text", ["Bürger*innen trafen sich", "Ein Preis von 3 < 4 Euro", "Datei_name_v2 ist da", "Mehr unter www.x.at/a_b"])
+def test_no_markup_leaves_ordinary_text_alone(default_rules, text):
+    assert findings_of(audit_records(default_rules, [article(Text=text)]), "no-markup") == []
+
+
+def test_no_markup_checks_every_listed_column(default_rules):
+    result = audit_records(default_rules, [article(Titel="<b>Titel</b>", Ort="Wien &amp; Umgebung", Ursache="**Streit**")])
+    assert {f["column"] for f in findings_of(result, "no-markup")} == {"title", "location", "cause"}
+
+
+@pytest.mark.parametrize("label", ["Politik", "politik", " POLITIK ", "Diplomatie", "Tötungsdelikt", "to\u0308tungsdelikt", "Terror"])
+def test_category_known_accepts_labels_and_aliases(default_rules, label):
+    assert findings_of(audit_records(default_rules, [article(Vorfall=label)]), "category-known") == []
+
+
+def test_category_known_flags_unknown_label_with_closest_suggestion(default_rules):
+    result = audit_records(default_rules, [article(Vorfall="Terorismus"), article(id="a2", Vorfall="Allgemeines")])
+    typo, unknown = findings_of(result, "category-known")
+    assert typo["row_id"] == "a1" and typo["suggestion"] == "Terrorismus"
+    assert unknown["row_id"] == "a2" and "suggestion" not in unknown
+
+
+def test_empty_category_is_left_to_category_present(default_rules):
+    result = audit_records(default_rules, [article(Vorfall="")])
+    assert findings_of(result, "category-known") == []
+    [missing] = findings_of(result, "category-present")
+    assert missing["message"] == "category is empty"
+
+
+@pytest.mark.parametrize("sources", ["www.orf.at", "https://www.derstandard.at/story/123, kurier.at", "bbc.co.uk; süddeutsche.de", "• www.a.at• www.b.de"])
+def test_sources_well_formed_passes(default_rules, sources):
+    assert findings_of(audit_records(default_rules, [article(Quellen=sources)]), "sources-well-formed") == []
+
+
+@pytest.mark.parametrize("sources, bad", [("www.zeitung", "www.zeitung"), ("orf.at, Agenturmeldung", "Agenturmeldung"), ("http://", None)])
+def test_sources_well_formed_fails(default_rules, sources, bad):
+    [finding] = findings_of(audit_records(default_rules, [article(Quellen=sources)]), "sources-well-formed")
+    if bad:
+        assert bad in finding["message"]
+
+
+@pytest.mark.parametrize("date", ["2024-12-04T18:49:00+01:00", "04.12.2024, 18:49", "4. Dezember 2024", "2024-12-04"])
+def test_published_at_valid_passes(default_rules, date):
+    assert findings_of(audit_records(default_rules, [article(Datum=date)]), "published-at-valid") == []
+
+
+@pytest.mark.parametrize("date, fragment", [("gestern", "not a date"), ("31.02.2024", "not a date"), ("2031-05-02T14:00:00+02:00", "future")])
+def test_published_at_valid_fails(default_rules, date, fragment):
+    [finding] = findings_of(audit_records(default_rules, [article(Datum=date)]), "published-at-valid")
+    assert fragment in finding["message"]
+
+
+def test_unique_ids_flags_every_row_of_a_duplicate(default_rules):
+    result = audit_records(default_rules, [article(id="x"), article(id="x"), article(id="y")])
+    duplicates = findings_of(result, "unique-ids")
+    assert [f["position"] for f in duplicates] == [1, 2]
+    assert "used by 2 rows" in duplicates[0]["message"]
+
+
+def test_required_fields(default_rules):
+    result = audit_records(default_rules, [article(Titel="  ", Text=None, Ort="")])
+    assert [f["column"] for f in findings_of(result, "title-present")] == ["title"]
+    assert [f["column"] for f in findings_of(result, "body-present")] == ["body"]
+    assert [f["column"] for f in findings_of(result, "metadata-present")] == ["location"]
+
+
+def test_rule_figures_count_checked_and_failing_values(default_rules):
+    result = audit_records(default_rules, [article(), article(id="a2", Text="**fett**"), article(id="a3", Text=None)])
+    rule = next(r for r in result.rules if r["id"] == "no-markup")
+    # 6 columns x 3 rows, minus the one empty body that the map check skips.
+    assert rule["evaluated"] == 17
+    assert rule["unexpected"] == 1
+    assert rule["passed"] is False and rule["status"] == "failed"
