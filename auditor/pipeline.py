@@ -40,7 +40,8 @@ class Progress:
         if enabled:
             from tqdm import tqdm
 
-            self._bar = tqdm(total=4, desc="audit", unit="step", leave=False)
+            # delay: a run that finishes within a second never shows a bar.
+            self._bar = tqdm(total=4, desc="audit", unit="step", leave=False, delay=1.0)
 
     @contextmanager
     def step(self, name: str) -> Iterator[None]:
