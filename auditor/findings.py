@@ -117,6 +117,10 @@ def _rule_entry(rule, outcomes: list[ExpectationOutcome], fail_on: str) -> dict[
     }
     if errors:
         entry["error"] = "; ".join(errors)
+    notes = [outcome.result["note"] for outcome in outcomes if outcome.result.get("note")]
+    if notes:
+        # A check that chose not to judge (e.g. a batch too small to learn from) says why.
+        entry["note"] = "; ".join(notes)
     return entry
 
 

@@ -21,15 +21,19 @@ import math
 from typing import Any, Callable, ClassVar, Dict, Optional
 
 import pandas as pd
-from great_expectations.core.metric_function_types import MetricPartialFunctionTypeSuffixes
+from great_expectations.core.metric_domain_types import MetricDomainTypes
+from great_expectations.core.metric_function_types import (
+    MetricPartialFunctionTypes,
+    MetricPartialFunctionTypeSuffixes,
+)
 from great_expectations.execution_engine import PandasExecutionEngine
-from great_expectations.expectations.expectation import ColumnMapExpectation
+from great_expectations.expectations.expectation import BatchExpectation, ColumnMapExpectation
 from great_expectations.expectations.metrics import (
     ColumnMapMetricProvider,
     column_condition_partial,
     column_function_partial,
 )
-from great_expectations.expectations.metrics.metric_provider import MetricProvider, metric_value
+from great_expectations.expectations.metrics.metric_provider import MetricProvider, metric_partial, metric_value
 from great_expectations.validator.metric_configuration import MetricConfiguration
 
 RowAnalysis = Callable[..., pd.Series]
@@ -37,14 +41,47 @@ RowAnalysis = Callable[..., pd.Series]
 MAP_SUFFIX = MetricPartialFunctionTypeSuffixes.MAP.value
 
 
-def row_check_metrics(name: str, analyse: RowAnalysis, value_keys: tuple[str, ...] = ()) -> str:
-    """Register the GX metrics for one per-row check and return the condition metric's name."""
+def _pandas_function_with_context(context_key: str):
+    """Like GX's ``column_function_partial`` for pandas, but the metric function also
+    receives ``context``: the columns named by the ``context_key`` argument, same rows.
+
+    Checks such as "the category fits the text" judge one column against others.
+    """
+
+    def wrapper(metric_fn):
+        @metric_partial(engine=PandasExecutionEngine, partial_fn_type=MetricPartialFunctionTypes.MAP_SERIES,
+                        domain_type=MetricDomainTypes.COLUMN)
+        def inner_func(cls, execution_engine, metric_domain_kwargs, metric_value_kwargs, metrics, runtime_configuration):
+            df, compute_domain_kwargs, accessor_domain_kwargs = execution_engine.get_compute_domain(
+                domain_kwargs=metric_domain_kwargs, domain_type=MetricDomainTypes.COLUMN
+            )
+            column_name = accessor_domain_kwargs["column"]
+            df = df[df[column_name].notnull()]
+            context_columns = [c for c in (metric_value_kwargs.get(context_key) or []) if c in df.columns]
+            values = metric_fn(cls, df[column_name], context=df[context_columns], **metric_value_kwargs)
+            return values, compute_domain_kwargs, accessor_domain_kwargs
+
+        return inner_func
+
+    return wrapper
+
+
+def row_check_metrics(
+    name: str, analyse: RowAnalysis, value_keys: tuple[str, ...] = (), context_key: str | None = None
+) -> str:
+    """Register the GX metrics for one per-row check and return the condition metric's name.
+
+    With ``context_key``, ``analyse`` is called as ``analyse(column, context, **params)``
+    where ``context`` holds the columns listed in the argument named ``context_key``.
+    """
     condition_name = f"column_values.{name}"
     function_name = f"column_values.{name}.detail"
     function_metric = f"{function_name}.{MAP_SUFFIX}"
 
-    def _function(cls, column, **kwargs):
+    def _function(cls, column, context=None, **kwargs):
         params = {key: kwargs.get(key) for key in value_keys}
+        if context_key is not None:
+            return analyse(column, context, **params)
         return analyse(column, **params)
 
     def _condition(cls, column, _metrics, **kwargs):
@@ -72,7 +109,13 @@ def row_check_metrics(name: str, analyse: RowAnalysis, value_keys: tuple[str, ..
             "function_metric_name": function_name,
             "condition_value_keys": value_keys,
             "function_value_keys": value_keys,
-            "_pandas_function": column_function_partial(engine=PandasExecutionEngine)(_function),
+            # Empty values are left to the not-null rules; no check sees them.
+            "filter_column_isnull": True,
+            "_pandas_function": (
+                _pandas_function_with_context(context_key)(_function)
+                if context_key is not None
+                else column_function_partial(engine=PandasExecutionEngine)(_function)
+            ),
             "_pandas_condition": column_condition_partial(engine=PandasExecutionEngine)(_condition),
             "_get_evaluation_dependencies": classmethod(_evaluation_dependencies),
         },
@@ -150,3 +193,85 @@ class AuditorColumnMapExpectation(ColumnMapExpectation):
         details = metrics.get(f"{self.map_metric}.details") or {}
         outcome.setdefault("result", {})["details"] = _json_safe(details)
         return outcome
+
+
+BatchAnalysis = Callable[..., "BatchVerdict"]
+
+
+class BatchVerdict(dict):
+    """What a batch-level analysis returns: ``details`` (index -> problem, failing rows
+    only), ``evaluated`` (rows it judged) and an optional ``note`` (e.g. why it skipped)."""
+
+
+def batch_check_metric(name: str, analyse: BatchAnalysis, value_keys: tuple[str, ...]) -> str:
+    """Register a table-level GX metric for a batch-level check and return its name.
+
+    ``analyse(frame, **params)`` sees the whole batch (the columns it names in its
+    params) and judges every row against the rest, e.g. by cross-validation. Unlike a
+    per-row check it cannot be split by rows, which is why it is a separate, explicit
+    step: on Spark it needs its own distributed implementation.
+    """
+    metric_name = f"table.{name}"
+
+    def _pandas(cls, execution_engine, metric_domain_kwargs, metric_value_kwargs, metrics, runtime_configuration):
+        df, _, _ = execution_engine.get_compute_domain(domain_kwargs=metric_domain_kwargs, domain_type=MetricDomainTypes.TABLE)
+        params = {key: metric_value_kwargs.get(key) for key in value_keys}
+        verdict = analyse(df, **params)
+        return {
+            "details": {str(index): detail for index, detail in verdict["details"].items()},
+            "evaluated": int(verdict["evaluated"]),
+            "note": verdict.get("note"),
+        }
+
+    from great_expectations.expectations.metrics.table_metric_provider import TableMetricProvider
+
+    provider_name = "".join(part.title() for part in name.replace("-", "_").split("_"))
+    type(
+        f"{provider_name}BatchMetric",
+        (TableMetricProvider,),
+        {"metric_name": metric_name, "value_keys": value_keys, "_pandas": metric_value(engine=PandasExecutionEngine)(_pandas)},
+    )
+    return metric_name
+
+
+class AuditorBatchExpectation(BatchExpectation):
+    """Base of the auditor's batch-level checks: judged on the whole batch, reported per
+    row like a map expectation (``unexpected_index_list``, ``details``), plus a ``note``."""
+
+    column: str
+    mostly: float = 1.0
+    batch_metric: ClassVar[str] = ""
+    rule_id: ClassVar[str] = ""
+
+    @classmethod
+    def is_abstract(cls) -> bool:
+        return not cls.batch_metric or super().is_abstract()
+
+    def _validate(self, metrics: Dict, runtime_configuration: Optional[dict] = None, execution_engine=None):
+        verdict = metrics[self.batch_metric]
+        total = int(metrics.get("table.row_count") or 0)
+        details = _json_safe(verdict["details"])
+        evaluated = verdict["evaluated"]
+        unexpected = len(details)
+        share = unexpected / evaluated if evaluated else 0.0
+        result = {
+            "element_count": total,
+            "missing_count": total - evaluated,
+            "unexpected_count": unexpected,
+            "unexpected_percent": 100.0 * share,
+            "unexpected_index_list": sorted(int(index) for index in details),
+            "details": details,
+        }
+        if verdict.get("note"):
+            result["note"] = verdict["note"]
+        return {"success": share <= 1 - self.mostly + 1e-12, "result": result}
+
+    def get_validation_dependencies(self, execution_engine=None, runtime_configuration=None, **kwargs):
+        dependencies = super().get_validation_dependencies(
+            execution_engine=execution_engine, runtime_configuration=runtime_configuration
+        )
+        dependencies.set_metric_configuration(
+            metric_name="table.row_count",
+            metric_configuration=MetricConfiguration(metric_name="table.row_count", metric_domain_kwargs={}),
+        )
+        return dependencies
