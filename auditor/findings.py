@@ -61,10 +61,12 @@ def _builtin_message(outcome: ExpectationOutcome, value: Any, duplicates: dict[s
 
 
 def _findings_of(outcome: ExpectationOutcome, rule, batch: Batch) -> list[dict[str, Any]]:
-    indexes = outcome.result.get("unexpected_index_list") or []
+    details: dict[str, dict] = outcome.result.get("details") or {}
+    # Rows that pass with a note (e.g. "not enough text to judge") become info findings.
+    notes = [int(index) for index, detail in details.items() if detail.get("level") == "info"]
+    indexes = list(outcome.result.get("unexpected_index_list") or []) + notes
     if not indexes:
         return []
-    details: dict[str, dict] = outcome.result.get("details") or {}
     column_values = batch.data[outcome.column]
     duplicates: dict[str, int] = {}
     if outcome.expectation == "expect_column_values_to_be_unique":
@@ -81,7 +83,7 @@ def _findings_of(outcome: ExpectationOutcome, rule, batch: Batch) -> list[dict[s
             message = detail.get("message") or _builtin_message(outcome, value, duplicates)
         finding = {
             "rule": rule.id,
-            "severity": rule.severity,
+            "severity": "info" if detail.get("level") == "info" else rule.severity,
             "row_id": str(row_ids[index]),
             "source": str(sources[index]),
             "position": int(positions[index]),
@@ -189,7 +191,8 @@ def _row_statuses(batch: Batch, findings: list[dict[str, Any]], unreadable: list
             "title": _shorten(title),
             "url": _shorten(url),
             "category": _shorten(category),
-            "status": "failed" if severities else "passed",
+            # Info findings are notes ("not enough text to judge"): they do not fail a row.
+            "status": "failed" if worst in ("error", "warning") else "passed",
             "worst_severity": worst,
             "findings": len(severities),
         })

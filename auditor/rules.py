@@ -163,8 +163,9 @@ def expectation_kwargs(rule: Rule, column: str, taxonomy: Taxonomy | None, expec
     kwargs: dict[str, Any] = {"column": column, **rule.args}
     if rule.mostly is not None:
         kwargs["mostly"] = rule.mostly
-    if getattr(expectation_class, "needs_taxonomy", False) and "known_labels" not in kwargs and taxonomy is not None:
-        kwargs["known_labels"] = taxonomy.known_labels()
+    if hasattr(expectation_class, "taxonomy_kwargs") and taxonomy is not None:
+        for key, value in expectation_class.taxonomy_kwargs(taxonomy).items():
+            kwargs.setdefault(key, value)
     return kwargs
 
 
@@ -174,7 +175,10 @@ def _check_expectation_args(ruleset: RuleSet, known: dict[str, type]) -> None:
 
     for rule in ruleset.rules:
         expectation_class = known[rule.expectation]
-        if getattr(expectation_class, "needs_taxonomy", False) and ruleset.taxonomy is None and "known_labels" not in rule.args:
+        taxonomy_args = ("known_labels", "taxonomy")
+        if getattr(expectation_class, "needs_taxonomy", False) and ruleset.taxonomy is None and not any(
+            key in rule.args for key in taxonomy_args
+        ):
             raise RulesError(f"{rule.origin}: rule {rule.id!r} needs a taxonomy; add 'taxonomy: FILE' to the rules file")
         for column in rule.columns:
             try:

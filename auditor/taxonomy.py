@@ -10,6 +10,9 @@ from auditor.text.labels import normalise_label
 from auditor.yamldoc import load_validated, where
 
 
+STRENGTHS = {"strong": 3.0, "medium": 2.0, "weak": 1.0}
+
+
 @dataclass(frozen=True)
 class Category:
     id: str
@@ -17,6 +20,8 @@ class Category:
     aliases: tuple[str, ...] = ()
     description: str = ""
     fallback: bool = False
+    indicators: dict[str, tuple[str, ...]] = field(default_factory=dict)  # strength -> terms
+    counter: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -33,6 +38,21 @@ class Taxonomy:
         """Normalised label or alias -> the category's display label (for GX checks)."""
         return {written: category.label for written, category in self.by_label.items()}
 
+    def fit_spec(self) -> dict:
+        """What the category-fit check needs, as plain data (it travels inside the GX suite)."""
+        return {
+            "labels": {written: category.id for written, category in self.by_label.items()},
+            "display": {category.id: category.label for category in self.categories},
+            "fallback": next((category.id for category in self.categories if category.fallback), None),
+            "lexicon": {
+                category.id: {
+                    "indicators": {STRENGTHS[name]: list(terms) for name, terms in category.indicators.items()},
+                    "counter": {STRENGTHS[name]: list(terms) for name, terms in category.counter.items()},
+                }
+                for category in self.categories
+            },
+        }
+
 
 def load_taxonomy(file: Path) -> Taxonomy:
     document = load_validated(file, "taxonomy")
@@ -47,6 +67,8 @@ def load_taxonomy(file: Path) -> Taxonomy:
             aliases=tuple(str(alias) for alias in entry.get("aliases", [])),
             description=str(entry.get("description", "")),
             fallback=bool(entry.get("fallback", False)),
+            indicators={name: tuple(map(str, terms)) for name, terms in (entry.get("indicators") or {}).items()},
+            counter={name: tuple(map(str, terms)) for name, terms in (entry.get("counter") or {}).items()},
         )
         at = where(file, document, ["categories", position, "id"])
         if category.id in first_id_at:

@@ -11,7 +11,11 @@ def article(**fields) -> dict:
     base = {
         "id": "a1",
         "Titel": "Gemeinderat beschließt neues Budget",
-        "Text": "Der Gemeinderat von Graz hat am Dienstag das Budget für das kommende Jahr beschlossen.",
+        "Text": (
+            "Der Gemeinderat von Graz hat am Dienstag das Budget für das kommende Jahr beschlossen. "
+            "Die Koalition aus zwei Parteien stimmte dafür, die Opposition kritisierte die Schulden. "
+            "Der Bürgermeister sprach nach der Abstimmung von einem guten Kompromiss für die Stadt."
+        ),
         "Datum": "2025-03-04T10:15:00+01:00",
         "Vorfall": "Politik",
         "Ursache": "Budgetbeschluss",

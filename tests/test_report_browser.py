@@ -58,7 +58,10 @@ def open_page(browser, report: Path):
 
 def test_report_shows_findings_and_loads_cleanly(browser, tmp_path):
     report = audit_to(tmp_path, [
-        {"id": "ok-1", "Titel": "Landtag tagt", "Text": "Der Landtag beriet über das Budget.", "Vorfall": "Politik",
+        {"id": "ok-1", "Titel": "Landtag tagt",
+         "Text": "Der Landtag beriet am Donnerstag über das Budget des Landes. Die Koalition und die Opposition "
+                 "stritten lange, am Ende stimmte die Mehrheit der Abgeordneten für den Entwurf der Regierung.",
+         "Vorfall": "Politik",
          "Datum": "2025-02-01", "Ursache": "Budget", "Ort": "Linz", "Quellen": "www.orf.at"},
         {"id": "bad-1", "Titel": "Minister treffen sich", "Text": "Laut **Beispielblatt** trafen sich Minister.",
          "Vorfall": "Terorismus", "Datum": "2025-02-01", "Ursache": "Treffen", "Ort": "Wien",

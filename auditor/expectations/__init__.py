@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from great_expectations.expectations.expectation import Expectation
 
-from auditor.expectations import checks
+from auditor.expectations import checks, text_metrics  # noqa: F401  (text_metrics registers the shared analysis)
 from auditor.expectations.base import AuditorColumnMapExpectation
 
 AUDITOR_EXPECTATIONS: dict[str, type[AuditorColumnMapExpectation]] = {

@@ -38,55 +38,57 @@ from great_expectations.validator.metric_configuration import MetricConfiguratio
 
 RowAnalysis = Callable[..., pd.Series]
 
+
+def passes(detail: Any) -> bool:
+    """A row passes when its check returned nothing, or only an info note ("level": "info")."""
+    return not isinstance(detail, dict) or detail.get("level") == "info"
+
 MAP_SUFFIX = MetricPartialFunctionTypeSuffixes.MAP.value
 
 
-def _pandas_function_with_context(context_key: str):
+TEXT_ANALYSIS = "table.auditor_text_analysis"
+
+
+def _pandas_function_with_text(metric_fn):
     """Like GX's ``column_function_partial`` for pandas, but the metric function also
-    receives ``context``: the columns named by the ``context_key`` argument, same rows.
+    receives ``analysis``: the batch's shared text analysis (a metric of its own, so GX
+    computes it once for every check that names the same text columns)."""
 
-    Checks such as "the category fits the text" judge one column against others.
-    """
+    @metric_partial(engine=PandasExecutionEngine, partial_fn_type=MetricPartialFunctionTypes.MAP_SERIES,
+                    domain_type=MetricDomainTypes.COLUMN)
+    def inner_func(cls, execution_engine, metric_domain_kwargs, metric_value_kwargs, metrics, runtime_configuration):
+        df, compute_domain_kwargs, accessor_domain_kwargs = execution_engine.get_compute_domain(
+            domain_kwargs=metric_domain_kwargs, domain_type=MetricDomainTypes.COLUMN
+        )
+        column = df[accessor_domain_kwargs["column"]]
+        values = metric_fn(cls, column[column.notnull()], analysis=metrics[TEXT_ANALYSIS], **metric_value_kwargs)
+        return values, compute_domain_kwargs, accessor_domain_kwargs
 
-    def wrapper(metric_fn):
-        @metric_partial(engine=PandasExecutionEngine, partial_fn_type=MetricPartialFunctionTypes.MAP_SERIES,
-                        domain_type=MetricDomainTypes.COLUMN)
-        def inner_func(cls, execution_engine, metric_domain_kwargs, metric_value_kwargs, metrics, runtime_configuration):
-            df, compute_domain_kwargs, accessor_domain_kwargs = execution_engine.get_compute_domain(
-                domain_kwargs=metric_domain_kwargs, domain_type=MetricDomainTypes.COLUMN
-            )
-            column_name = accessor_domain_kwargs["column"]
-            df = df[df[column_name].notnull()]
-            context_columns = [c for c in (metric_value_kwargs.get(context_key) or []) if c in df.columns]
-            values = metric_fn(cls, df[column_name], context=df[context_columns], **metric_value_kwargs)
-            return values, compute_domain_kwargs, accessor_domain_kwargs
-
-        return inner_func
-
-    return wrapper
+    return inner_func
 
 
 def row_check_metrics(
-    name: str, analyse: RowAnalysis, value_keys: tuple[str, ...] = (), context_key: str | None = None
+    name: str, analyse: RowAnalysis, value_keys: tuple[str, ...] = (), text_key: str | None = None
 ) -> str:
     """Register the GX metrics for one per-row check and return the condition metric's name.
 
-    With ``context_key``, ``analyse`` is called as ``analyse(column, context, **params)``
-    where ``context`` holds the columns listed in the argument named ``context_key``.
+    With ``text_key`` (the argument naming the text columns, e.g. ``text_columns``),
+    ``analyse`` is called as ``analyse(column, analysis, **params)`` with the batch's
+    shared :class:`~auditor.text.analysis.TextAnalysis` of those columns.
     """
     condition_name = f"column_values.{name}"
     function_name = f"column_values.{name}.detail"
     function_metric = f"{function_name}.{MAP_SUFFIX}"
 
-    def _function(cls, column, context=None, **kwargs):
+    def _function(cls, column, analysis=None, **kwargs):
         params = {key: kwargs.get(key) for key in value_keys}
-        if context_key is not None:
-            return analyse(column, context, **params)
+        if text_key is not None:
+            return analyse(column, analysis, **params)
         return analyse(column, **params)
 
     def _condition(cls, column, _metrics, **kwargs):
         details, _, _ = _metrics[function_metric]
-        return details.isna()
+        return details.map(passes).astype(bool)
 
     def _evaluation_dependencies(cls, metric, configuration=None, execution_engine=None, runtime_configuration=None):
         dependencies = ColumnMapMetricProvider._get_evaluation_dependencies.__func__(
@@ -97,6 +99,12 @@ def row_check_metrics(
                 metric_name=function_metric,
                 metric_domain_kwargs=metric.metric_domain_kwargs,
                 metric_value_kwargs={k: v for k, v in metric.metric_value_kwargs.items() if k in value_keys},
+            )
+        if text_key is not None and metric.metric_name == function_metric:
+            dependencies[TEXT_ANALYSIS] = MetricConfiguration(
+                metric_name=TEXT_ANALYSIS,
+                metric_domain_kwargs={k: v for k, v in metric.metric_domain_kwargs.items() if k == "batch_id"},
+                metric_value_kwargs={"text_columns": list(metric.metric_value_kwargs.get(text_key) or [])},
             )
         return dependencies
 
@@ -112,8 +120,8 @@ def row_check_metrics(
             # Empty values are left to the not-null rules; no check sees them.
             "filter_column_isnull": True,
             "_pandas_function": (
-                _pandas_function_with_context(context_key)(_function)
-                if context_key is not None
+                _pandas_function_with_text(_function)
+                if text_key is not None
                 else column_function_partial(engine=PandasExecutionEngine)(_function)
             ),
             "_pandas_condition": column_condition_partial(engine=PandasExecutionEngine)(_condition),

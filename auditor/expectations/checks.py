@@ -7,11 +7,12 @@ that passes and one that fails.
 
 from __future__ import annotations
 
-from typing import ClassVar, Dict, Optional
+from typing import Any, ClassVar, Dict, List, Optional
 
 from great_expectations.compatibility.pydantic import Field
 
 from auditor.expectations.base import AuditorColumnMapExpectation, row_check_metrics
+from auditor.text.category_fit import FitSettings, judge_category_fit
 from auditor.text.dates import find_bad_dates
 from auditor.text.domains import find_malformed_sources
 from auditor.text.labels import find_unknown_labels
@@ -61,6 +62,10 @@ class ExpectColumnValuesToBeKnownCategory(AuditorColumnMapExpectation):
     rule_id: ClassVar[str] = "category-known"
     needs_taxonomy: ClassVar[bool] = True
 
+    @staticmethod
+    def taxonomy_kwargs(taxonomy) -> dict:
+        return {"known_labels": taxonomy.known_labels()}
+
 
 class ExpectColumnValuesToBeSourceDomains(AuditorColumnMapExpectation):
     """Every entry of the sources field is a well-formed outlet domain.
@@ -105,3 +110,50 @@ class ExpectColumnValuesToBePastDates(AuditorColumnMapExpectation):
         "auditor_past_dates", find_bad_dates, ("max_future_minutes", "now")
     )
     rule_id: ClassVar[str] = "published-at-valid"
+
+
+def _judge_fit(labels, analysis, taxonomy, text_columns, min_fit, min_tokens, baseline):
+    settings = FitSettings(min_fit=min_fit, min_tokens=min_tokens, baseline=baseline)
+    return judge_category_fit(labels, analysis, taxonomy, settings)
+
+
+class ExpectColumnValuesToFitArticleText(AuditorColumnMapExpectation):
+    """The category fits what the article is about.
+
+    What it checks: every category of the taxonomy is scored on the article's title
+    and body with the category's indicator terms (`rules/taxonomy.yaml`: weighted German
+    terms, matched through lemmas and inside compounds, so `Terroranschläge`,
+    `Außenministertreffen` and `Militär-Kooperation` count). `Sonstiges` starts from a
+    baseline, so text without incident vocabulary counts as "no incident". The fit of
+    the assigned category is its score over the best score; below `min_fit` the row
+    fails, with the best category as the suggestion, the fit as the score and, as
+    evidence, the article's own words for each side. Texts shorter than `min_tokens`
+    words get an info note instead of a verdict; unknown labels are left to
+    `category-known`.
+
+    Why it matters: the category decides where an article is filed, which alerts it
+    triggers and which statistics it feeds. A ministers' meeting labelled `Terrorismus`
+    sends readers and editors the wrong signal.
+
+    Passes: `Politik` on a report of an EU foreign ministers' meeting about sanctions.
+    Passes: `Terrorismus` on a report of a bomb attack claimed by a jihadist group.
+    Fails:  `Terrorismus` on a report of NATO ministers accusing Russia of helping North
+            Korea (suggests `Politik`; evidence: Außenminister, NATO, Sanktionen).
+    """
+
+    taxonomy: Dict[str, Any] = Field(default_factory=dict)
+    text_columns: List[str] = Field(default_factory=lambda: ["title", "body"])
+    min_fit: float = 0.5
+    min_tokens: int = 25
+    baseline: float = 3.0
+    success_keys: ClassVar[tuple[str, ...]] = ("mostly", "taxonomy", "text_columns", "min_fit", "min_tokens", "baseline")
+    map_metric: ClassVar[str] = row_check_metrics(
+        "auditor_fits_article_text", _judge_fit,
+        ("taxonomy", "text_columns", "min_fit", "min_tokens", "baseline"), text_key="text_columns",
+    )
+    rule_id: ClassVar[str] = "category-fits-text"
+    needs_taxonomy: ClassVar[bool] = True
+
+    @staticmethod
+    def taxonomy_kwargs(taxonomy) -> dict:
+        return {"taxonomy": taxonomy.fit_spec()}

@@ -1,0 +1,119 @@
+"""Tokenise and lemmatise a batch of German article text once, for every check that needs it.
+
+The result is a sparse rows x lemmas count matrix over the batch's own vocabulary.
+Tokenising and vocabulary building run in Arrow's C++ kernels; lemmas come from
+simplemma, looked up once per *unique* token (a 100k-article batch has ~35 M
+tokens but only ~1 M distinct ones).
+
+Normalised forms (``normalise``) fold case, ß and umlauts, so `Straße`, `STRASSE`
+and `Strasse`, or `Anschläge` and `Anschlaege`, meet in one form.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import scipy.sparse as sp
+import simplemma
+
+LANGUAGE = "de"
+# Punctuation around a whitespace-separated token; hyphens inside a token stay, so
+# `Militär-Kooperation` is one compound, as simplemma expects.
+_EDGE_PUNCTUATION = "".join(sorted(set(".,;:!?\"'()[]{}<>«»„“”‚‘’`´*_#/\\|+=~^&%$§@•·…–—-")))
+_UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue"})
+
+
+def normalise(word: str) -> str:
+    """The form words are compared in: case-folded (ß -> ss), umlauts as ae/oe/ue, no hyphens."""
+    return word.casefold().translate(_UMLAUTS).replace("-", "")
+
+
+@lru_cache(maxsize=2_000_000)
+def lemma_of(token: str) -> str:
+    return simplemma.lemmatize(token, lang=LANGUAGE)
+
+
+@dataclass
+class TextAnalysis:
+    """Per batch: which words each row's text holds, how often, and their normalised forms.
+
+    A word is known by two forms: its normalised surface form and its normalised lemma
+    (``forms``). Terms are matched against both, because lemmatisers are unsure with
+    nominalised adjectives (`Angeklagte`, `Verletzten`) and foreign words.
+    """
+
+    index: pd.Index  # the rows, as in the batch
+    counts: sp.csr_matrix  # rows x surface words, title words counted ``title_weight`` times
+    surfaces: np.ndarray  # each surface word as written
+    forms: np.ndarray  # every normalised surface form and lemma of the batch, unique
+    surface_forms: sp.csr_matrix  # surface words x forms: 1 for the word's surface form and its lemma
+    token_totals: np.ndarray  # tokens per row (title counted once)
+
+    def rows(self, index: pd.Index) -> np.ndarray:
+        """Positions in this analysis of the given row labels."""
+        return self.index.get_indexer(index)
+
+    def words_in_row(self, position: int, surface_weights: np.ndarray) -> list[str]:
+        """The row's words with a positive weight in ``surface_weights`` (one per surface word),
+        strongest first: weight x count."""
+        start, end = self.counts.indptr[position], self.counts.indptr[position + 1]
+        columns = self.counts.indices[start:end]
+        strength = surface_weights[columns] * self.counts.data[start:end]
+        chosen = strength > 0
+        ranked = sorted(zip(-strength[chosen], self.surfaces[columns[chosen]]))
+        return [str(word) for _, word in ranked]
+
+
+def _tokens(texts: pd.Series) -> tuple[pa.Array, np.ndarray]:
+    """All tokens of all texts in one flat Arrow array, and each text's offset into it."""
+    array = pa.array(texts.fillna("").astype(str).tolist(), type=pa.large_string())
+    split = pc.utf8_split_whitespace(array)
+    flat = pc.utf8_trim(pc.list_flatten(split), characters=_EDGE_PUNCTUATION)
+    return flat, np.asarray(split.offsets, dtype=np.int64)
+
+
+def _count_matrix(token_ids: np.ndarray, offsets: np.ndarray, columns: int) -> sp.csr_matrix:
+    # Duplicate (row, column) entries are summed by every operation that follows.
+    data = np.ones(len(token_ids), dtype=np.float32)
+    return sp.csr_matrix((data, token_ids, offsets), shape=(len(offsets) - 1, columns))
+
+
+def analyse_texts(title: pd.Series | None, body: pd.Series, title_weight: float = 2.0) -> TextAnalysis:
+    """Tokenise and lemmatise ``title`` and ``body`` (same index) of a whole batch."""
+    title = title if title is not None else pd.Series([None] * len(body), index=body.index, dtype=object)
+    title_tokens, title_offsets = _tokens(title)
+    body_tokens, body_offsets = _tokens(body)
+    encoded = pc.dictionary_encode(pa.concat_arrays([title_tokens, body_tokens]))
+    surfaces = np.asarray(encoded.dictionary.to_pylist(), dtype=object)
+    ids = np.asarray(encoded.indices, dtype=np.int64)
+    title_ids, body_ids = ids[: len(title_tokens)], ids[len(title_tokens):]
+
+    # Tokens that were punctuation only are empty: they count for nothing.
+    keep = sp.diags(np.where(surfaces == "", 0.0, 1.0).astype(np.float32))
+    title_counts = _count_matrix(title_ids, title_offsets, len(surfaces)) @ keep
+    body_counts = _count_matrix(body_ids, body_offsets, len(surfaces)) @ keep
+    counts = (body_counts + title_weight * title_counts).tocsr()
+    token_totals = np.asarray((body_counts + title_counts).sum(axis=1)).ravel()
+
+    surface_norms = [normalise(token) for token in surfaces]
+    lemma_norms = [normalise(lemma_of(token)) if token else "" for token in surfaces]
+    forms, form_ids = np.unique(np.asarray(surface_norms + lemma_norms, dtype=object), return_inverse=True)
+    count = len(surfaces)
+    surface_forms = sp.csr_matrix(
+        (np.ones(2 * count, dtype=np.float32), (np.tile(np.arange(count), 2), form_ids)),
+        shape=(count, len(forms)),
+    )
+    surface_forms.data[:] = 1.0  # a word whose surface form is its lemma has one form, not two
+    return TextAnalysis(
+        index=body.index,
+        counts=counts,
+        surfaces=surfaces,
+        forms=forms,
+        surface_forms=surface_forms,
+        token_totals=token_totals,
+    )

@@ -1,0 +1,98 @@
+"""Does the assigned category fit the article text? Scores from the taxonomy's indicator terms.
+
+For each row, every category gets an evidence score from its indicator terms in the
+title and body (see ``lexicon``); the fallback category (`Sonstiges`) starts from a
+baseline, so a text without incident vocabulary is "no incident". The assigned
+category's *fit* is its score divided by the best score (1.0 when it is the best). A
+row fails when its fit is below ``min_fit``; the finding suggests the best category
+and shows the words that speak for each side.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from auditor.text.analysis import TextAnalysis
+from auditor.text.labels import normalise_label
+from auditor.text.lexicon import CategoryScores, Lexicon, score_categories
+
+EVIDENCE_WORDS = 8
+
+
+@dataclass(frozen=True)
+class FitSettings:
+    min_fit: float = 0.5
+    min_tokens: int = 25
+    baseline: float = 3.0
+
+
+def _words(analysis: TextAnalysis, scores: CategoryScores, lexicon: Lexicon, row: int, position: int,
+           category: int) -> list[str]:
+    """The row's own words that speak for ``category``, most frequent first."""
+    terms = scores.terms_for(row, category, lexicon)
+    if len(terms) == 0:
+        return []
+    weights = scores.word_weights(terms, lexicon.weights[terms, category])
+    return analysis.words_in_row(position, weights)[:EVIDENCE_WORDS]
+
+
+def judge_category_fit(labels: pd.Series, analysis: TextAnalysis, taxonomy: dict, settings: FitSettings) -> pd.Series:
+    """Per row: None when the category fits (or is unknown), else a dict with suggestion and evidence.
+
+    ``taxonomy`` is ``Taxonomy.fit_spec()``: labels -> ids, ids -> display labels, the
+    lexicon per id and the fallback id.
+    """
+    if labels.empty:
+        return pd.Series([], index=labels.index, dtype=object)
+    lexicon = Lexicon.from_spec(taxonomy["lexicon"])
+    column_of = {category: column for column, category in enumerate(lexicon.categories)}
+    fallback = column_of.get(taxonomy.get("fallback") or "")
+    display = taxonomy["display"]
+
+    assigned = labels.map(lambda label: column_of.get(taxonomy["labels"].get(normalise_label(label), ""), -1)).astype(int)
+    positions = analysis.rows(labels.index)
+    scores = score_categories(analysis, lexicon, positions)
+    evidence = scores.scores.copy()
+    if fallback is not None:
+        evidence[:, fallback] += settings.baseline
+    best = evidence.argmax(axis=1)
+    best_score = evidence[np.arange(len(best)), best]
+    known = assigned.to_numpy() >= 0
+    assigned_score = np.where(known, evidence[np.arange(len(best)), np.maximum(assigned.to_numpy(), 0)], 0.0)
+    fit = np.divide(assigned_score, best_score, out=np.ones_like(best_score), where=best_score > 0)
+    too_short = analysis.token_totals[positions] < settings.min_tokens
+    failing = known & ~too_short & (fit < settings.min_fit)
+
+    details = pd.Series([None] * len(labels), index=labels.index, dtype=object)
+    for row in np.flatnonzero(known & too_short):
+        details.iat[row] = {
+            "level": "info",
+            "message": f"not enough text to judge the category ({int(analysis.token_totals[positions[row]])} words; "
+                       f"needs {settings.min_tokens})",
+        }
+    for row in np.flatnonzero(failing):
+        position, given, suggested = positions[row], int(assigned.iat[row]), int(best[row])
+        given_label = display[lexicon.categories[given]]
+        suggested_label = display[lexicon.categories[suggested]]
+        for_suggested = _words(analysis, scores, lexicon, row, position, suggested)
+        for_given = _words(analysis, scores, lexicon, row, position, given)
+        if suggested == fallback and not for_suggested:
+            reason = "the text holds no sign of any incident category"
+        else:
+            reason = f"the text speaks for {suggested_label!r} ({', '.join(for_suggested[:5]) or 'no incident words'})"
+        support = f"; for {given_label!r} only: {', '.join(for_given[:5])}" if for_given else f"; nothing speaks for {given_label!r}"
+        details.iat[row] = {
+            "message": f"category {labels.iat[row]!r} does not fit: {reason}{support} (fit {fit[row]:.2f})",
+            "suggestion": suggested_label,
+            "score": round(float(fit[row]), 3),
+            "evidence": {
+                "suggested": suggested_label,
+                "for_suggested": for_suggested,
+                "assigned": given_label,
+                "for_assigned": for_given,
+            },
+        }
+    return details

@@ -1,0 +1,155 @@
+"""Indicator terms per category, matched against a batch's lemmas, and per-row scores.
+
+A term is written as a German lemma, with an optional marker for how it may match
+inside compounds (German writes `Terroranschlag`, `Außenministertreffen`):
+
+- ``anschlag``  the lemma itself, or a compound ending in it (`Terroranschlag`, `Bombenanschläge`);
+- ``terror*``   also a compound starting with it (`Terrorzelle`, `terroristisch`);
+- ``=wahl``     the lemma itself only (not `Auswahl`);
+- ``=wahl*``    the lemma itself, or a compound starting with it (`Wahlkampf`), not ending in it.
+
+Terms are written as lemmas (as simplemma gives them: nouns in the nominative
+singular, verbs in the infinitive). Matching happens on normalised lemmas (case, ß
+and umlauts folded), so inflected forms (`Anschläge`, `Anschlägen`) meet their term
+through simplemma.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+import scipy.sparse as sp
+
+from auditor.text.analysis import TextAnalysis, normalise
+
+# A compound's other part must be at least this long: `Großbrand` is a fire, `Sbrand` is noise.
+MIN_COMPOUND_REST = 3
+# Shorter terms only ever match whole lemmas (`rat` must not match `Apparat`).
+MIN_COMPOUND_TERM = 4
+
+
+@dataclass(frozen=True)
+class Term:
+    text: str  # as written in the taxonomy, without markers
+    form: str  # normalised lemma
+    as_head: bool
+    as_modifier: bool
+
+
+def parse_term(written: str) -> Term:
+    text = written.strip()
+    exact = text.startswith("=")
+    modifier = text.endswith("*")
+    text = text.strip("=*").strip()
+    form = normalise(text)
+    long_enough = len(form) >= MIN_COMPOUND_TERM
+    return Term(text=text, form=form, as_head=not exact and long_enough, as_modifier=modifier and long_enough)
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    """Terms of all categories with a weight per category (negative for counter-indicators)."""
+
+    categories: tuple[str, ...]
+    terms: tuple[Term, ...]
+    weights: np.ndarray  # terms x categories
+
+    @staticmethod
+    def from_spec(spec: dict[str, dict]) -> "Lexicon":
+        """``spec``: category id -> {"indicators": {weight: [terms]}, "counter": {weight: [terms]}}."""
+        return _compiled(json.dumps(spec, sort_keys=True, ensure_ascii=False))
+
+    def match_matrix(self, forms: np.ndarray) -> sp.csr_matrix:
+        """forms x terms: 1 where the normalised form is, or is a compound of, the term."""
+        exact: dict[str, list[int]] = {}
+        heads: dict[str, list[int]] = {}
+        modifiers: dict[str, list[int]] = {}
+        for position, term in enumerate(self.terms):
+            exact.setdefault(term.form, []).append(position)
+            if term.as_head:
+                heads.setdefault(term.form, []).append(position)
+            if term.as_modifier:
+                modifiers.setdefault(term.form, []).append(position)
+        longest_modifier = max((len(form) for form in modifiers), default=0)
+        rows: list[int] = []
+        columns: list[int] = []
+        for row, lemma in enumerate(forms):
+            matched = set(exact.get(lemma, ()))
+            size = len(lemma)
+            for start in range(MIN_COMPOUND_REST, size - MIN_COMPOUND_TERM + 1):
+                found = heads.get(lemma[start:])
+                if found:
+                    matched.update(found)
+            for end in range(MIN_COMPOUND_TERM, min(size - MIN_COMPOUND_REST, longest_modifier) + 1):
+                found = modifiers.get(lemma[:end])
+                if found:
+                    matched.update(found)
+            for column in matched:
+                rows.append(row)
+                columns.append(column)
+        return sp.csr_matrix(
+            (np.ones(len(rows), dtype=np.float32), (rows, columns)), shape=(len(forms), len(self.terms))
+        )
+
+
+@lru_cache(maxsize=8)
+def _compiled(spec_json: str) -> Lexicon:
+    spec = json.loads(spec_json)
+    categories = tuple(spec)
+    index: dict[tuple, int] = {}
+    terms: list[Term] = []
+    entries: list[tuple[int, int, float]] = []
+    for column, category in enumerate(categories):
+        for kind, sign in (("indicators", 1.0), ("counter", -1.0)):
+            for weight, written_terms in (spec[category].get(kind) or {}).items():
+                for written in written_terms:
+                    term = parse_term(str(written))
+                    key = (term.form, term.as_head, term.as_modifier)
+                    if key not in index:
+                        index[key] = len(terms)
+                        terms.append(term)
+                    entries.append((index[key], column, sign * float(weight)))
+    weights = np.zeros((len(terms), len(categories)), dtype=np.float32)
+    for row, column, weight in entries:
+        weights[row, column] += weight
+    return Lexicon(categories=categories, terms=tuple(terms), weights=weights)
+
+
+@dataclass
+class CategoryScores:
+    """Per row and category: the evidence score, and which words gave it."""
+
+    categories: tuple[str, ...]
+    scores: np.ndarray  # rows x categories
+    term_hits: sp.csr_matrix  # rows x terms, sublinear counts
+    surface_terms: sp.csr_matrix  # surface words x terms: 1 where the word matches the term
+
+    def terms_for(self, row: int, category: int, lexicon: Lexicon) -> np.ndarray:
+        """Term positions that speak for a category in a row."""
+        start, end = self.term_hits.indptr[row], self.term_hits.indptr[row + 1]
+        terms = self.term_hits.indices[start:end]
+        return terms[lexicon.weights[terms, category] > 0]
+
+    def word_weights(self, terms: np.ndarray, weights: np.ndarray) -> np.ndarray:
+        """Per surface word: the weight it carries through ``terms`` (0 for words matching none)."""
+        return np.asarray(self.surface_terms[:, terms] @ weights).ravel()
+
+
+def score_categories(analysis: TextAnalysis, lexicon: Lexicon, rows: np.ndarray | None = None) -> CategoryScores:
+    """Evidence per category: each matched term adds weight x (1 + ln count), floored at 0."""
+    surface_terms = (analysis.surface_forms @ lexicon.match_matrix(analysis.forms)).tocsr()
+    surface_terms.data[:] = 1.0  # a word counts once for a term, though both its forms match
+    counts = analysis.counts if rows is None else analysis.counts[rows]
+    term_counts = (counts @ surface_terms).tocsr()
+    # Sublinear: the tenth mention of `Regierung` says less than the first.
+    term_counts.data = 1.0 + np.log(np.maximum(term_counts.data, 1.0))
+    scores = np.asarray(term_counts @ lexicon.weights)
+    return CategoryScores(
+        categories=lexicon.categories,
+        scores=np.maximum(scores, 0.0),
+        term_hits=term_counts,
+        surface_terms=surface_terms,
+    )

@@ -1,0 +1,163 @@
+"""Evaluate `category-fits-text` on labelled real news (../shared/data) and time it at scale.
+
+    .venv/bin/python benchmarks/eval_fit.py                 # quality on the dev data
+    .venv/bin/python benchmarks/eval_fit.py --rows 100000   # + scoring time on N rows
+    .venv/bin/python benchmarks/eval_fit.py --show-errors   # list the misjudged articles
+
+For every labelled article: one row with its primary category (must pass), and one row
+with a wrong category (must fail): `Terrorismus` on every `politik` article, a seeded
+random wrong category on the others. Targets: wrong rows flagged >= 95 %, correct rows
+(primary or acceptable) flagged <= 3 %, suggestion within the acceptable set for >= 85 %
+of flagged wrong rows. Also printed: the flag rate over *every* wrong category of every
+article, a harsher view. Runs the pure scoring functions (the same ones the GX
+expectation calls); not part of the test suite.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import random
+import resource
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from auditor.rules import load_rules  # noqa: E402
+from auditor.text.analysis import analyse_texts  # noqa: E402
+from auditor.text.category_fit import FitSettings, judge_category_fit  # noqa: E402
+
+DATA = REPO.parent / "shared" / "data"
+
+
+def load_labelled() -> pd.DataFrame:
+    texts = {row["id"]: row for row in csv.DictReader((DATA / "gnad10k_dev.csv").open(encoding="utf-8"))}
+    rows = []
+    for label in csv.DictReader((DATA / "gnad10k_dev_incidents.csv").open(encoding="utf-8")):
+        acceptable = {label["primary"], *filter(None, label["acceptable"].split("|"))}
+        rows.append({"id": label["id"], "text": texts[label["id"]]["text"], "primary": label["primary"],
+                     "acceptable": acceptable, "confidence": label["confidence"]})
+    return pd.DataFrame(rows)
+
+
+def settings_from_rules() -> tuple[dict, FitSettings]:
+    ruleset = load_rules()
+    rule = ruleset.get("category-fits-text")
+    args = rule.args if rule else {}
+    defaults = FitSettings()
+    settings = FitSettings(
+        min_fit=float(args.get("min_fit", defaults.min_fit)),
+        min_tokens=int(args.get("min_tokens", defaults.min_tokens)),
+        baseline=float(args.get("baseline", defaults.baseline)),
+    )
+    return ruleset.taxonomy.fit_spec(), settings
+
+
+def judge(texts: pd.Series, labels: pd.Series, spec: dict, settings: FitSettings) -> pd.Series:
+    analysis = analyse_texts(None, texts)
+    return judge_category_fit(labels, analysis, spec, settings)
+
+
+def flagged(details: pd.Series) -> np.ndarray:
+    return details.map(lambda d: isinstance(d, dict) and d.get("level") != "info").to_numpy()
+
+
+def evaluate(show_errors: bool) -> None:
+    data = load_labelled()
+    spec, settings = settings_from_rules()
+    display = spec["display"]
+    ids = list(display)
+    rng = random.Random(13)
+    wrong = [
+        "terrorismus" if row.primary == "politik" else rng.choice([c for c in ids if c not in row.acceptable])
+        for row in data.itertuples()
+    ]
+    texts = pd.concat([data["text"], data["text"]], ignore_index=True)
+    labels = pd.Series([display[c] for c in data["primary"]] + [display[c] for c in wrong])
+    details = judge(texts, labels, spec, settings)
+    flags = flagged(details)
+    n = len(data)
+    correct_flags, wrong_flags = flags[:n], flags[n:]
+    suggestions_ok = [
+        spec["labels"][details.iat[n + i]["suggestion"].casefold()] in data["acceptable"].iat[i]
+        for i in np.flatnonzero(wrong_flags)
+    ]
+    print(f"articles: {n}   settings: {settings}")
+    print(f"wrong rows flagged:            {wrong_flags.mean():6.1%}  (target >= 95 %)")
+    print(f"correct rows flagged:          {correct_flags.mean():6.1%}  (target <= 3 %)")
+    print(f"suggestion acceptable:         {np.mean(suggestions_ok):6.1%}  of flagged wrong rows (target >= 85 %)")
+    politik = (data["primary"] == "politik").to_numpy()
+    print(f"Terrorismus on politik flagged: {wrong_flags[politik].mean():6.1%}  ({politik.sum()} articles)")
+    terror = (data["primary"] == "terrorismus").to_numpy()
+    print(f"terror stories passing as Terrorismus: {1 - correct_flags[terror].mean():6.1%}  ({terror.sum()} articles)")
+
+    # Harsher: every article under every category it must not carry.
+    all_texts, all_labels, all_acceptable = [], [], []
+    for row in data.itertuples():
+        for category in ids:
+            if category not in row.acceptable:
+                all_texts.append(row.text)
+                all_labels.append(display[category])
+                all_acceptable.append(row.acceptable)
+    every = flagged(judge(pd.Series(all_texts), pd.Series(all_labels), spec, settings))
+    print(f"every wrong category flagged:  {every.mean():6.1%}  ({len(every)} rows)")
+
+    if show_errors:
+        print("\ncorrect rows flagged:")
+        for i in np.flatnonzero(correct_flags):
+            print(f"  {data['id'].iat[i]} [{data['primary'].iat[i]}] {details.iat[i]['message'][:230]}")
+        print("\nwrong rows passed:")
+        for i in np.flatnonzero(~wrong_flags):
+            print(f"  {data['id'].iat[i]} [{data['primary'].iat[i]} labelled {wrong[i]}] {data['text'].iat[i][:120]}")
+        print("\nflagged wrong rows with a suggestion outside the acceptable set:")
+        for k, i in enumerate(np.flatnonzero(wrong_flags)):
+            if not suggestions_ok[k]:
+                print(f"  {data['id'].iat[i]} [{data['primary'].iat[i]}|{'|'.join(sorted(data['acceptable'].iat[i]))}] "
+                      f"-> {details.iat[n + i]['suggestion']}: {details.iat[n + i]['message'][:160]}")
+
+
+def time_at_scale(rows: int) -> None:
+    data = load_labelled()
+    spec, settings = settings_from_rules()
+    rng = np.random.default_rng(5)
+    picks = rng.integers(0, len(data), rows)
+    # Perturb each copy (drop a random sentence) so rows are not identical.
+    texts = []
+    for i, pick in enumerate(picks):
+        sentences = data["text"].iat[pick].split(". ")
+        if len(sentences) > 3:
+            sentences.pop(int(rng.integers(0, len(sentences))))
+        texts.append(". ".join(sentences) + f" Meldung {i}.")
+    texts = pd.Series(texts)
+    labels = pd.Series([spec["display"][c] for c in data["primary"].to_numpy()[picks]])
+    started = time.perf_counter()
+    analysis = analyse_texts(None, texts)
+    analysed = time.perf_counter()
+    details = judge_category_fit(labels, analysis, spec, settings)
+    finished = time.perf_counter()
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"\n{rows} rows ({texts.str.len().sum() / 1e6:.0f} MB of text): analysis {analysed - started:.1f} s, "
+          f"scoring {finished - analysed:.1f} s, total {finished - started:.1f} s; peak RSS {peak:.0f} MB; "
+          f"{flagged(details).sum()} flagged")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rows", type=int, help="also time analysis and scoring on this many rows")
+    parser.add_argument("--show-errors", action="store_true")
+    args = parser.parse_args()
+    if not (DATA / "gnad10k_dev_incidents.csv").exists():
+        sys.exit(f"{DATA} is not present")
+    evaluate(args.show_errors)
+    if args.rows:
+        time_at_scale(args.rows)
+
+
+if __name__ == "__main__":
+    main()
