@@ -20,6 +20,7 @@ class Category:
     aliases: tuple[str, ...] = ()
     description: str = ""
     fallback: bool = False
+    incident: bool = True
     indicators: dict[str, tuple[str, ...]] = field(default_factory=dict)  # strength -> terms
     counter: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
@@ -44,6 +45,7 @@ class Taxonomy:
             "labels": {written: category.id for written, category in self.by_label.items()},
             "display": {category.id: category.label for category in self.categories},
             "fallback": next((category.id for category in self.categories if category.fallback), None),
+            "topics": [category.id for category in self.categories if not category.incident],
             "lexicon": {
                 category.id: {
                     "indicators": {STRENGTHS[name]: list(terms) for name, terms in category.indicators.items()},
@@ -67,6 +69,7 @@ def load_taxonomy(file: Path) -> Taxonomy:
             aliases=tuple(str(alias) for alias in entry.get("aliases", [])),
             description=str(entry.get("description", "")),
             fallback=bool(entry.get("fallback", False)),
+            incident=bool(entry.get("incident", True)),
             indicators={name: tuple(map(str, terms)) for name, terms in (entry.get("indicators") or {}).items()},
             counter={name: tuple(map(str, terms)) for name, terms in (entry.get("counter") or {}).items()},
         )

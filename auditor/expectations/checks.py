@@ -112,8 +112,8 @@ class ExpectColumnValuesToBePastDates(AuditorColumnMapExpectation):
     rule_id: ClassVar[str] = "published-at-valid"
 
 
-def _judge_fit(labels, analysis, taxonomy, text_columns, min_fit, min_tokens, baseline):
-    settings = FitSettings(min_fit=min_fit, min_tokens=min_tokens, baseline=baseline)
+def _judge_fit(labels, analysis, taxonomy, text_columns, min_fit, topic_min_fit, min_tokens, baseline):
+    settings = FitSettings(min_fit=min_fit, topic_min_fit=topic_min_fit, min_tokens=min_tokens, baseline=baseline)
     return judge_category_fit(labels, analysis, taxonomy, settings)
 
 
@@ -127,7 +127,10 @@ class ExpectColumnValuesToFitArticleText(AuditorColumnMapExpectation):
     baseline, so text without incident vocabulary counts as "no incident". The fit of
     the assigned category is its score over the best score; below `min_fit` the row
     fails, with the best category as the suggestion, the fit as the score and, as
-    evidence, the article's own words for each side. Texts shorter than `min_tokens`
+    evidence, the article's own words for each side. Title and lead weigh more than the
+    rest: an incident mentioned in passing does not make the category. Topics
+    (`Politik`, `Sonstiges`) are contradicted by incident categories as usual, but by
+    each other only below `topic_min_fit`. Texts shorter than `min_tokens`
     words get an info note instead of a verdict; unknown labels are left to
     `category-known`.
 
@@ -143,13 +146,16 @@ class ExpectColumnValuesToFitArticleText(AuditorColumnMapExpectation):
 
     taxonomy: Dict[str, Any] = Field(default_factory=dict)
     text_columns: List[str] = Field(default_factory=lambda: ["title", "body"])
-    min_fit: float = 0.5
-    min_tokens: int = 25
-    baseline: float = 3.0
-    success_keys: ClassVar[tuple[str, ...]] = ("mostly", "taxonomy", "text_columns", "min_fit", "min_tokens", "baseline")
+    min_fit: float = FitSettings.min_fit
+    topic_min_fit: float = FitSettings.topic_min_fit
+    min_tokens: int = FitSettings.min_tokens
+    baseline: float = FitSettings.baseline
+    success_keys: ClassVar[tuple[str, ...]] = (
+        "mostly", "taxonomy", "text_columns", "min_fit", "topic_min_fit", "min_tokens", "baseline",
+    )
     map_metric: ClassVar[str] = row_check_metrics(
         "auditor_fits_article_text", _judge_fit,
-        ("taxonomy", "text_columns", "min_fit", "min_tokens", "baseline"), text_key="text_columns",
+        ("taxonomy", "text_columns", "min_fit", "topic_min_fit", "min_tokens", "baseline"), text_key="text_columns",
     )
     rule_id: ClassVar[str] = "category-fits-text"
     needs_taxonomy: ClassVar[bool] = True

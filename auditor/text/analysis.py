@@ -25,6 +25,8 @@ LANGUAGE = "de"
 # Punctuation around a whitespace-separated token; hyphens inside a token stay, so
 # `Militär-Kooperation` is one compound, as simplemma expects.
 _EDGE_PUNCTUATION = "".join(sorted(set(".,;:!?\"'()[]{}<>«»„“”‚‘’`´*_#/\\|+=~^&%$§@•·…–—-")))
+LEAD_TOKENS = 40
+LEAD_WEIGHT = 2.0
 _UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue"})
 
 
@@ -77,14 +79,25 @@ def _tokens(texts: pd.Series) -> tuple[pa.Array, np.ndarray]:
     return flat, np.asarray(split.offsets, dtype=np.int64)
 
 
-def _count_matrix(token_ids: np.ndarray, offsets: np.ndarray, columns: int) -> sp.csr_matrix:
-    # Duplicate (row, column) entries are summed by every operation that follows.
+def _count_matrix(token_ids: np.ndarray, offsets: np.ndarray, columns: int,
+                  lead_tokens: int = 0, lead_weight: float = 1.0) -> sp.csr_matrix:
+    """rows x words; the first ``lead_tokens`` tokens of each row count ``lead_weight`` times."""
     data = np.ones(len(token_ids), dtype=np.float32)
+    if lead_tokens and lead_weight != 1.0 and len(token_ids):
+        row_of_token = np.repeat(np.arange(len(offsets) - 1), np.diff(offsets))
+        position = np.arange(len(token_ids)) - offsets[row_of_token]
+        data[position < lead_tokens] = lead_weight
+    # Duplicate (row, column) entries are summed by every operation that follows.
     return sp.csr_matrix((data, token_ids, offsets), shape=(len(offsets) - 1, columns))
 
 
-def analyse_texts(title: pd.Series | None, body: pd.Series, title_weight: float = 2.0) -> TextAnalysis:
-    """Tokenise and lemmatise ``title`` and ``body`` (same index) of a whole batch."""
+def analyse_texts(title: pd.Series | None, body: pd.Series, title_weight: float = 2.0,
+                  lead_tokens: int = LEAD_TOKENS, lead_weight: float = LEAD_WEIGHT) -> TextAnalysis:
+    """Tokenise and lemmatise ``title`` and ``body`` (same index) of a whole batch.
+
+    The title and the lead (first ``lead_tokens`` words of the body) weigh more: what a
+    story is about is said there, while the rest may mention other events in passing.
+    """
     title = title if title is not None else pd.Series([None] * len(body), index=body.index, dtype=object)
     title_tokens, title_offsets = _tokens(title)
     body_tokens, body_offsets = _tokens(body)
@@ -97,7 +110,8 @@ def analyse_texts(title: pd.Series | None, body: pd.Series, title_weight: float 
     keep = sp.diags(np.where(surfaces == "", 0.0, 1.0).astype(np.float32))
     title_counts = _count_matrix(title_ids, title_offsets, len(surfaces)) @ keep
     body_counts = _count_matrix(body_ids, body_offsets, len(surfaces)) @ keep
-    counts = (body_counts + title_weight * title_counts).tocsr()
+    weighted_body = _count_matrix(body_ids, body_offsets, len(surfaces), lead_tokens, lead_weight) @ keep
+    counts = (weighted_body + title_weight * title_counts).tocsr()
     token_totals = np.asarray((body_counts + title_counts).sum(axis=1)).ravel()
 
     surface_norms = [normalise(token) for token in surfaces]

@@ -24,9 +24,10 @@ EVIDENCE_WORDS = 8
 
 @dataclass(frozen=True)
 class FitSettings:
-    min_fit: float = 0.5
+    min_fit: float = 0.35
+    topic_min_fit: float = 0.2
     min_tokens: int = 25
-    baseline: float = 3.0
+    baseline: float = 5.0
 
 
 def _words(analysis: TextAnalysis, scores: CategoryScores, lexicon: Lexicon, row: int, position: int,
@@ -37,6 +38,10 @@ def _words(analysis: TextAnalysis, scores: CategoryScores, lexicon: Lexicon, row
         return []
     weights = scores.word_weights(terms, lexicon.weights[terms, category])
     return analysis.words_in_row(position, weights)[:EVIDENCE_WORDS]
+
+
+def _ratio(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
+    return np.divide(numerator, denominator, out=np.ones_like(numerator, dtype=float), where=denominator > 0)
 
 
 def judge_category_fit(labels: pd.Series, analysis: TextAnalysis, taxonomy: dict, settings: FitSettings) -> pd.Series:
@@ -58,13 +63,27 @@ def judge_category_fit(labels: pd.Series, analysis: TextAnalysis, taxonomy: dict
     evidence = scores.scores.copy()
     if fallback is not None:
         evidence[:, fallback] += settings.baseline
-    best = evidence.argmax(axis=1)
-    best_score = evidence[np.arange(len(best)), best]
     known = assigned.to_numpy() >= 0
-    assigned_score = np.where(known, evidence[np.arange(len(best)), np.maximum(assigned.to_numpy(), 0)], 0.0)
-    fit = np.divide(assigned_score, best_score, out=np.ones_like(best_score), where=best_score > 0)
+    given = np.maximum(assigned.to_numpy(), 0)
+    rows = np.arange(len(labels))
+    assigned_score = np.where(known, evidence[rows, given], 0.0)
+    # A row assigned a topic (politics, "none of the above") must hold up against the
+    # incident categories as usual, but against the other topic only loosely: which
+    # topic a story without an incident belongs to is often a matter of taste.
+    topics = np.isin(np.array(lexicon.categories), taxonomy.get("topics") or [])
+    topic_rows = topics[given] & known
+    incidents_only = np.where(topic_rows[:, None] & topics[None, :], -np.inf, evidence)
+    incidents_only[rows, given] = assigned_score
+    best_incident = incidents_only.argmax(axis=1)
+    best_any = evidence.argmax(axis=1)
+    fit_incident = _ratio(assigned_score, incidents_only[rows, best_incident])
+    fit_any = _ratio(assigned_score, evidence[rows, best_any])
+    by_incident = fit_incident < settings.min_fit
+    by_topic = topic_rows & (fit_any < settings.topic_min_fit)
+    best = np.where(by_incident, best_incident, best_any)
+    fit = np.where(by_incident | ~topic_rows, fit_incident, fit_any)
     too_short = analysis.token_totals[positions] < settings.min_tokens
-    failing = known & ~too_short & (fit < settings.min_fit)
+    failing = known & ~too_short & (by_incident | by_topic)
 
     details = pd.Series([None] * len(labels), index=labels.index, dtype=object)
     for row in np.flatnonzero(known & too_short):

@@ -31,6 +31,15 @@ MIN_COMPOUND_REST = 3
 MIN_COMPOUND_TERM = 4
 
 
+def _with_masculine(form: str) -> tuple[str, ...]:
+    """A form and, for feminine nouns (`Ministerin`, `Politikerinnen`), their masculine stem:
+    terms are written once, in the form lemmatisers know best."""
+    for suffix in ("innen", "in"):
+        if form.endswith(suffix) and len(form) - len(suffix) >= MIN_COMPOUND_TERM + 1:
+            return form, form[: -len(suffix)]
+    return (form,)
+
+
 @dataclass(frozen=True)
 class Term:
     text: str  # as written in the taxonomy, without markers
@@ -76,17 +85,19 @@ class Lexicon:
         longest_modifier = max((len(form) for form in modifiers), default=0)
         rows: list[int] = []
         columns: list[int] = []
-        for row, lemma in enumerate(forms):
-            matched = set(exact.get(lemma, ()))
-            size = len(lemma)
-            for start in range(MIN_COMPOUND_REST, size - MIN_COMPOUND_TERM + 1):
-                found = heads.get(lemma[start:])
-                if found:
-                    matched.update(found)
-            for end in range(MIN_COMPOUND_TERM, min(size - MIN_COMPOUND_REST, longest_modifier) + 1):
-                found = modifiers.get(lemma[:end])
-                if found:
-                    matched.update(found)
+        for row, form in enumerate(forms):
+            matched: set[int] = set()
+            for lemma in _with_masculine(form):
+                matched.update(exact.get(lemma, ()))
+                size = len(lemma)
+                for start in range(MIN_COMPOUND_REST, size - MIN_COMPOUND_TERM + 1):
+                    found = heads.get(lemma[start:])
+                    if found:
+                        matched.update(found)
+                for end in range(MIN_COMPOUND_TERM, min(size - MIN_COMPOUND_REST, longest_modifier) + 1):
+                    found = modifiers.get(lemma[:end])
+                    if found:
+                        matched.update(found)
             for column in matched:
                 rows.append(row)
                 columns.append(column)

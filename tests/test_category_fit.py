@@ -1,0 +1,185 @@
+"""category-fits-text: German matching, verdicts with evidence, edge cases, real text."""
+
+from __future__ import annotations
+
+import csv
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from auditor.text.analysis import analyse_texts, normalise
+from auditor.text.lexicon import Lexicon, parse_term
+from tests.conftest import REPO, SHARED, audit_records, findings_of
+
+NATO_MEETING = (
+    "Die Außenminister der NATO haben sich am Dienstag in Brüssel zu einem zweitägigen Treffen versammelt. "
+    "Im Mittelpunkt des Außenministertreffens stand der Vorwurf, Russland unterstütze Nordkorea beim Ausbau "
+    "seines Raketenprogramms. Der Generalsekretär sprach von einer gefährlichen Militär-Kooperation und "
+    "kündigte an, die Verbündeten würden über weitere Sanktionen beraten. Diplomaten mehrerer Mitgliedstaaten "
+    "forderten eine gemeinsame Erklärung, die Regierung in Moskau wies die Vorwürfe zurück."
+)
+BOMB_ATTACK = (
+    "Bei einem Bombenanschlag auf einen belebten Markt sind am Freitag mindestens zwölf Menschen getötet worden. "
+    "Ein Selbstmordattentäter zündete nach Angaben der Polizei einen Sprengstoffgürtel. Die Terrormiliz bekannte "
+    "sich in einem Bekennerschreiben zu dem Anschlag. Die Ermittler gehen von einer Terrorzelle aus, die seit "
+    "Monaten weitere Terroranschläge geplant habe; drei mutmaßliche Islamisten wurden festgenommen."
+)
+CAR_CRASH = (
+    "Auf der Bundesstraße bei Amstetten ist am Sonntagabend ein Autolenker ums Leben gekommen. Der 45-Jährige "
+    "geriet mit seinem Pkw auf die Gegenfahrbahn und prallte frontal gegen einen Lkw. Der Lkw-Lenker wurde "
+    "leicht verletzt. Die Straße war für die Unfallaufnahme drei Stunden gesperrt, die Feuerwehr barg das "
+    "Wrack des Autos aus dem Straßengraben."
+)
+
+
+def lexicon(**terms: list[str]) -> Lexicon:
+    return Lexicon.from_spec({category: {"indicators": {3.0: words}} for category, words in terms.items()})
+
+
+def matches(term: str, text: str) -> bool:
+    lex = lexicon(test=[term])
+    analysis = analyse_texts(None, pd.Series([text]))
+    hits = analysis.surface_forms @ lex.match_matrix(analysis.forms)
+    return bool((analysis.counts @ hits).sum() > 0)
+
+
+@pytest.mark.parametrize("term, text", [
+    ("anschlag", "Die Anschläge erschütterten die Stadt"),          # plural with umlaut
+    ("anschlag", "nach dem Terroranschlag vom Montag"),             # compound head
+    ("anschlag", "zwei Bombenanschlägen"),                          # compound head, inflected
+    ("terror*", "eine terroristische Vereinigung"),                  # modifier
+    ("terror*", "die Terrorzelle flog auf"),
+    ("außenminister*", "beim Außenministertreffen in Brüssel"),
+    ("militär*", "eine enge Militär-Kooperation"),                  # hyphenated compound
+    ("straße", "auf der STRASSE"),                                   # ß folded, case folded
+    ("=bürgermeister", "der Buergermeister sagte"),                  # umlaut written as ue
+    ("außenminister*", "die Aussenministerin"),                      # ß written as ss
+    ("=töten", "zwei Menschen wurden getötet"),                      # participle through the lemma
+])
+def test_terms_match_inflections_and_compounds(term, text):
+    assert matches(term, text)
+
+
+@pytest.mark.parametrize("term, text", [
+    ("brand", "in Brandenburg wird gewählt"),     # a prefix is not a compound head
+    ("=wahl*", "eine große Auswahl an Käse"),      # =wahl* does not match as a head
+    ("=rat", "der Apparat streikt"),               # exact terms match whole words only
+    ("mord", "Mordor ist ein Ort aus einem Roman"),
+])
+def test_terms_do_not_match_lookalikes(term, text):
+    assert not matches(term, text)
+
+
+def test_short_terms_never_match_inside_words():
+    term = parse_term("rat")
+    assert not term.as_head and not term.as_modifier
+    assert normalise("Außenminister-Treffen") == "aussenministertreffen"
+
+
+def fit_findings(default_rules, records):
+    result = audit_records(default_rules, records)
+    return result, findings_of(result, "category-fits-text")
+
+
+def test_nato_meeting_labelled_terrorism_is_flagged_with_politik_and_evidence(default_rules):
+    result, [finding] = fit_findings(default_rules, [
+        {"id": "nato", "Titel": "NATO wirft Russland Hilfe für Nordkorea vor", "Text": NATO_MEETING, "Vorfall": "Terrorismus"},
+    ])
+    assert finding["severity"] == "error"
+    assert finding["suggestion"] == "Politik"
+    assert 0 <= finding["score"] < 0.35
+    evidence = finding["evidence"]
+    assert evidence["assigned"] == "Terrorismus" and evidence["suggested"] == "Politik"
+    assert {"Außenminister", "Sanktionen"} <= set(evidence["for_suggested"])
+    assert "Politik" in finding["message"] and "Terrorismus" in finding["message"]
+
+
+def test_terror_story_labelled_terrorism_passes(default_rules):
+    _, findings = fit_findings(default_rules, [
+        {"id": "bomb", "Titel": "Zwölf Tote bei Anschlag auf Markt", "Text": BOMB_ATTACK, "Vorfall": "Terrorismus"},
+    ])
+    assert findings == []
+
+
+@pytest.mark.parametrize("label", ["Terror", "terroranschlag"])
+def test_aliases_are_judged_as_their_category(default_rules, label):
+    _, findings = fit_findings(default_rules, [{"id": "b", "Titel": "Anschlag", "Text": BOMB_ATTACK, "Vorfall": label}])
+    assert findings == []
+
+
+def test_wrong_incident_gets_the_right_suggestion(default_rules):
+    _, [finding] = fit_findings(default_rules, [
+        {"id": "crash", "Titel": "Tödlicher Unfall auf der B1", "Text": CAR_CRASH, "Vorfall": "Brand"},
+    ])
+    assert finding["suggestion"] == "Verkehrsunfall"
+    assert "Pkw" in finding["evidence"]["for_suggested"]
+
+
+def test_story_without_incident_suggests_sonstiges(default_rules):
+    text = ("Der Tennisspieler gewann am Sonntag das Turnier in Kitzbühel. Im Finale setzte er sich in drei Sätzen "
+            "gegen den Titelverteidiger durch. Für die Saison ist es bereits der dritte Sieg, sein Trainer sprach "
+            "von einem verdienten Erfolg vor ausverkauftem Stadion und dankte der Mannschaft hinter ihm.")
+    _, [finding] = fit_findings(default_rules, [{"id": "t", "Titel": "Turniersieg", "Text": text, "Vorfall": "Brand"}])
+    assert finding["suggestion"] == "Sonstiges"
+
+
+@pytest.mark.parametrize("body", [None, "", "Kurze Meldung ohne Inhalt."])
+def test_too_little_text_is_an_info_note_not_a_verdict(default_rules, body):
+    result, findings = fit_findings(default_rules, [{"id": "s", "Titel": "Kurz", "Text": body, "Vorfall": "Terrorismus"}])
+    assert [f["severity"] for f in findings] == ["info"]
+    assert "not enough text" in findings[0]["message"]
+    rule = next(r for r in result.rules if r["id"] == "category-fits-text")
+    assert rule["passed"] is True and rule["unexpected"] == 0
+
+
+def test_unknown_category_is_left_to_category_known(default_rules):
+    result, findings = fit_findings(default_rules, [{"id": "u", "Titel": "x", "Text": NATO_MEETING, "Vorfall": "Weltpolitik"}])
+    assert findings == []
+    assert findings_of(result, "category-known")
+
+
+def test_batch_with_a_single_label_is_judged_row_by_row(default_rules):
+    records = [
+        {"id": "1", "Titel": "NATO tagt", "Text": NATO_MEETING, "Vorfall": "Terrorismus"},
+        {"id": "2", "Titel": "Anschlag", "Text": BOMB_ATTACK, "Vorfall": "Terrorismus"},
+        {"id": "3", "Titel": "Unfall", "Text": CAR_CRASH, "Vorfall": "Terrorismus"},
+    ]
+    _, findings = fit_findings(default_rules, records)
+    assert {f["row_id"]: f["suggestion"] for f in findings} == {"1": "Politik", "3": "Verkehrsunfall"}
+
+
+def test_seed_rewrite_is_flagged_with_politik(shared_seeds, tmp_path):
+    out = tmp_path / "out"
+    subprocess.run([sys.executable, "-m", "auditor.cli", "audit", str(shared_seeds), "--out", str(out), "-q"],
+                   cwd=REPO, timeout=300, check=False)
+    findings = json.loads((out / "results.json").read_text(encoding="utf-8"))["findings"]
+    [fit] = [f for f in findings if f["rule"] == "category-fits-text" and f["row_id"] == "001_d6f240a953c802b2"]
+    assert fit["value"] == "Terrorismus" and fit["suggestion"] == "Politik"
+    assert fit["evidence"]["for_suggested"]
+
+
+def test_real_news_politik_labelled_terrorism_is_flagged_and_true_labels_pass(default_rules):
+    """On real German news (../shared/data): floors well below what benchmarks/eval_fit.py measures."""
+    if not (SHARED / "data" / "gnad10k_dev_incidents.csv").exists():
+        pytest.skip("../shared/data is not present")
+    texts = {r["id"]: r["text"] for r in csv.DictReader((SHARED / "data" / "gnad10k_dev.csv").open(encoding="utf-8"))}
+    labels = list(csv.DictReader((SHARED / "data" / "gnad10k_dev_incidents.csv").open(encoding="utf-8")))
+    spec = default_rules.taxonomy.fit_spec()
+    display = spec["display"]
+    from auditor.text.category_fit import FitSettings, judge_category_fit
+
+    rule = default_rules.get("category-fits-text")
+    settings = FitSettings(**{k: v for k, v in rule.args.items() if k != "text_columns"})
+    body = pd.Series([texts[r["id"]] for r in labels] * 2)
+    given = pd.Series([display[r["primary"]] for r in labels] + ["Terrorismus" if r["primary"] == "politik" else
+                                                                    display[r["primary"]] for r in labels])
+    details = judge_category_fit(given, analyse_texts(None, body), spec, settings)
+    failing = details.map(lambda d: isinstance(d, dict) and d.get("level") != "info").to_numpy()
+    n = len(labels)
+    politik = np.array([r["primary"] == "politik" for r in labels])
+    assert failing[:n].mean() <= 0.06
+    assert failing[n:][politik].mean() >= 0.9
