@@ -82,15 +82,16 @@ def run_validation(ruleset: RuleSet, data: pd.DataFrame) -> ValidationOutcome:
     if not suite.expectations:
         return ValidationOutcome(outcomes=outcomes, suite=suite, gx_seconds=time.perf_counter() - started)
     suite = context.suites.add(suite)
-    batch_definition = (
+    batch = (
         context.data_sources.add_pandas("aggregator_output")
         .add_dataframe_asset("batch")
         .add_batch_definition_whole_dataframe("whole_batch")
+        .get_batch(batch_parameters={"dataframe": data})
     )
-    validation = context.validation_definitions.add(
-        gx.ValidationDefinition(name="auditor_run", data=batch_definition, suite=suite)
-    )
-    result = validation.run(batch_parameters={"dataframe": data}, result_format=RESULT_FORMAT)
+    # Batch.validate, not ValidationDefinition.run: the latter also stores the full result,
+    # deep-copying and serialising every finding's details (50 s of 77 s on 100k rows
+    # with 66k findings), for a store this ephemeral context throws away.
+    result = batch.validate(suite, result_format=RESULT_FORMAT)
     for expectation_result in result.results:
         config = expectation_result.expectation_config
         exception = expectation_result.exception_info or {}

@@ -147,13 +147,18 @@ def time_at_scale(rows: int) -> None:
     spec, settings = settings_from_rules()
     rng = np.random.default_rng(5)
     picks = rng.integers(0, len(data), rows)
-    # Perturb each copy (drop a random sentence) so rows are not identical.
+    # Perturb each copy (drop a random sentence) so rows are not identical, and add made-up
+    # compounds: a real 100k batch has ~1-1.4 M distinct words, the repeated dev rows ~40k,
+    # and per-word work (lemmas, term matching) grows with the distinct words.
+    syllables = np.array(["ver", "stadt", "haus", "bau", "wer", "ke", "rungs", "land", "schaft", "amt", "zeit",
+                          "an", "lage", "berg", "feld", "markt", "ge", "meinde", "heit", "ung", "kraft", "werk"])
     texts = []
     for i, pick in enumerate(picks):
         sentences = data["text"].iat[pick].split(". ")
         if len(sentences) > 3:
             sentences.pop(int(rng.integers(0, len(sentences))))
-        texts.append(". ".join(sentences) + f" Meldung {i}.")
+        made_up = ["".join(rng.choice(syllables, size=int(rng.integers(3, 6)))).capitalize() for _ in range(14)]
+        texts.append(". ".join(sentences) + " " + " ".join(made_up) + ".")
     texts = pd.Series(texts)
     labels = pd.Series([spec["display"][c] for c in data["primary"].to_numpy()[picks]])
     started = time.perf_counter()
@@ -162,7 +167,8 @@ def time_at_scale(rows: int) -> None:
     details = judge_category_fit(labels, analysis, spec, settings)
     finished = time.perf_counter()
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"\n{rows} rows ({texts.str.len().sum() / 1e6:.0f} MB of text): analysis {analysed - started:.1f} s, "
+    print(f"\n{rows} rows ({texts.str.len().sum() / 1e6:.0f} MB of text, {len(analysis.surfaces)} distinct words): "
+          f"analysis {analysed - started:.1f} s, "
           f"scoring {finished - analysed:.1f} s, total {finished - started:.1f} s; peak RSS {peak:.0f} MB; "
           f"{flagged(details).sum()} flagged")
 

@@ -198,8 +198,7 @@ class AuditorColumnMapExpectation(ColumnMapExpectation):
 
     def _validate(self, metrics: Dict, runtime_configuration: Optional[dict] = None, execution_engine=None):
         outcome = super()._validate(metrics, runtime_configuration, execution_engine)
-        details = metrics.get(f"{self.map_metric}.details") or {}
-        outcome.setdefault("result", {})["details"] = _json_safe(details)
+        outcome.setdefault("result", {})["details"] = metrics.get(f"{self.map_metric}.details") or {}
         return outcome
 
 

@@ -33,11 +33,7 @@ class FitSettings:
 def _words(analysis: TextAnalysis, scores: CategoryScores, lexicon: Lexicon, row: int, position: int,
            category: int) -> list[str]:
     """The row's own words that speak for ``category``, most frequent first."""
-    terms = scores.terms_for(row, category, lexicon)
-    if len(terms) == 0:
-        return []
-    weights = scores.word_weights(terms, lexicon.weights[terms, category])
-    return analysis.words_in_row(position, weights)[:EVIDENCE_WORDS]
+    return analysis.words_in_row(position, scores.word_weights(category, lexicon))[:EVIDENCE_WORDS]
 
 
 def _ratio(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
@@ -85,9 +81,9 @@ def judge_category_fit(labels: pd.Series, analysis: TextAnalysis, taxonomy: dict
     too_short = analysis.token_totals[positions] < settings.min_tokens
     failing = known & ~too_short & (by_incident | by_topic)
 
-    details = pd.Series([None] * len(labels), index=labels.index, dtype=object)
+    details: list[dict | None] = [None] * len(labels)
     for row in np.flatnonzero(known & too_short):
-        details.iat[row] = {
+        details[row] = {
             "level": "info",
             "message": f"not enough text to judge the category ({int(analysis.token_totals[positions[row]])} words; "
                        f"needs {settings.min_tokens})",
@@ -103,7 +99,7 @@ def judge_category_fit(labels: pd.Series, analysis: TextAnalysis, taxonomy: dict
         else:
             reason = f"the text speaks for {suggested_label!r} ({', '.join(for_suggested[:5]) or 'no incident words'})"
         support = f"; for {given_label!r} only: {', '.join(for_given[:5])}" if for_given else f"; nothing speaks for {given_label!r}"
-        details.iat[row] = {
+        details[row] = {
             "message": f"category {labels.iat[row]!r} does not fit: {reason}{support} (fit {fit[row]:.2f})",
             "suggestion": suggested_label,
             "score": round(float(fit[row]), 3),
@@ -114,4 +110,4 @@ def judge_category_fit(labels: pd.Series, analysis: TextAnalysis, taxonomy: dict
                 "for_assigned": for_given,
             },
         }
-    return details
+    return pd.Series(details, index=labels.index, dtype=object)

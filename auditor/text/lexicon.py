@@ -17,7 +17,7 @@ through simplemma.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 import numpy as np
@@ -137,6 +137,7 @@ class CategoryScores:
     scores: np.ndarray  # rows x categories
     term_hits: sp.csr_matrix  # rows x terms, sublinear counts
     surface_terms: sp.csr_matrix  # surface words x terms: 1 where the word matches the term
+    _word_weights: dict[int, np.ndarray] = field(default_factory=dict, repr=False)
 
     def terms_for(self, row: int, category: int, lexicon: Lexicon) -> np.ndarray:
         """Term positions that speak for a category in a row."""
@@ -144,9 +145,12 @@ class CategoryScores:
         terms = self.term_hits.indices[start:end]
         return terms[lexicon.weights[terms, category] > 0]
 
-    def word_weights(self, terms: np.ndarray, weights: np.ndarray) -> np.ndarray:
-        """Per surface word: the weight it carries through ``terms`` (0 for words matching none)."""
-        return np.asarray(self.surface_terms[:, terms] @ weights).ravel()
+    def word_weights(self, category: int, lexicon: Lexicon) -> np.ndarray:
+        """Per surface word: the weight it carries for ``category`` (0 for words speaking for nothing)."""
+        if category not in self._word_weights:
+            positive = np.maximum(lexicon.weights[:, category], 0.0)
+            self._word_weights[category] = np.asarray(self.surface_terms @ positive).ravel()
+        return self._word_weights[category]
 
 
 def score_categories(analysis: TextAnalysis, lexicon: Lexicon, rows: np.ndarray | None = None) -> CategoryScores:
