@@ -183,3 +183,11 @@ def test_real_news_politik_labelled_terrorism_is_flagged_and_true_labels_pass(de
     politik = np.array([r["primary"] == "politik" for r in labels])
     assert failing[:n].mean() <= 0.06
     assert failing[n:][politik].mean() >= 0.9
+
+
+def test_short_text_with_clear_evidence_is_still_judged(default_rules):
+    _, [finding] = fit_findings(default_rules, [
+        {"id": "h", "Titel": "Koalition verliert Mandate", "Text": "Die Koalition verliert bei der Landtagswahl drei Mandate.",
+         "Vorfall": "Terrorismus"},
+    ])
+    assert finding["severity"] == "error" and finding["suggestion"] == "Politik"

@@ -20,6 +20,7 @@ from auditor.text.labels import normalise_label
 from auditor.text.lexicon import CategoryScores, Lexicon, score_categories
 
 EVIDENCE_WORDS = 8
+SHORT_TEXT_EVIDENCE = 6.0  # two strong terms
 
 
 @dataclass(frozen=True)
@@ -78,7 +79,11 @@ def judge_category_fit(labels: pd.Series, analysis: TextAnalysis, taxonomy: dict
     by_topic = topic_rows & (fit_any < settings.topic_min_fit)
     best = np.where(by_incident, best_incident, best_any)
     fit = np.where(by_incident | ~topic_rows, fit_incident, fit_any)
-    too_short = analysis.token_totals[positions] < settings.min_tokens
+    # Short texts are judged only when they hold clear evidence (a headline-only row
+    # naming `Koalition` and `Mandate` is plainly politics); otherwise they get a note.
+    too_short = (analysis.token_totals[positions] < settings.min_tokens) & (
+        scores.scores.max(axis=1, initial=0.0) < SHORT_TEXT_EVIDENCE
+    )
     failing = known & ~too_short & (by_incident | by_topic)
 
     details: list[dict | None] = [None] * len(labels)
