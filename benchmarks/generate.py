@@ -1,8 +1,9 @@
 """Generate a synthetic aggregator export of N rows (JSONL) for benchmarks.
 
-Bodies are 2-3 KB of German sentences written for this project, shuffled per row
-with a fixed seed; a known share of rows carries planted defects so the run
-produces a realistic number of findings.
+Bodies are 2-3 KB of German sentences written for this project: mostly sentences of the
+row's category, some generic ones, drawn with a fixed seed. A known share of rows carries
+planted defects (markup, bad domains, unknown or wrong categories, future dates,
+duplicate ids), so a run produces a realistic number of findings.
 """
 
 from __future__ import annotations
@@ -12,35 +13,68 @@ import json
 import random
 from pathlib import Path
 
-SENTENCES = [
-    "Der Gemeinderat hat am Dienstagabend nach langer Debatte über das neue Budget abgestimmt.",
-    "Die Feuerwehr rückte mit mehreren Fahrzeugen aus und konnte den Brand rasch unter Kontrolle bringen.",
-    "Nach Angaben der Polizei wurde niemand schwer verletzt, zwei Personen kamen ins Krankenhaus.",
-    "Die Außenminister der Mitgliedstaaten trafen sich zu Beratungen über neue Sanktionen.",
-    "Ein Sprecher des Ministeriums bestätigte die Zahlen, wollte sich aber nicht zu Details äußern.",
-    "Anrainer berichteten von einem lauten Knall kurz nach Mitternacht.",
-    "Die Ermittlungen zur Ursache des Unglücks dauern nach Auskunft der Behörden noch an.",
-    "Wegen des starken Regens traten in mehreren Gemeinden Bäche über die Ufer.",
-    "Die Opposition kritisierte den Beschluss scharf und kündigte eine Anfrage im Landtag an.",
-    "Laut dem Bericht der Zeitung waren bereits im Vorjahr ähnliche Vorfälle bekannt geworden.",
-    "Die Straße blieb für mehrere Stunden gesperrt, der Verkehr wurde großräumig umgeleitet.",
-    "Experten warnen seit Jahren vor den Folgen des Personalmangels in den Spitälern.",
-    "Der Angeklagte bestritt vor Gericht sämtliche Vorwürfe, das Urteil ist nicht rechtskräftig.",
-    "Bei der Kundgebung auf dem Hauptplatz versammelten sich nach Schätzungen rund tausend Menschen.",
-    "Die Bürgermeisterin sprach von einem schwarzen Tag für die ganze Region.",
-    "Unbekannte brachen in der Nacht in ein Juweliergeschäft ein und erbeuteten Schmuck im Wert von mehreren tausend Euro.",
-    "Die Regierung will das Gesetz noch vor dem Sommer durch das Parlament bringen.",
-    "Ein Lastwagen kam auf der Autobahn ins Schleudern und prallte gegen die Leitschiene.",
-    "Die Ärztekammer forderte zusätzliche Mittel für die Versorgung im ländlichen Raum.",
+GENERIC = [
+    "Ein Sprecher der Behörde bestätigte die Angaben, wollte sich aber nicht zu Details äußern.",
     "Über die Höhe des Schadens konnten zunächst keine genauen Angaben gemacht werden.",
+    "Anrainer berichteten von einem lauten Knall kurz nach Mitternacht.",
+    "Die Bürgermeisterin sprach von einem schwarzen Tag für die ganze Region.",
+    "Laut dem Bericht der Zeitung waren bereits im Vorjahr ähnliche Fälle bekannt geworden.",
+    "Weitere Informationen sollen im Laufe des Tages folgen.",
 ]
-CATEGORIES = ["Politik", "Brand", "Verkehrsunfall", "Unfall", "Naturkatastrophe", "Diebstahl", "Demonstration", "Gesundheit"]
+BY_CATEGORY = {
+    "Politik": [
+        "Der Gemeinderat hat am Dienstagabend nach langer Debatte über das neue Budget abgestimmt.",
+        "Die Außenminister der Mitgliedstaaten trafen sich zu Beratungen über neue Sanktionen.",
+        "Die Opposition kritisierte den Beschluss scharf und kündigte eine Anfrage im Landtag an.",
+        "Die Regierung will das Gesetz noch vor dem Sommer durch das Parlament bringen.",
+        "Die Koalition einigte sich nach zähen Verhandlungen auf einen Kompromiss.",
+    ],
+    "Brand": [
+        "Die Feuerwehr rückte mit mehreren Fahrzeugen aus und konnte den Brand rasch unter Kontrolle bringen.",
+        "Das Feuer war im Dachstuhl ausgebrochen und griff auf das Nachbarhaus über.",
+        "Die Brandursache ist noch unklar, ein Brandsachverständiger wurde beigezogen.",
+        "Zwei Bewohner erlitten eine Rauchgasvergiftung und kamen ins Krankenhaus.",
+    ],
+    "Verkehrsunfall": [
+        "Ein Lastwagen kam auf der Autobahn ins Schleudern und prallte gegen die Leitschiene.",
+        "Der Lenker des Pkw wurde bei dem Zusammenstoß schwer verletzt.",
+        "Die Straße blieb für mehrere Stunden gesperrt, der Verkehr wurde großräumig umgeleitet.",
+        "Ein Radfahrer wurde an der Kreuzung von einem abbiegenden Auto erfasst.",
+    ],
+    "Naturkatastrophe": [
+        "Wegen des starken Regens traten in mehreren Gemeinden Bäche über die Ufer.",
+        "Das Hochwasser überflutete Keller und Straßen im ganzen Tal.",
+        "Ein Murenabgang verschüttete die Zufahrt zu dem Ortsteil.",
+        "Der Wetterdienst gab eine Unwetterwarnung für die kommenden Tage aus.",
+    ],
+    "Diebstahl": [
+        "Unbekannte brachen in der Nacht in ein Juweliergeschäft ein und stahlen Schmuck im Wert von mehreren tausend Euro.",
+        "Die Einbrecher hatten die Hintertür aufgebrochen und den Tresor geleert.",
+        "Die Polizei bittet um Hinweise zu dem Diebstahl.",
+    ],
+    "Demonstration": [
+        "Bei der Kundgebung auf dem Hauptplatz versammelten sich nach Schätzungen rund tausend Menschen.",
+        "Die Demonstranten forderten mit Transparenten und Sprechchören mehr Klimaschutz.",
+        "Die Gewerkschaft kündigte für die kommende Woche einen Warnstreik an.",
+    ],
+    "Gesundheit": [
+        "Experten warnen seit Jahren vor den Folgen des Personalmangels in den Spitälern.",
+        "Die Gesundheitsbehörde meldete zahlreiche neue Infektionen mit dem Virus.",
+        "Die Ärztekammer forderte zusätzliche Impfungen für Risikogruppen.",
+    ],
+    "Betrug": [
+        "Der Angeklagte bestritt vor Gericht sämtliche Vorwürfe, das Urteil ist nicht rechtskräftig.",
+        "Die Betrüger hatten ältere Menschen am Telefon um ihr Erspartes gebracht.",
+        "Die Staatsanwaltschaft ermittelt wegen Untreue und Geldwäsche.",
+    ],
+}
+CATEGORIES = list(BY_CATEGORY)
 PLACES = ["Wien, Österreich", "Graz, Österreich", "Linz, Österreich", "München, Deutschland", "Brüssel, Belgien", "Salzburg, Österreich"]
 OUTLETS = ["www.donau-kurier.at", "www.alpenblatt.at", "www.stadtanzeiger-beispiel.de", "www.ostwind-news.at", "www.tagespost-beispiel.de"]
-
-
 def make_row(number: int, rng: random.Random) -> dict:
-    body_sentences = [rng.choice(SENTENCES) for _ in range(rng.randint(22, 34))]
+    category = rng.choice(CATEGORIES)
+    own, other = BY_CATEGORY[category], GENERIC
+    body_sentences = [rng.choice(own if rng.random() < 0.6 else other) for _ in range(rng.randint(22, 34))]
     body = " ".join(body_sentences)
     row = {
         "id": f"gen-{number:07d}",
@@ -48,7 +82,7 @@ def make_row(number: int, rng: random.Random) -> dict:
         "Titel": body_sentences[0][:70],
         "Text": body,
         "Datum": f"{rng.randint(1, 28):02d}.{rng.randint(1, 12):02d}.2025, {rng.randint(0, 23):02d}:{rng.randint(0, 59):02d}",
-        "Vorfall": rng.choice(CATEGORIES),
+        "Vorfall": category,
         "Ursache": "Ermittlungen laufen",
         "Ort": rng.choice(PLACES),
         "Quellen": ", ".join(rng.sample(OUTLETS, 2)),
@@ -69,6 +103,8 @@ def make_row(number: int, rng: random.Random) -> dict:
         row["Datum"] = "2031-01-01T10:00:00+01:00"
     elif defect < 0.066:
         row["id"] = "gen-0000001"
+    elif defect < 0.086:
+        row["Vorfall"] = rng.choice([c for c in CATEGORIES if c != category])
     return row
 
 
