@@ -18,7 +18,7 @@ def article(**fields) -> dict:
         ),
         "Datum": "2025-03-04T10:15:00+01:00",
         "Vorfall": "Politik",
-        "Ursache": "Budgetbeschluss",
+        "Ursache": "Budget, Schulden",
         "Ort": "Graz, Österreich",
         "Quellen": "www.grazer-beispiel.at, www.steirerblatt.at",
     }

@@ -13,6 +13,7 @@ from great_expectations.compatibility.pydantic import Field
 
 from auditor.expectations.base import AuditorColumnMapExpectation, row_check_metrics
 from auditor.text.category_fit import FitSettings, judge_category_fit
+from auditor.text.cause import find_unsupported_causes
 from auditor.text.dates import find_bad_dates
 from auditor.text.domains import find_malformed_sources
 from auditor.text.labels import find_unknown_labels
@@ -163,3 +164,33 @@ class ExpectColumnValuesToFitArticleText(AuditorColumnMapExpectation):
     @staticmethod
     def taxonomy_kwargs(taxonomy) -> dict:
         return {"taxonomy": taxonomy.fit_spec()}
+
+
+def _judge_cause(values, analysis, text_columns):
+    return find_unsupported_causes(values, analysis)
+
+
+class ExpectColumnValuesToBeSupportedByText(AuditorColumnMapExpectation):
+    """Every term of the field (e.g. the cause) is supported by the article text.
+
+    What it checks: the value is split into terms at commas, semicolons, slashes and
+    `und`; each term's content words (function words like `um`, `der` do not count)
+    must occur in title or body, as the same lemma or surface form, or inside a
+    compound either way (`Militär-Kooperation` matches `Militärkooperation`,
+    `Kooperation` matches `Militärkooperation`). A term of four or more words may have
+    one word paraphrased. Uses the batch's shared text analysis (lemmas by simplemma).
+
+    Why it matters: a cause that the article never mentions was invented or copied
+    from another story; readers take the metadata for a summary of the article.
+
+    Passes: `UN-Sanktionen, Militär-Kooperation` on a text about military cooperation
+            between two states under UN sanctions.
+    Fails:  `Brandstiftung` on a report of a warehouse fire whose cause is unknown.
+    """
+
+    text_columns: List[str] = Field(default_factory=lambda: ["title", "body"])
+    success_keys: ClassVar[tuple[str, ...]] = ("mostly", "text_columns")
+    map_metric: ClassVar[str] = row_check_metrics(
+        "auditor_supported_by_text", _judge_cause, ("text_columns",), text_key="text_columns"
+    )
+    rule_id: ClassVar[str] = "cause-in-text"

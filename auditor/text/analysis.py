@@ -55,8 +55,8 @@ def lemmas_of(tokens: np.ndarray) -> list[str]:
 class TextAnalysis:
     """Per batch: which words each row's text holds, how often, and their normalised forms.
 
-    A word is known by two forms: its normalised surface form and its normalised lemma
-    (``forms``). Terms are matched against both, because lemmatisers are unsure with
+    A word is known by its normalised surface form, its normalised lemma and, when
+    hyphenated, the lemma of its last part (``forms``). Terms are matched against both, because lemmatisers are unsure with
     nominalised adjectives (`Angeklagte`, `Verletzten`) and foreign words.
     """
 
@@ -127,10 +127,14 @@ def analyse_texts(title: pd.Series | None, body: pd.Series, title_weight: float 
 
     surface_norms = [normalise(token) for token in surfaces]
     lemma_norms = [normalise(lemma) for lemma in lemmas_of(surfaces)]
-    forms, form_ids = np.unique(np.asarray(surface_norms + lemma_norms, dtype=object), return_inverse=True)
+    # A hyphenated word also stands for its last part (`UN-Sanktionen` is about `Sanktion`).
+    hyphenated = [row for row, token in enumerate(surfaces) if "-" in token.strip("-")]
+    head_norms = [normalise(lemma_of(surfaces[row].rstrip("-").rsplit("-", 1)[-1])) for row in hyphenated]
+    forms, form_ids = np.unique(np.asarray(surface_norms + lemma_norms + head_norms, dtype=object), return_inverse=True)
     count = len(surfaces)
+    owners = np.concatenate([np.arange(count), np.arange(count), np.asarray(hyphenated, dtype=np.int64)])
     surface_forms = sp.csr_matrix(
-        (np.ones(2 * count, dtype=np.float32), (np.tile(np.arange(count), 2), form_ids)),
+        (np.ones(len(owners), dtype=np.float32), (owners, form_ids)),
         shape=(count, len(forms)),
     )
     surface_forms.data[:] = 1.0  # a word whose surface form is its lemma has one form, not two

@@ -31,13 +31,24 @@ MIN_COMPOUND_REST = 3
 MIN_COMPOUND_TERM = 4
 
 
-def _with_masculine(form: str) -> tuple[str, ...]:
-    """A form and, for feminine nouns (`Ministerin`, `Politikerinnen`), their masculine stem:
-    terms are written once, in the form lemmatisers know best."""
+# Case and number endings a lemmatiser leaves on words it does not know
+# (`Telefonbetrugs`, `Großbrandes`): stripped as a fallback, never below a term's length.
+_INFLECTION_ENDINGS = ("es", "s", "en", "n", "e")
+
+
+def _variants(form: str) -> tuple[str, ...]:
+    """A form, its stem without an inflection ending, and for feminine nouns (`Ministerin`,
+    `Politikerinnen`) the masculine stem: terms are written once, as lemmas."""
+    variants = [form]
     for suffix in ("innen", "in"):
         if form.endswith(suffix) and len(form) - len(suffix) >= MIN_COMPOUND_TERM + 1:
-            return form, form[: -len(suffix)]
-    return (form,)
+            variants.append(form[: -len(suffix)])
+            break
+    for ending in _INFLECTION_ENDINGS:
+        if form.endswith(ending) and len(form) - len(ending) >= MIN_COMPOUND_TERM + 1:
+            variants.append(form[: -len(ending)])
+            break
+    return tuple(variants)
 
 
 @dataclass(frozen=True)
@@ -87,7 +98,7 @@ class Lexicon:
         columns: list[int] = []
         for row, form in enumerate(forms):
             matched: set[int] = set()
-            for lemma in _with_masculine(form):
+            for lemma in _variants(form):
                 matched.update(exact.get(lemma, ()))
                 size = len(lemma)
                 for start in range(MIN_COMPOUND_REST, size - MIN_COMPOUND_TERM + 1):
