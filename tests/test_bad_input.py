@@ -37,7 +37,8 @@ def article(article_id: str, title: str, **fields) -> dict:
         "Link": f"https://nachrichten-beispiel.at/chronik/{article_id}",
         "Titel": title,
         "Text": "Wels, Österreich - In einer Lagerhalle ist am Montag ein Feuer ausgebrochen. "
-                "Die Feuerwehr löschte den Brand rasch, verletzt wurde niemand.",
+                "Die Feuerwehr löschte den Brand rasch, verletzt wurde niemand. Als Ursache gilt "
+                "ein Kurzschluss in einem Verteilerkasten.",
         "Vorfall": "Brand",
         "Ursache": "Kurzschluss",
         "Ort": "Wels, Österreich",
