@@ -69,12 +69,25 @@ BY_CATEGORY = {
     ],
 }
 CATEGORIES = list(BY_CATEGORY)
+# The cause each category's articles give, and the sentence that states it.
+CAUSES = {
+    "Politik": ("Budgetstreit", "Der Streit um das Budget zog sich über Wochen."),
+    "Brand": ("Kurzschluss", "Als Ursache vermutet die Feuerwehr einen Kurzschluss."),
+    "Verkehrsunfall": ("Glatteis", "Die Fahrbahn war wegen Glatteis spiegelglatt."),
+    "Naturkatastrophe": ("Starkregen", "Seit Tagen fiel Starkregen in der Region."),
+    "Diebstahl": ("offenes Fenster", "Die Täter stiegen durch ein offenes Fenster ein."),
+    "Demonstration": ("Klimapolitik", "Anlass des Protests war die Klimapolitik der Regierung."),
+    "Gesundheit": ("Grippewelle", "Die Grippewelle erreichte diese Woche ihren Höhepunkt."),
+    "Betrug": ("Anlagebetrug", "Den Ermittlern zufolge handelt es sich um Anlagebetrug."),
+}
 PLACES = ["Wien, Österreich", "Graz, Österreich", "Linz, Österreich", "München, Deutschland", "Brüssel, Belgien", "Salzburg, Österreich"]
 OUTLETS = ["www.donau-kurier.at", "www.alpenblatt.at", "www.stadtanzeiger-beispiel.de", "www.ostwind-news.at", "www.tagespost-beispiel.de"]
 def make_row(number: int, rng: random.Random) -> dict:
     category = rng.choice(CATEGORIES)
     own, other = BY_CATEGORY[category], GENERIC
+    cause, cause_sentence = CAUSES[category]
     body_sentences = [rng.choice(own if rng.random() < 0.6 else other) for _ in range(rng.randint(22, 34))]
+    body_sentences.insert(1, cause_sentence)
     body = " ".join(body_sentences)
     row = {
         "id": f"gen-{number:07d}",
@@ -83,7 +96,7 @@ def make_row(number: int, rng: random.Random) -> dict:
         "Text": body,
         "Datum": f"{rng.randint(1, 28):02d}.{rng.randint(1, 12):02d}.2025, {rng.randint(0, 23):02d}:{rng.randint(0, 59):02d}",
         "Vorfall": category,
-        "Ursache": "Ermittlungen laufen",
+        "Ursache": cause,
         "Ort": rng.choice(PLACES),
         "Quellen": ", ".join(rng.sample(OUTLETS, 2)),
         "publisher": "aggregator.example",

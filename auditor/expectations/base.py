@@ -247,6 +247,11 @@ class AuditorBatchExpectation(BatchExpectation):
 
     column: str
     mostly: float = 1.0
+    # 'column' is a domain key so that a rule can name it like any column check (the
+    # rules loader accepts only expectations with a 'column' domain key) and so that it
+    # reaches the table-level batch metric, which must list it among its value keys.
+    # Without it GX handed the metric column=None.
+    domain_keys: ClassVar[tuple[str, ...]] = ("batch_id", "column")
     batch_metric: ClassVar[str] = ""
     rule_id: ClassVar[str] = ""
 
