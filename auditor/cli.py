@@ -30,6 +30,9 @@ class FailOn(str, Enum):
 
 
 RulesOption = typer.Option(None, "--rules", help="Rules file or folder (default: the shipped rules/).")
+HistoryOption = typer.Option(None, "--history", help="Run history store (default: history.sqlite in the output root, "
+                             "the parent of --out; reports/history.sqlite).")
+DEFAULT_HISTORY = Path("reports") / "history.sqlite"
 
 
 def _fail(message: str) -> None:
@@ -50,12 +53,22 @@ def audit(
     out: Optional[Path] = typer.Option(None, "--out", help="Output folder (default: a new timestamped folder under reports/)."),
     fail_on: FailOn = typer.Option(FailOn.error, "--fail-on", help="Lowest severity of a failing rule that makes the exit code 1."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print nothing but errors."),
+    history: Optional[Path] = HistoryOption,
+    no_history: bool = typer.Option(False, "--no-history", help="Do not record this run in the run history."),
+    baseline: Optional[str] = typer.Option(None, "--baseline", help="Compare with this run of the history "
+                                           "(number, 'latest' or 'previous') instead of the run before."),
+    data_docs: bool = typer.Option(True, "--data-docs/--no-data-docs", help="Build GX Data Docs in OUT/data-docs."),
 ) -> None:
-    """Audit INPUTS and write results.json, junit.xml and report.html."""
+    """Audit INPUTS and write results.json, junit.xml, report.html and GX Data Docs; record the run in the history.
+
+    In GitHub Actions (GITHUB_ACTIONS=true) also print annotations for error findings and
+    append a markdown summary to $GITHUB_STEP_SUMMARY.
+    """
     from auditor.pipeline import default_out_dir, run_audit
 
     ruleset = _load_rules(rules)
-    run = run_audit(inputs, ruleset, out or default_out_dir(), fail_on.value, show_progress=sys.stderr.isatty() and not quiet)
+    run = run_audit(inputs, ruleset, out or default_out_dir(), fail_on.value, show_progress=sys.stderr.isatty() and not quiet,
+                    history_path=history, use_history=not no_history, baseline=baseline, data_docs=data_docs)
     summary = run.result.summary
     if not quiet:
         per = summary["findings_per_severity"]
@@ -64,10 +77,121 @@ def audit(
             f"{summary['rows']} rows, {summary['rows_with_findings']} with findings, {summary['rows_not_checked']} not checked: "
             f"{per['error']} errors, {per['warning']} warnings, {per['info']} infos -> {verdict} [fail on {summary['fail_on']}]"
         )
+        if run.history and run.history.get("baseline"):
+            typer.echo(f"since run #{run.history['baseline']['id']}: {run.history['new']} new, {run.history['fixed']} fixed "
+                       f"[history: {run.history['path']}, run #{run.history['run_id']}]")
         typer.echo(f"report: {run.outputs['report.html']}")
+    _github_outputs(run)
     for rule in run.result.rule_errors:
         typer.echo(f"auditor: error: rule {rule['id']!r} could not be evaluated: {rule['error']}", err=True)
     raise typer.Exit(run.exit_code)
+
+
+def _github_outputs(run) -> None:
+    from auditor.annotations import emit, in_github_actions
+
+    if not in_github_actions():
+        return
+    result = run.result
+    report = os.path.relpath(run.outputs["report.html"]) if run.outputs.get("report.html") else None
+    for line in emit(result.summary, result.rules, result.findings, result.rows, run.history, report):
+        typer.echo(line)
+
+
+@app.command("history")
+def history_command(
+    history: Optional[Path] = typer.Option(DEFAULT_HISTORY, "--history", help="Run history store."),
+    limit: int = typer.Option(20, "--limit", "-n", help="How many of the latest runs to list (0: all)."),
+    as_json: bool = typer.Option(False, "--json", help="Print the runs as JSON."),
+) -> None:
+    """List the recorded runs and their figures, oldest first."""
+    import json
+
+    from auditor.history import HistoryStore
+
+    with HistoryStore(history, create=False) as store:
+        runs = store.runs(limit or None)
+    if as_json:
+        typer.echo(json.dumps(runs, ensure_ascii=False, indent=1))
+        return
+    if not runs:
+        typer.echo(f"{history}: no runs recorded yet")
+        return
+    header = f"{'run':>5}  {'started (UTC)':<25}  {'rows':>8}  {'passing':>8}  {'errors':>7}  {'warnings':>8}  {'infos':>6}  {'new':>6}  {'fixed':>6}  verdict  output"
+    typer.echo(header)
+    for run in runs:
+        new = "-" if run["new"] is None else str(run["new"])
+        fixed = "-" if run["fixed"] is None else str(run["fixed"])
+        typer.echo(
+            f"{'#' + str(run['id']):>5}  {run['started_at']:<25}  {run['rows']:>8}  {run['share_passed']:>7.1f}%  "
+            f"{run['errors']:>7}  {run['warnings']:>8}  {run['infos']:>6}  {new:>6}  {fixed:>6}  "
+            f"{'passed' if run['passed'] else 'failed':<7}  {run['out_dir'] or ''}"
+        )
+
+
+@app.command("diff")
+def diff_command(
+    run_a: Optional[str] = typer.Argument(None, help="The earlier run: a number from 'auditor history', 'latest', "
+                                          "'previous', or a results.json file (default: previous)."),
+    run_b: Optional[str] = typer.Argument(None, help="The later run (default: the latest)."),
+    baseline: Optional[str] = typer.Option(None, "--baseline", help="Compare RUN_A (default: the latest run) against "
+                                           "this baseline run instead."),
+    history: Optional[Path] = typer.Option(DEFAULT_HISTORY, "--history", help="Run history store."),
+    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write the changes here: .json (default "
+                                          "diff-A-B.json beside the history) or .md."),
+    shown: int = typer.Option(20, "--show", help="How many new and fixed findings to print."),
+) -> None:
+    """Print and write what changed between two runs: new findings, fixed findings, per rule."""
+    import json
+
+    from auditor.history import HistoryError, HistoryStore, compare, results_json_run
+    from auditor.report.changes import changes_markdown, changes_text
+
+    if baseline is not None:
+        if run_b is not None:
+            _fail("give either RUN_A RUN_B or --baseline RUN [RUN], not both")
+        references = [baseline, run_a or "latest"]
+    elif run_a is not None and run_b is not None:
+        references = [run_a, run_b]
+    elif run_a is not None:
+        references = [run_a, "latest"]
+    else:
+        references = ["previous", "latest"]
+
+    def is_file(reference: str) -> bool:
+        return reference.endswith(".json") or Path(reference).is_file()
+
+    store = None
+    try:
+        sides = []
+        for reference in references:
+            if is_file(reference):
+                sides.append(results_json_run(Path(reference)))
+                continue
+            if store is None:
+                store = HistoryStore(history, create=False)
+            run_id = store.resolve(reference)
+            findings = store.findings(run_id)
+            if findings is None:
+                raise HistoryError(f"{history}: the findings of run #{run_id} are no longer kept")
+            sides.append((store.run(run_id), findings))
+    finally:
+        if store is not None:
+            store.close()
+    (before_run, before), (after_run, after) = sides
+    changes = compare(before, after, before_run, after_run).to_dict()
+    typer.echo(changes_text(changes, shown))
+
+    def label(run: dict) -> str:
+        return str(run["id"]) if isinstance(run.get("id"), int) else Path(str(run.get("id"))).parent.name or "file"
+
+    target = output or Path(history).parent / f"diff-{label(before_run)}-{label(after_run)}.json"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if target.suffix.lower() == ".md":
+        target.write_text(changes_markdown(changes) + "\n", encoding="utf-8")
+    else:
+        target.write_text(json.dumps(changes, ensure_ascii=False, indent=1, default=str) + "\n", encoding="utf-8")
+    typer.echo(f"\nwritten: {target}")
 
 
 @app.command()

@@ -1,4 +1,5 @@
-"""One audit run, top to bottom: load, map columns, validate with GX, collect findings, write outputs."""
+"""One audit run, top to bottom: load, map columns, validate with GX, collect findings,
+record the run in the history store, write outputs (results.json, junit.xml, report.html, Data Docs)."""
 
 from __future__ import annotations
 
@@ -7,12 +8,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Iterator
+from typing import Any, Iterator
 
 from auditor import __version__
 from auditor.findings import AuditResult, collect
+from auditor.history import HISTORY_FILE, HistoryStore
 from auditor.loaders import load_inputs
-from auditor.mapping import build_batch
+from auditor.mapping import Batch, build_batch
 from auditor.report import write_outputs
 from auditor.rules import RuleSet
 from auditor.validate import run_validation
@@ -23,6 +25,7 @@ class AuditRun:
     result: AuditResult
     out_dir: Path
     outputs: dict[str, Path]
+    history: dict[str, Any] | None = None
 
     @property
     def exit_code(self) -> int:
@@ -41,7 +44,7 @@ class Progress:
             from tqdm import tqdm
 
             # delay: a run that finishes within a second never shows a bar.
-            self._bar = tqdm(total=4, desc="audit", unit="step", leave=False, delay=1.0)
+            self._bar = tqdm(total=5, desc="audit", unit="step", leave=False, delay=1.0)
 
     @contextmanager
     def step(self, name: str) -> Iterator[None]:
@@ -62,11 +65,42 @@ def default_out_dir(root: Path = Path("reports")) -> Path:
     return root / datetime.now().strftime("%Y%m%d-%H%M%S")
 
 
+def default_history_path(out_dir: Path) -> Path:
+    """The run history lives in the output root: ``reports/history.sqlite`` for ``reports/<run>``."""
+    return out_dir.resolve().parent / HISTORY_FILE
+
+
+def article_texts(batch: Batch, findings: list[dict[str, Any]]) -> dict[tuple[str, int], dict[str, Any]]:
+    """Title and body of the rows with findings, so the report can show evidence in context
+    (findings carry values capped at 300 characters)."""
+    wanted = {(finding["source"], finding["position"]) for finding in findings}
+    if not wanted:
+        return {}
+    sources, positions = batch.rows["source"].to_numpy(), batch.rows["position"].to_numpy()
+    titles, bodies = batch.data["title"].to_numpy(), batch.data["body"].to_numpy()
+    texts = {}
+    for index in range(len(sources)):
+        key = (sources[index], int(positions[index]))
+        if key in wanted:
+            texts[key] = {"title": titles[index], "body": bodies[index]}
+    return texts
+
+
 def run_audit(inputs: list[Path], ruleset: RuleSet, out_dir: Path, fail_on: str = "error",
-              show_progress: bool = False) -> AuditRun:
+              show_progress: bool = False, history_path: Path | None = None, use_history: bool = True,
+              baseline: str | None = None, data_docs: bool = True) -> AuditRun:
     started_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    # An existing store is opened (and a --baseline resolved) before the work: a broken history
+    # or a wrong baseline fails in a second, not after the validation. A new one is created
+    # only when there is a run to record.
+    history_file = history_path or default_history_path(out_dir)
+    store = None
+    if use_history and (history_file.exists() or baseline is not None):
+        store = HistoryStore(history_file, create=False)
     progress = Progress(show_progress)
     try:
+        if store is not None and baseline is not None:
+            baseline = str(store.resolve(baseline))
         with progress.step("load"):
             loaded = load_inputs(inputs)
             batch = build_batch(loaded, ruleset.column_mapping)
@@ -82,9 +116,26 @@ def run_audit(inputs: list[Path], ruleset: RuleSet, out_dir: Path, fail_on: str 
             "rules": [str(path) for path in ruleset.sources],
             "gx_seconds": round(validation.gx_seconds, 3),
         }
-        with progress.step("write"):
-            result.timings = progress.timings
-            outputs = write_outputs(result, out_dir, run_info)
+        texts = article_texts(batch, result.findings)
+        result.timings = progress.timings
+        recorded = None
+        if use_history:
+            with progress.step("history"):
+                store = store or HistoryStore(history_file)
+                titles = {key: text["title"] for key, text in texts.items()}
+                recorded = store.record(result.summary, result.rules, result.findings, run_info,
+                                        out_dir=out_dir.resolve(), titles=titles, baseline=baseline)
+        history = recorded.view() if recorded else None
+        try:
+            with progress.step("write"):
+                outputs = write_outputs(result, out_dir, run_info, texts=texts, history=history,
+                                        gx_result=validation.gx_result, suite=validation.suite, data_docs=data_docs)
+        except BaseException:
+            if recorded is not None:
+                store.forget(recorded.run_id)  # no outputs, no run
+            raise
     finally:
         progress.close()
-    return AuditRun(result=result, out_dir=out_dir, outputs=outputs)
+        if store is not None:
+            store.close()
+    return AuditRun(result=result, out_dir=out_dir, outputs=outputs, history=history)

@@ -34,7 +34,7 @@ def test_example_run_fails_on_planted_errors(example_run):
     assert completed.returncode == 1, completed.stderr
     assert "FAILED" in completed.stdout and "report:" in completed.stdout
     assert completed.stderr == ""
-    assert sorted(p.name for p in out.iterdir()) == ["junit.xml", "report.html", "results.json"]
+    assert sorted(p.name for p in out.iterdir()) == ["data-docs", "junit.xml", "report.html", "results.json"]
     assert not list(out.parent.glob(".*partial*"))
 
 
@@ -96,7 +96,7 @@ def test_rerun_replaces_the_report_atomically(tmp_path):
     out = tmp_path / "out"
     for _ in range(2):
         CliRunner().invoke(app, ["audit", str(table), "--out", str(out), "-q"])
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "t.jsonl"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["history.sqlite", "out", "t.jsonl"]
 
 
 def test_usage_error_exits_2_with_one_line(tmp_path):

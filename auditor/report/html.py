@@ -1,62 +1,324 @@
-"""``report.html``: one self-contained page for editors, rendered from a Jinja2 template."""
+"""``report.html``: one self-contained page for editors, rendered from Jinja2 templates.
+
+The overview (figures, charts, rules, categories, history) is rendered by Jinja2 with
+autoescaping. The findings are embedded as JSON in a ``<script type="application/json">``
+block (``<``, ``>`` and ``&`` escaped, so article text cannot end the block) and rendered
+page by page by the inline script with DOM text nodes, never ``innerHTML``, so 20k
+findings open fast and no article text is ever parsed as markup. The Content-Security-
+Policy allows exactly that script and that style sheet (by their SHA-256), nothing else.
+"""
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import json
+import re
+from collections import Counter
 from functools import lru_cache
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, select_autoescape
+from markupsafe import Markup
 
 from auditor.findings import SEVERITY_RANK, AuditResult
+from auditor.report.evidence import evidence_groups, excerpts_for
 
-MAX_ARTICLES_SHOWN = 500
+SEVERITIES = ("error", "warning", "info")
+VALUE_SHOWN = 160
+TOP_CATEGORIES = 16
+FIXED_SHOWN = 200
+_LONG_TEXT_COLUMNS = ("body",)
+# How a kind of marked word is coloured: words for the suggestion and words the check
+# found read green, words for the assigned value amber, leaked or missing things red.
+_TONES = {"for_suggested": "for", "supported": "for", "for_assigned": "against", "snippet": "leak",
+          "unsupported": "leak"}
+
+
+def _number(value: Any) -> str:
+    """12345 -> "12 345" (narrow no-break spaces group the digits)."""
+    return f"{int(value or 0):,}".replace(",", "\u202f")
+
+
+def _percent(value: Any) -> str:
+    return f"{float(value or 0.0):.1f}\u202f%"
 
 
 @lru_cache(maxsize=1)
 def _environment() -> Environment:
-    return Environment(
+    environment = Environment(
         loader=PackageLoader("auditor.report", "templates"),
         autoescape=select_autoescape(default=True, default_for_string=True),
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    environment.filters["num"] = _number
+    environment.filters["pct"] = _percent
+    return environment
 
 
-def articles_with_findings(result: AuditResult) -> list[dict[str, Any]]:
-    """Rows with findings, worst first (most errors, then most warnings, then input order)."""
+@lru_cache(maxsize=None)
+def _asset(name: str) -> tuple[Markup, str]:
+    """A static asset (the page's script or style sheet) and its CSP hash source."""
+    environment = _environment()
+    source = environment.loader.get_source(environment, name)[0]
+    if "</" in source.replace("<\\/", ""):
+        raise ValueError(f"{name} must not contain '</' (it is inlined in the page)")
+    digest = base64.b64encode(hashlib.sha256(source.encode("utf-8")).digest()).decode("ascii")
+    return Markup(source), f"'sha256-{digest}'"
+
+
+def json_for_script(data: Any) -> Markup:
+    """JSON that is safe inside ``<script type="application/json">``: no ``<``, ``>`` or ``&``
+    survives, so no ``</script>`` or ``<!--`` in article text can end or alter the block."""
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), default=str)
+    text = text.replace("&", "\\u0026").replace("<", "\\u003c").replace(">", "\\u003e")
+    text = text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+    return Markup(text)
+
+
+_WEB_LINK = re.compile(r"https?://[^\s\x00-\x1f\x7f]+", re.IGNORECASE)
+
+
+def safe_link(url: Any) -> str | None:
+    """Only web links become links: a ``javascript:`` or ``data:`` URL from the data stays text."""
+    if not isinstance(url, str):
+        return None
+    url = url.strip()
+    return url if _WEB_LINK.fullmatch(url) else None
+
+
+def _display_value(value: Any, column: str | None) -> str | None:
+    if value is None:
+        return None
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
+    limit = VALUE_SHOWN if column in _LONG_TEXT_COLUMNS else 300
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+class _Index:
+    """Strings the payload repeats (rules, columns, categories) stored once, referred to by number."""
+
+    def __init__(self) -> None:
+        self.items: list[str] = []
+        self._positions: dict[str, int] = {}
+
+    def __call__(self, value: Any) -> int:
+        if value is None:
+            return -1
+        key = str(value)
+        if key not in self._positions:
+            self._positions[key] = len(self.items)
+            self.items.append(key)
+        return self._positions[key]
+
+
+def build_payload(result: AuditResult, texts: dict[tuple[str, int], dict[str, Any]] | None = None,
+                  history: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The findings grouped per article, worst first, in the compact form the page script reads."""
+    texts = texts or {}
+    new_indexes: set[int] = (history or {}).get("new_indexes") or set()
+    first_seen: list[int] = (history or {}).get("first_seen") or []
+    run_id = (history or {}).get("run_id")
     rows = {(row["source"], row["position"]): row for row in result.rows}
-    grouped: dict[tuple[str, int], list[dict]] = {}
-    for finding in result.findings:
-        grouped.setdefault((finding["source"], finding["position"]), []).append(finding)
+    rules, columns, categories, sources, kinds = _Index(), _Index(), _Index(), _Index(), {}
+    for rule in result.rules:
+        rules(rule["id"])
+    stories = [story for story in (getattr(result, "stories", None) or []) if isinstance(story, dict)]
+    story_index = _Index()
+    story_labels = {}
+    for story in stories:
+        story_id = story.get("id", story.get("story"))
+        if story_id is not None:
+            story_index(story_id)
+            story_labels[str(story_id)] = story.get("label") or story.get("title") or str(story_id)
+
+    grouped: dict[tuple[str, int], list[tuple[int, dict]]] = {}
+    for number, finding in enumerate(result.findings):
+        grouped.setdefault((finding.get("source"), finding.get("position")), []).append((number, finding))
+
     articles = []
-    for order, (key, findings) in enumerate(grouped.items()):
+    for order, (key, numbered) in enumerate(grouped.items()):
         row = rows.get(key, {})
-        findings.sort(key=lambda f: -SEVERITY_RANK[f["severity"]])
-        counts = {severity: sum(1 for f in findings if f["severity"] == severity) for severity in SEVERITY_RANK}
-        url = row.get("url") or ""
+        text = texts.get(key, {})
+        title = text.get("title") if isinstance(text.get("title"), str) else row.get("title")
+        body = text.get("body")
+        numbered.sort(key=lambda item: -SEVERITY_RANK.get(item[1]["severity"], 0))
+        counts = [0, 0, 0]
+        story = row.get("story")
+        items = []
+        for number, finding in numbered:
+            severity = SEVERITIES.index(finding["severity"]) if finding["severity"] in SEVERITIES else 2
+            counts[severity] += 1
+            story = story if story is not None else finding.get("story")
+            item: dict[str, Any] = {
+                "s": severity,
+                "r": rules(finding.get("rule")),
+                "c": columns(finding.get("column")),
+                "m": finding.get("message") or "",
+            }
+            value = _display_value(finding.get("value"), finding.get("column"))
+            if value is not None:
+                item["v"] = value
+            if finding.get("suggestion") is not None:
+                item["g"] = str(finding["suggestion"])
+            if isinstance(finding.get("score"), (int, float)):
+                item["sc"] = round(float(finding["score"]), 2)
+            groups = evidence_groups(finding, kinds)
+            if groups:
+                item["e"] = groups
+            excerpts = excerpts_for(finding, title, body, groups, kinds)
+            if excerpts:
+                item["x"] = excerpts
+                if "g" not in item and any(x["f"] == finding.get("column") for x in excerpts):
+                    item.pop("v", None)  # the excerpt shows the value, with the part that matters marked
+            if number in new_indexes:
+                item["n"] = 1
+            if number < len(first_seen) and run_id is not None and first_seen[number] not in (None, run_id):
+                item["fs"] = first_seen[number]
+            items.append(item)
+        category = row.get("category")
         articles.append({
-            "row": row,
-            # Only web links become links: a `javascript:` URL from the data must stay text.
-            "link": url if url.lower().startswith(("http://", "https://")) else None,
-            "findings": findings,
-            "counts": counts,
-            "worst": findings[0]["severity"],
-            "sort_key": (-counts["error"], -counts["warning"], -counts["info"], order),
+            "id": row.get("row_id") or (numbered[0][1].get("row_id")),
+            "t": title if isinstance(title, str) else None,
+            "u": safe_link(row.get("url")),
+            "url": row.get("url") if row.get("url") and not safe_link(row.get("url")) else None,
+            "src": sources(key[0]),
+            "pos": key[1],
+            "cat": categories(category) if category is not None else -1,
+            "st": story_index(story) if story is not None else -1,
+            "w": min(f["s"] for f in items),
+            "n": counts,
+            "o": order,
+            "f": items,
         })
-    articles.sort(key=lambda article: article["sort_key"])
-    return articles
+    articles.sort(key=lambda a: (-a["n"][0], -a["n"][1], -a["n"][2], a["o"]))
+    return {
+        "severities": list(SEVERITIES),
+        "rules": rules.items,
+        "columns": columns.items,
+        "categories": categories.items,
+        "sources": sources.items,
+        "stories": [{"id": s, "label": story_labels.get(s, s)} for s in story_index.items],
+        "kinds": [{"name": name, "tone": _TONES.get(name, "other")} for name in sorted(kinds, key=kinds.get)],
+        "run": run_id,
+        "compared": bool((history or {}).get("baseline")),
+        "articles": articles,
+    }
 
 
-def render_html(result: AuditResult, run_info: dict[str, Any]) -> str:
-    articles = articles_with_findings(result)
+# -- the overview -------------------------------------------------------------------------
+
+
+def _category_table(result: AuditResult) -> dict[str, Any]:
+    totals: Counter = Counter()
+    failing: Counter = Counter()
+    for row in result.rows:
+        if row.get("status") == "not_checked":
+            continue
+        category = row.get("category")
+        label = "(none)" if category in (None, "") else str(category)
+        totals[label] += 1
+        if row.get("status") == "failed":
+            failing[label] += 1
+    checked = sum(totals.values())
+    top = totals.most_common(TOP_CATEGORIES)
+    rest = checked - sum(count for _, count in top)
+    largest = top[0][1] if top else 1
+    entries = [{
+        "label": label,
+        "rows": count,
+        "share": 100.0 * count / checked if checked else 0.0,
+        "failing": failing[label],
+        "failing_share": 100.0 * failing[label] / count if count else 0.0,
+        "bar": round(100.0 * count / largest, 1),
+        "filter": label != "(none)",
+    } for label, count in top]
+    return {"entries": entries, "rest": rest, "rest_categories": max(0, len(totals) - len(top)), "checked": checked}
+
+
+def _trend_chart(trend: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """Geometry of the runs chart: findings and errors (left scale), % rows passing (0-100)."""
+    if len(trend) < 2:
+        return None
+    width, height, left, right, top, bottom = 360, 150, 46, 10, 12, 24
+    peak = max(max(run["findings"] for run in trend), 1)
+    step = (width - left - right) / (len(trend) - 1)
+
+    def y(value: float, scale: float) -> float:
+        return round(height - bottom - (height - top - bottom) * value / scale, 1)
+
+    def line(values: list[float], scale: float) -> str:
+        return " ".join(f"{round(left + i * step, 1)},{y(v, scale)}" for i, v in enumerate(values))
+
+    points = [{"x": round(left + i * step, 1), "y": y(run["findings"], peak), "run": run} for i, run in enumerate(trend)]
+    return {
+        "width": width, "height": height, "left": left, "right": width - right, "top": top,
+        "base": height - bottom,
+        "findings": line([run["findings"] for run in trend], peak),
+        "errors": line([run["errors"] for run in trend], peak),
+        "passing": line([run["share_passed"] for run in trend], 100.0),
+        "points": points,
+        "peak": peak,
+    }
+
+
+def _rule_rows(result: AuditResult, previous: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    rows = []
+    for rule in result.rules:
+        evaluated = rule.get("evaluated") or 0
+        pass_rate = 100.0 - float(rule.get("unexpected_percent") or 0.0) if evaluated else None
+        before = previous.get(rule["id"])
+        delta = None
+        if before is not None and before.get("unexpected") is not None:
+            delta = int(rule.get("unexpected") or 0) - int(before["unexpected"])
+        rows.append({**rule, "pass_rate": pass_rate, "delta": delta})
+    return rows
+
+
+def render_html(result: AuditResult, run_info: dict[str, Any], texts: dict | None = None,
+                history: dict[str, Any] | None = None, links: dict[str, str] | None = None) -> str:
     summary = result.summary
-    share_passed = 100.0 * summary["rows_passed"] / summary["rows"] if summary["rows"] else 100.0
+    rows_total = summary["rows"] or 0
+    share_passed = 100.0 * summary["rows_passed"] / rows_total if rows_total else 100.0
+    per_severity = summary["findings_per_severity"]
+    peak = max(max(per_severity.values(), default=0), 1)
+    severity_bars = [{"severity": s, "count": per_severity.get(s, 0), "width": round(100.0 * per_severity.get(s, 0) / peak, 1)}
+                     for s in SEVERITIES]
+    status_bar = [
+        {"status": "passed", "count": summary["rows_passed"]},
+        {"status": "failed", "count": summary["rows_with_findings"]},
+        {"status": "not-checked", "count": summary["rows_not_checked"]},
+    ]
+    offset = 0.0
+    for segment in status_bar:
+        segment["x"] = round(offset, 2)
+        segment["width"] = round(100.0 * segment["count"] / rows_total, 2) if rows_total else 0.0
+        offset += segment["width"]
+    payload = build_payload(result, texts, history)
+    script, script_hash = _asset("report.js.j2")
+    style, style_hash = _asset("report.css.j2")
+    history = history or {}
+    fixed = history.get("fixed_findings") or []
     return _environment().get_template("report.html.j2").render(
         run=run_info,
         summary=summary,
         share_passed=share_passed,
-        rules=result.rules,
-        articles=articles[:MAX_ARTICLES_SHOWN],
-        articles_total=len(articles),
+        severity_bars=severity_bars,
+        status_bar=status_bar,
+        rules=_rule_rows(result, history.get("previous_rules") or {}),
+        categories=_category_table(result),
         files=result.files,
+        history=history,
+        fixed=fixed[:FIXED_SHOWN],
+        fixed_total=len(fixed),
+        trend=_trend_chart(history.get("trend") or []),
+        links=links or {},
+        articles_total=len(payload["articles"]),
+        has_stories=bool(payload["stories"]),
+        payload=json_for_script(payload),
+        script=script,
+        style=style,
+        csp=(f"default-src 'none'; script-src {script_hash}; style-src {style_hash}; img-src data:; "
+             "base-uri 'none'; form-action 'none'"),
     )

@@ -10,8 +10,8 @@ from auditor.findings import AuditResult
 FORMAT_VERSION = 1
 
 
-def results_document(result: AuditResult, run_info: dict[str, Any]) -> dict[str, Any]:
-    return {
+def results_document(result: AuditResult, run_info: dict[str, Any], extra: dict[str, Any] | None = None) -> dict[str, Any]:
+    document = {
         "format_version": FORMAT_VERSION,
         "run": run_info,
         "summary": result.summary,
@@ -21,7 +21,14 @@ def results_document(result: AuditResult, run_info: dict[str, Any]) -> dict[str,
         "inputs": result.files,
         "timings": result.timings,
     }
+    stories = getattr(result, "stories", None)
+    if stories is not None and "stories" not in document:
+        document["stories"] = stories
+    # Added keys only: the keys above are a CI contract.
+    for key, value in (extra or {}).items():
+        document.setdefault(key, value)
+    return document
 
 
-def render_results_json(result: AuditResult, run_info: dict[str, Any]) -> str:
-    return json.dumps(results_document(result, run_info), ensure_ascii=False, indent=1, default=str)
+def render_results_json(result: AuditResult, run_info: dict[str, Any], extra: dict[str, Any] | None = None) -> str:
+    return json.dumps(results_document(result, run_info, extra), ensure_ascii=False, indent=1, default=str)

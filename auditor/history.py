@@ -1,0 +1,429 @@
+"""Run history: every audit run's summary and findings in one embedded SQLite file.
+
+The store lives in the output root by default (``reports/history.sqlite`` beside the
+timestamped run folders), needs no server, and answers three questions: what is new and
+what was fixed since an earlier run, how the figures moved over the last runs, and what
+changed between any two runs (``auditor diff``).
+
+"The same finding" across runs is matched by a key: a hash of rule, row id, column and
+the finding's value (as written in ``results.json``). A finding whose value changes
+(the category is corrected to another wrong one) is therefore one fixed and one new
+finding. Identical keys within one run (two rows sharing an id) get an occurrence
+suffix, so they are counted, not merged.
+
+Findings are kept per run as one zlib-compressed JSON document (about 1 MB for 20k
+findings); the per-run summary rows are kept for ever, the findings of the last
+``KEEP_FINDINGS_FOR_RUNS`` runs only.
+"""
+
+from __future__ import annotations
+
+import gc
+import hashlib
+import json
+import sqlite3
+import zlib
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Iterable
+
+from auditor.errors import AuditorError
+
+HISTORY_FILE = "history.sqlite"
+SCHEMA_VERSION = 1
+KEEP_FINDINGS_FOR_RUNS = 90
+TREND_RUNS = 20
+_SHORT = {"value": 120, "message": 240, "title": 120, "suggestion": 80}
+# The compact form of a finding in the store: a list in this order.
+STORED_FIELDS = ("key", "rule", "severity", "row_id", "column", "value", "message", "suggestion", "title",
+                 "first_seen", "source", "position")
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS runs (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    started_at TEXT NOT NULL,
+    recorded_at TEXT NOT NULL,
+    out_dir TEXT,
+    inputs TEXT NOT NULL,
+    fail_on TEXT,
+    passed INTEGER NOT NULL,
+    rows INTEGER NOT NULL,
+    rows_passed INTEGER NOT NULL,
+    rows_with_findings INTEGER NOT NULL,
+    rows_not_checked INTEGER NOT NULL,
+    findings INTEGER NOT NULL,
+    errors INTEGER NOT NULL,
+    warnings INTEGER NOT NULL,
+    infos INTEGER NOT NULL,
+    baseline_id INTEGER,
+    new INTEGER,
+    fixed INTEGER,
+    rules TEXT NOT NULL,
+    summary TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS run_findings (
+    run_id INTEGER PRIMARY KEY REFERENCES runs(id) ON DELETE CASCADE,
+    count INTEGER NOT NULL,
+    data BLOB NOT NULL
+);
+"""
+
+
+class HistoryError(AuditorError):
+    """The history store cannot be read, or a run reference names no run."""
+
+
+def _short(value: Any, limit: int) -> Any:
+    if isinstance(value, str) and len(value) > limit:
+        return value[: limit - 1] + "…"
+    return value
+
+
+def _value_text(value: Any) -> str:
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
+
+
+def finding_keys(findings: Iterable[dict[str, Any]]) -> list[str]:
+    """The identity of each finding across runs: a hash of rule, row id, column and value;
+    repeats within one run (two rows with one id) are numbered."""
+    keys: list[str] = []
+    seen: dict[str, int] = {}
+    for finding in findings:
+        base = "\x1f".join((str(finding.get("rule")), str(finding.get("row_id")), str(finding.get("column")),
+                            _value_text(finding.get("value"))))
+        digest = hashlib.sha1(base.encode("utf-8")).hexdigest()[:20]
+        count = seen.get(digest, 0)
+        seen[digest] = count + 1
+        keys.append(digest if count == 0 else f"{digest}#{count}")
+    return keys
+
+
+def compact_findings(findings: list[dict[str, Any]], titles: dict[tuple[str, int], Any] | None = None,
+                     keys: list[str] | None = None) -> list[dict[str, Any]]:
+    """The stored form of findings: what a diff needs to name them, capped in size."""
+    keys = keys if keys is not None else finding_keys(findings)
+    titles = titles or {}
+    compact = []
+    for key, finding in zip(keys, findings):
+        compact.append({
+            "key": key,
+            "rule": finding.get("rule"),
+            "severity": finding.get("severity"),
+            "row_id": finding.get("row_id"),
+            "column": finding.get("column"),
+            "value": _short(finding.get("value"), _SHORT["value"]),
+            "message": _short(finding.get("message"), _SHORT["message"]),
+            "suggestion": _short(finding.get("suggestion"), _SHORT["suggestion"]),
+            "title": _short(titles.get((finding.get("source"), finding.get("position"))), _SHORT["title"]),
+            "first_seen": None,
+            "source": finding.get("source"),
+            "position": finding.get("position"),
+        })
+    return compact
+
+
+def _pack(findings: list[dict[str, Any]]) -> bytes:
+    rows = [[finding.get(name) for name in STORED_FIELDS] for finding in findings]
+    return zlib.compress(json.dumps(rows, ensure_ascii=False, separators=(",", ":")).encode("utf-8"), 3)
+
+
+def _unpack(data: bytes) -> list[dict[str, Any]]:
+    rows = json.loads(zlib.decompress(data).decode("utf-8"))
+    return [dict(zip(STORED_FIELDS, row)) for row in rows]
+
+
+@dataclass
+class Changes:
+    """What changed from ``baseline`` to ``current``: findings that are new, fixed, and still open."""
+
+    baseline: dict[str, Any]
+    current: dict[str, Any]
+    new: list[dict[str, Any]]
+    fixed: list[dict[str, Any]]
+    still_open: int
+
+    def per_rule(self) -> list[dict[str, Any]]:
+        table: dict[str, dict[str, Any]] = {}
+        for kind in ("new", "fixed"):
+            for finding in getattr(self, kind):
+                entry = table.setdefault(finding["rule"], {"rule": finding["rule"], "severity": finding["severity"],
+                                                           "new": 0, "fixed": 0})
+                entry[kind] += 1
+        return sorted(table.values(), key=lambda e: (-(e["new"] + e["fixed"]), e["rule"]))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "baseline": self.baseline,
+            "current": self.current,
+            "counts": {"new": len(self.new), "fixed": len(self.fixed), "still_open": self.still_open},
+            "per_rule": self.per_rule(),
+            "new": self.new,
+            "fixed": self.fixed,
+        }
+
+
+def compare(baseline_findings: list[dict[str, Any]], current_findings: list[dict[str, Any]],
+            baseline: dict[str, Any], current: dict[str, Any]) -> Changes:
+    before = {finding["key"]: finding for finding in baseline_findings}
+    now = {finding["key"]: finding for finding in current_findings}
+    new = [finding for key, finding in now.items() if key not in before]
+    fixed = [finding for key, finding in before.items() if key not in now]
+    return Changes(baseline=baseline, current=current, new=new, fixed=fixed,
+                   still_open=sum(1 for key in now if key in before))
+
+
+@dataclass
+class Recorded:
+    """What the report needs from the store after a run was recorded."""
+
+    run_id: int
+    path: Path
+    baseline: dict[str, Any] | None = None
+    new_indexes: set[int] = field(default_factory=set)
+    fixed: list[dict[str, Any]] = field(default_factory=list)
+    first_seen: list[int] = field(default_factory=list)
+    previous_rules: dict[str, dict[str, Any]] = field(default_factory=dict)
+    trend: list[dict[str, Any]] = field(default_factory=list)
+    note: str | None = None
+
+    def view(self) -> dict[str, Any]:
+        """Plain data for the report and the CI summary."""
+        return {
+            "run_id": self.run_id,
+            "path": str(self.path),
+            "baseline": self.baseline,
+            "new": len(self.new_indexes) if self.baseline else None,
+            "fixed": len(self.fixed) if self.baseline else None,
+            "fixed_findings": self.fixed,
+            "new_indexes": self.new_indexes,
+            "first_seen": self.first_seen,
+            "previous_rules": self.previous_rules,
+            "trend": self.trend,
+            "note": self.note,
+        }
+
+
+def _utc_now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def _run_dict(row: sqlite3.Row) -> dict[str, Any]:
+    run = {key: row[key] for key in row.keys() if key not in ("rules", "summary", "inputs")}
+    run["inputs"] = json.loads(row["inputs"])
+    run["passed"] = bool(row["passed"])
+    run["share_passed"] = round(100.0 * row["rows_passed"] / row["rows"], 2) if row["rows"] else 100.0
+    return run
+
+
+class HistoryStore:
+    """One SQLite file; open it with ``HistoryStore(path)`` and close it (or use ``with``)."""
+
+    def __init__(self, path: Path, create: bool = True):
+        self.path = Path(path)
+        if not create and not self.path.is_file():
+            raise HistoryError(f"{self.path}: no run history here (it is written by 'auditor audit'; see --history)")
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._db = sqlite3.connect(str(self.path), timeout=30, isolation_level=None)
+            self._db.row_factory = sqlite3.Row
+            self._db.execute("PRAGMA foreign_keys = ON")
+            self._db.executescript(_SCHEMA)
+            version = self._db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+            if version is None:
+                self._db.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
+            elif int(version[0]) > SCHEMA_VERSION:
+                raise HistoryError(f"{self.path}: written by a newer auditor (history schema {version[0]})")
+        except sqlite3.DatabaseError as error:
+            raise HistoryError(f"{self.path}: not a usable run history ({error})") from None
+
+    def __enter__(self) -> "HistoryStore":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._db.close()
+
+    # -- reading -------------------------------------------------------------------------
+
+    def runs(self, limit: int | None = None) -> list[dict[str, Any]]:
+        """The latest runs, oldest first."""
+        query = "SELECT * FROM runs ORDER BY id DESC" + (" LIMIT ?" if limit else "")
+        rows = self._db.execute(query, (limit,) if limit else ()).fetchall()
+        return [_run_dict(row) for row in reversed(rows)]
+
+    def run(self, run_id: int) -> dict[str, Any] | None:
+        row = self._db.execute("SELECT * FROM runs WHERE id = ?", (run_id,)).fetchone()
+        return _run_dict(row) if row else None
+
+    def rule_figures(self, run_id: int) -> dict[str, dict[str, Any]]:
+        row = self._db.execute("SELECT rules FROM runs WHERE id = ?", (run_id,)).fetchone()
+        return json.loads(row[0]) if row else {}
+
+    def findings(self, run_id: int) -> list[dict[str, Any]] | None:
+        """A run's stored findings, or None when they were pruned (or never stored)."""
+        row = self._db.execute("SELECT data FROM run_findings WHERE run_id = ?", (run_id,)).fetchone()
+        return _unpack(row[0]) if row else None
+
+    def resolve(self, reference: str | int) -> int:
+        """A run id from ``12``, ``latest`` or ``previous`` (the one before the latest)."""
+        text = str(reference).strip().lstrip("#")
+        if text in ("latest", "last", "previous", "prev"):
+            offset = 0 if text in ("latest", "last") else 1
+            row = self._db.execute("SELECT id FROM runs ORDER BY id DESC LIMIT 1 OFFSET ?", (offset,)).fetchone()
+            if row is None:
+                raise HistoryError(f"{self.path}: no {text} run (the history holds "
+                                   f"{self._count()} run{'s' if self._count() != 1 else ''})")
+            return int(row[0])
+        if not text.isdigit():
+            raise HistoryError(f"{reference!r} is not a run: give a run number (see 'auditor history'), "
+                               "'latest', 'previous' or a results.json file")
+        if self.run(int(text)) is None:
+            raise HistoryError(f"{self.path}: no run #{text} (see 'auditor history')")
+        return int(text)
+
+    def _count(self) -> int:
+        return int(self._db.execute("SELECT COUNT(*) FROM runs").fetchone()[0])
+
+    def changes(self, baseline_id: int, current_id: int) -> Changes:
+        findings = []
+        for run_id in (baseline_id, current_id):
+            stored = self.findings(run_id)
+            if stored is None:
+                raise HistoryError(f"{self.path}: the findings of run #{run_id} are no longer kept "
+                                   f"(only those of the last {KEEP_FINDINGS_FOR_RUNS} runs are)")
+            findings.append(stored)
+        return compare(findings[0], findings[1], self.run(baseline_id) or {}, self.run(current_id) or {})
+
+    # -- writing -------------------------------------------------------------------------
+
+    def record(self, summary: dict[str, Any], rules: list[dict[str, Any]], findings: list[dict[str, Any]],
+               run_info: dict[str, Any], out_dir: Path | None = None,
+               titles: dict[tuple[str, int], Any] | None = None, baseline: str | int | None = None) -> Recorded:
+        """Store one run and compare it with ``baseline`` (default: the latest run before it)."""
+        # Tens of thousands of small objects: the cyclic GC would walk the whole batch for nothing.
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            return self._record(summary, rules, findings, run_info, out_dir, titles, baseline)
+        finally:
+            if collecting:
+                gc.enable()
+
+    def _record(self, summary, rules, findings, run_info, out_dir, titles, baseline) -> Recorded:
+        keys = finding_keys(findings)
+        compact = compact_findings(findings, titles, keys)
+        with self._transaction():
+            row = self._db.execute("SELECT id FROM runs ORDER BY id DESC LIMIT 1").fetchone()
+            previous_id = int(row[0]) if row else None
+            baseline_id = self.resolve(baseline) if baseline is not None else previous_id
+            baseline_findings = self.findings(baseline_id) if baseline_id is not None else None
+            if previous_id == baseline_id:
+                previous_findings = baseline_findings
+            else:
+                previous_findings = self.findings(previous_id) if previous_id is not None else None
+            note = None
+            if baseline_id is not None and baseline_findings is None:
+                note = f"the findings of run #{baseline_id} are no longer kept; nothing to compare with"
+            before = {f["key"]: f for f in baseline_findings} if baseline_findings is not None else {}
+            comparable = baseline_findings is not None
+            new_indexes = {i for i, key in enumerate(keys) if comparable and key not in before}
+            now = set(keys)
+            fixed = [f for key, f in before.items() if key not in now] if comparable else []
+            per_severity = summary.get("findings_per_severity", {})
+            cursor = self._db.execute(
+                "INSERT INTO runs (started_at, recorded_at, out_dir, inputs, fail_on, passed, rows, rows_passed,"
+                " rows_with_findings, rows_not_checked, findings, errors, warnings, infos, baseline_id, new, fixed,"
+                " rules, summary) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    str(run_info.get("started_at") or _utc_now()), _utc_now(),
+                    str(out_dir) if out_dir else None,
+                    json.dumps(run_info.get("inputs", []), ensure_ascii=False),
+                    summary.get("fail_on"), int(bool(summary.get("passed"))),
+                    int(summary.get("rows", 0)), int(summary.get("rows_passed", 0)),
+                    int(summary.get("rows_with_findings", 0)), int(summary.get("rows_not_checked", 0)),
+                    int(summary.get("findings", len(findings))),
+                    int(per_severity.get("error", 0)), int(per_severity.get("warning", 0)),
+                    int(per_severity.get("info", 0)),
+                    baseline_id if comparable else None,
+                    len(new_indexes) if comparable else None, len(fixed) if comparable else None,
+                    json.dumps({rule["id"]: {"severity": rule.get("severity"), "status": rule.get("status"),
+                                             "evaluated": rule.get("evaluated"), "unexpected": rule.get("unexpected")}
+                                for rule in rules}, ensure_ascii=False),
+                    json.dumps(summary, ensure_ascii=False, default=str),
+                ),
+            )
+            run_id = int(cursor.lastrowid)
+            # An open finding keeps the run it was first seen in, carried from the run just
+            # before (whatever the baseline of the comparison).
+            previous = {f["key"]: f for f in previous_findings} if previous_findings is not None else {}
+            first_seen = []
+            for finding in compact:
+                earlier = previous.get(finding["key"])
+                finding["first_seen"] = (earlier.get("first_seen") or previous_id) if earlier else run_id
+                first_seen.append(finding["first_seen"])
+            self._db.execute("INSERT INTO run_findings (run_id, count, data) VALUES (?, ?, ?)",
+                             (run_id, len(compact), _pack(compact)))
+            self._prune()
+        previous_rules = self.rule_figures(baseline_id) if baseline_id is not None else {}
+        return Recorded(
+            run_id=run_id,
+            path=self.path,
+            baseline=self.run(baseline_id) if baseline_id is not None and comparable else None,
+            new_indexes=new_indexes,
+            fixed=fixed,
+            first_seen=first_seen,
+            previous_rules=previous_rules,
+            trend=self.runs(TREND_RUNS),
+            note=note,
+        )
+
+    def forget(self, run_id: int) -> None:
+        """Remove a run again (its outputs could not be written)."""
+        with self._transaction():
+            self._db.execute("DELETE FROM run_findings WHERE run_id = ?", (run_id,))
+            self._db.execute("DELETE FROM runs WHERE id = ?", (run_id,))
+
+    def _prune(self) -> None:
+        self._db.execute(
+            "DELETE FROM run_findings WHERE run_id NOT IN (SELECT id FROM runs ORDER BY id DESC LIMIT ?)",
+            (KEEP_FINDINGS_FOR_RUNS,),
+        )
+
+    class _Transaction:
+        def __init__(self, db: sqlite3.Connection):
+            self.db = db
+
+        def __enter__(self) -> None:
+            self.db.execute("BEGIN IMMEDIATE")
+
+        def __exit__(self, exc_type, *_: Any) -> None:
+            self.db.execute("COMMIT" if exc_type is None else "ROLLBACK")
+
+    def _transaction(self) -> "_Transaction":
+        return self._Transaction(self._db)
+
+
+def results_json_run(path: Path) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """A results.json file as a run for ``auditor diff``: its run figures and keyed findings."""
+    try:
+        document = json.loads(Path(path).read_text(encoding="utf-8"))
+        summary, findings = document["summary"], document["findings"]
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        raise HistoryError(f"{path}: not a readable results.json ({error})") from None
+    titles = {(row.get("source"), row.get("position")): row.get("title") for row in document.get("rows", [])}
+    per_severity = summary.get("findings_per_severity", {})
+    run = {
+        "id": str(path),
+        "started_at": (document.get("run") or {}).get("started_at"),
+        "rows": summary.get("rows"),
+        "findings": summary.get("findings"),
+        "errors": per_severity.get("error"),
+        "warnings": per_severity.get("warning"),
+        "infos": per_severity.get("info"),
+        "passed": summary.get("passed"),
+    }
+    return run, compact_findings(findings, titles)
