@@ -8,15 +8,16 @@ Runs the real CLI in a child process and prints its numbers; not part of the tes
 from __future__ import annotations
 
 import argparse
-import json
 import resource
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from bench_report import run_audit  # noqa: E402  (the same CLI run, one implementation)
 
 
 def main() -> None:
@@ -30,16 +31,8 @@ def main() -> None:
     if not table.exists():
         subprocess.run([sys.executable, str(HERE / "generate.py"), str(args.rows), str(table)], check=True)
     out = work / "out"
-    started = time.perf_counter()
-    completed = subprocess.run(
-        [sys.executable, "-m", "auditor.cli", "audit", str(table), "--out", str(out), "--fail-on", "never", "-q"],
-        capture_output=True, text=True,
-    )
-    wall = time.perf_counter() - started
-    if completed.returncode != 0:
-        sys.exit(f"audit failed ({completed.returncode}): {completed.stderr.strip()}")
+    wall, results = run_audit(table, out)
     peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    results = json.loads((out / "results.json").read_text(encoding="utf-8"))
     timings = results["timings"]
     print(f"rows:              {results['summary']['rows']}  ({table.stat().st_size / 1e6:.0f} MB input)")
     print(f"findings:          {results['summary']['findings']}  ({results['summary']['rows_with_findings']} rows)")
