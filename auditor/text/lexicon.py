@@ -150,12 +150,6 @@ class CategoryScores:
     surface_terms: sp.csr_matrix  # surface words x terms: 1 where the word matches the term
     _word_weights: dict[int, np.ndarray] = field(default_factory=dict, repr=False)
 
-    def terms_for(self, row: int, category: int, lexicon: Lexicon) -> np.ndarray:
-        """Term positions that speak for a category in a row."""
-        start, end = self.term_hits.indptr[row], self.term_hits.indptr[row + 1]
-        terms = self.term_hits.indices[start:end]
-        return terms[lexicon.weights[terms, category] > 0]
-
     def word_weights(self, category: int, lexicon: Lexicon) -> np.ndarray:
         """Per surface word: the weight it carries for ``category`` (0 for words speaking for nothing)."""
         if category not in self._word_weights:
