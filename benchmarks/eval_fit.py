@@ -134,6 +134,11 @@ def evaluate(show_errors: bool) -> None:
     others = [row for row in csv.DictReader((DATA / "gnad10k_dev.csv").open(encoding="utf-8")) if row["id"] not in labelled]
     calm = flagged(judge(pd.Series([row["text"] for row in others]), pd.Series(["Sonstiges"] * len(others)), spec, settings))
     print(f"Sonstiges on other sections flagged: {calm.mean():6.1%}  ({len(others)} articles: Wirtschaft, Sport, Kultur, ...)")
+    incidents = [c for c, category in spec["display"].items() if c not in (spec.get("topics") or [])]
+    texts = pd.Series([row["text"] for row in others for _ in incidents])
+    labels = pd.Series([display[c] for _ in others for c in incidents])
+    loud = flagged(judge(texts, labels, spec, settings))
+    print(f"incident labels on other sections flagged: {loud.mean():6.1%}  ({len(loud)} rows)")
 
     if show_errors:
         print("\ncorrect rows flagged:")
