@@ -17,6 +17,7 @@ from auditor.text.cause import find_unsupported_causes
 from auditor.text.dates import find_bad_dates
 from auditor.text.domains import find_malformed_sources
 from auditor.text.labels import find_unknown_labels
+from auditor.text.language import find_wrong_language
 from auditor.text.markup import find_markup
 
 
@@ -194,3 +195,31 @@ class ExpectColumnValuesToBeSupportedByText(AuditorColumnMapExpectation):
         "auditor_supported_by_text", _judge_cause, ("text_columns",), text_key="text_columns"
     )
     rule_id: ClassVar[str] = "cause-in-text"
+
+
+class ExpectColumnValuesToBeInLanguage(AuditorColumnMapExpectation):
+    """The text is written in the expected language.
+
+    What it checks: the first `sample_chars` characters of the value are classified
+    with lingua (offline models bundled in the package) among the `candidates`
+    languages; the row fails when the detected language is not `language` (default
+    `de`). Texts shorter than `min_chars` get an info note instead of a verdict.
+
+    Why it matters: a German aggregator that publishes an untranslated English or
+    French agency text, or a body swapped with another language edition, shows readers
+    a page they cannot read, and every German-text check on that row is meaningless.
+
+    Passes: `Die Außenminister der NATO berieten am Dienstag in Brüssel über Sanktionen.`
+    Fails:  `The foreign ministers of NATO met in Brussels on Tuesday to discuss sanctions.`
+            (English, expected German)
+    """
+
+    language: str = "de"
+    candidates: Optional[List[str]] = None
+    sample_chars: int = 600
+    min_chars: int = 80
+    success_keys: ClassVar[tuple[str, ...]] = ("mostly", "language", "candidates", "sample_chars", "min_chars")
+    map_metric: ClassVar[str] = row_check_metrics(
+        "auditor_in_language", find_wrong_language, ("language", "candidates", "sample_chars", "min_chars")
+    )
+    rule_id: ClassVar[str] = "language-matches"
