@@ -24,10 +24,10 @@ ARTIFACTS = REPO / "test-artifacts"
 HOSTILE_TITLE = '"><img src=x onerror="window.__xss=1">'
 HOSTILE_BODY = ("Ein Bericht <script>window.__xss=1</script> mit **Markdown** und <b onmouseover=\"window.__xss=1\">Fett</b>. "
                 "Dann </script><script>window.__xss=2</script><!-- und <svg onload=window.__xss=3> am Ende.")
-POLITICS = ("Der Landtag beriet am Donnerstag über das Budget des Landes. Die Koalition und die Opposition stritten "
+POLITICS = ("Der Landtag in Linz beriet am Donnerstag über das Budget des Landes. Die Koalition und die Opposition stritten "
             "lange, am Ende stimmte die Mehrheit der Abgeordneten für den Entwurf der Regierung. Der Finanzminister "
             "verteidigte die Sparpläne, die Opposition kündigte Widerstand im Ausschuss an.")
-FIRE = ("In einer Lagerhalle im Gewerbegebiet brach in der Nacht ein Brand aus. Die Feuerwehr rückte mit mehreren "
+FIRE = ("In einer Lagerhalle im Welser Gewerbegebiet brach in der Nacht ein Brand aus. Die Feuerwehr rückte mit mehreren "
         "Löschfahrzeugen an und bekämpfte die Flammen stundenlang. Verletzt wurde niemand, der Sachschaden ist hoch, "
         "die Brandursache wird noch ermittelt.")
 
@@ -102,7 +102,7 @@ def records() -> list[dict]:
     # Enough articles with a warning for more than one page of 50.
     for number in range(60):
         rows.append({"id": f"warn-{number:02d}", "Titel": f"Gemeinderat Nummer {number} tagt", "Text": POLITICS,
-                     "Vorfall": "Politik", "Datum": "2025-02-03", "Ursache": "Budget", "Ort": "Steyr",
+                     "Vorfall": "Politik", "Datum": "2025-02-03", "Ursache": "Budget", "Ort": "Linz",
                      "Quellen": "www.zeitung"})
     return rows
 

