@@ -88,7 +88,9 @@ def make_row(number: int, rng: random.Random) -> dict:
     cause, cause_sentence = CAUSES[category]
     body_sentences = [rng.choice(own if rng.random() < 0.6 else other) for _ in range(rng.randint(22, 34))]
     body_sentences.insert(1, cause_sentence)
-    body = " ".join(body_sentences)
+    place = rng.choice(PLACES)
+    # Aggregator rewrites open with the place, as the seeds do ("Brüssel, Belgien - ...").
+    body = f"{place} - " + " ".join(body_sentences)
     row = {
         "id": f"gen-{number:07d}",
         "url": f"https://aggregator.example/artikel/{number}",
@@ -97,7 +99,7 @@ def make_row(number: int, rng: random.Random) -> dict:
         "Datum": f"{rng.randint(1, 28):02d}.{rng.randint(1, 12):02d}.2025, {rng.randint(0, 23):02d}:{rng.randint(0, 59):02d}",
         "Vorfall": category,
         "Ursache": cause,
-        "Ort": rng.choice(PLACES),
+        "Ort": place,
         "Quellen": ", ".join(rng.sample(OUTLETS, 2)),
         "publisher": "aggregator.example",
     }

@@ -217,7 +217,7 @@ class ExpectColumnValuesToBeInLanguage(AuditorColumnMapExpectation):
 
     language: str = "de"
     candidates: Optional[List[str]] = None
-    sample_chars: int = 600
+    sample_chars: int = 300
     min_chars: int = 80
     success_keys: ClassVar[tuple[str, ...]] = ("mostly", "language", "candidates", "sample_chars", "min_chars")
     map_metric: ClassVar[str] = row_check_metrics(

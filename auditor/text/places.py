@@ -110,18 +110,19 @@ def find_ungrounded_locations(values: pd.Series, analysis: TextAnalysis) -> pd.S
     wanted = {normalise(place) for place, _ in parsed.values() if place}
     places = place_index(wanted)
 
-    # Names to look for per row: the written place, its exonyms, derived forms.
-    row_names: dict[object, set[str]] = {}
-    for index, (place, _) in parsed.items():
-        key = normalise(place)
+    # Names to look for per distinct place: the written name, its exonyms, derived forms.
+    # Computed once per place, not per row: a big city has dozens of alternate names.
+    place_forms: dict[str, set[str]] = {}
+    for key in {normalise(place) for place, _ in parsed.values()}:
         if key in countries:
             names = {key}
         else:
             cities = sorted(places.get(key, []), key=lambda city: -city[1])
             names = {key, *(cities[0][2] if cities else ())}
-        row_names[index] = {form for name in names if len(name) >= 3 for form in _derived_forms(name)}
-    vocabulary = sorted({form for forms in row_names.values() for form in forms})
+        place_forms[key] = {form for name in names if len(name) >= 3 for form in _derived_forms(name)}
+    vocabulary = sorted({form for forms in place_forms.values() for form in forms})
     column = {form: position for position, form in enumerate(vocabulary)}
+    place_columns = {key: {column[form] for form in forms} for key, forms in place_forms.items()}
     lexicon = Lexicon(
         categories=("place",),
         terms=tuple(Term(text=form, form=form, as_head=False, as_modifier=False) for form in vocabulary),
@@ -141,8 +142,8 @@ def find_ungrounded_locations(values: pd.Series, analysis: TextAnalysis) -> pd.S
         elif code and cities and code not in {city[0] for city in cities}:
             where = sorted({city[0] for city in cities})
             problems.append(f"{place!r} is not in {country!r} (GeoNames places it in {', '.join(where)})")
-        found = set(present.indices[present.indptr[row]:present.indptr[row + 1]].tolist())
-        if not any(column[form] in found for form in row_names[index]):
+        found = present.indices[present.indptr[row]:present.indptr[row + 1]]
+        if place_columns[key].isdisjoint(found.tolist()):
             problems.append(f"{place!r} is not mentioned in the article")
         if problems:
             details.append({"message": "; ".join(problems), "snippet": place[:80],
