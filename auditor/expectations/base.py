@@ -224,7 +224,9 @@ def batch_check_metric(name: str, analyse: BatchAnalysis, value_keys: tuple[str,
         df, _, _ = execution_engine.get_compute_domain(domain_kwargs=metric_domain_kwargs, domain_type=MetricDomainTypes.TABLE)
         params = {key: metric_value_kwargs.get(key) for key in value_keys}
         verdict = analyse(df, **params)
+        # Keys beyond details/evaluated/note (e.g. the story groups) travel on to _validate.
         return {
+            **verdict,
             "details": {str(index): detail for index, detail in verdict["details"].items()},
             "evaluated": int(verdict["evaluated"]),
             "note": verdict.get("note"),

@@ -9,9 +9,6 @@ from __future__ import annotations
 from typing import ClassVar, Dict, List, Optional
 
 from great_expectations.compatibility.pydantic import Field
-from great_expectations.core.metric_domain_types import MetricDomainTypes
-from great_expectations.execution_engine import PandasExecutionEngine
-from great_expectations.expectations.metrics.metric_provider import metric_value
 
 from auditor.batch.stories import (
     MAX_BUCKET,
@@ -25,37 +22,12 @@ from auditor.batch.stories import (
     THRESHOLD,
     find_story_conflicts,
 )
-from auditor.expectations.base import AuditorBatchExpectation
+from auditor.expectations.base import AuditorBatchExpectation, batch_check_metric
 
 _STORY_KEYS = (
     "column", "also_columns", "text_columns", "threshold", "num_perm", "min_word_length", "stem_length", "min_stems",
     "max_df", "min_rows_for_df", "max_bucket", "seed",
 )
-STORY_METRIC = "table.auditor_same_stories"
-
-
-def _register_story_metric() -> str:
-    """Like :func:`auditor.expectations.base.batch_check_metric`, but the metric also returns
-    the groups (``stories``), which that helper drops."""
-    from great_expectations.expectations.metrics.table_metric_provider import TableMetricProvider
-
-    def _pandas(cls, execution_engine, metric_domain_kwargs, metric_value_kwargs, metrics, runtime_configuration):
-        df, _, _ = execution_engine.get_compute_domain(domain_kwargs=metric_domain_kwargs, domain_type=MetricDomainTypes.TABLE)
-        params = {key: metric_value_kwargs.get(key) for key in _STORY_KEYS}
-        verdict = find_story_conflicts(df, **params)
-        return {
-            "details": {str(index): detail for index, detail in verdict["details"].items()},
-            "evaluated": int(verdict["evaluated"]),
-            "note": verdict.get("note"),
-            "stories": [list(group) for group in verdict["stories"]],
-        }
-
-    type(
-        "AuditorSameStoriesBatchMetric",
-        (TableMetricProvider,),
-        {"metric_name": STORY_METRIC, "value_keys": _STORY_KEYS, "_pandas": metric_value(engine=PandasExecutionEngine)(_pandas)},
-    )
-    return STORY_METRIC
 
 
 class ExpectSameStoriesToAgree(AuditorBatchExpectation):
@@ -98,7 +70,7 @@ class ExpectSameStoriesToAgree(AuditorBatchExpectation):
     # 'column' is the label column (a domain key, as in every batch check); the metric is
     # table-level and gets it among its value keys, with every other parameter.
     success_keys: ClassVar[tuple[str, ...]] = ("mostly", *_STORY_KEYS[1:])
-    batch_metric: ClassVar[str] = _register_story_metric()
+    batch_metric: ClassVar[str] = batch_check_metric("auditor_same_stories", find_story_conflicts, _STORY_KEYS)
     metric_dependencies: ClassVar[tuple[str, ...]] = (batch_metric,)
     rule_id: ClassVar[str] = "duplicate-story-consistency"
 
