@@ -1,7 +1,8 @@
 """Turn GX validation results into findings, per-rule figures and per-row statuses.
 
-This is the contract behind ``results.json``: one finding per failing row and rule,
-every input row listed with its status, and a summary a CI job can gate on.
+This is the contract behind ``results.json``: one finding per failing row and rule (or
+one per part, when a check found several separate problems in one value: a detail with
+``parts``), every input row listed with its status, and a summary a CI job can gate on.
 """
 
 from __future__ import annotations
@@ -92,7 +93,18 @@ def _findings_of(outcome: ExpectationOutcome, rule, batch: Batch) -> list[dict[s
             "message": message,
         }
         finding.update({key: detail[key] for key in DETAIL_KEYS if detail.get(key) is not None})
-        findings.append(finding)
+        parts = detail.get("parts") if not rule.message else None
+        if isinstance(parts, list) and parts:
+            # Several separate problems in one value (e.g. a donation box and a teaser in
+            # one body): one finding each, so an editor sees and fixes them one by one.
+            for part in parts:
+                findings.append({
+                    **finding,
+                    "message": part.get("message") or message,
+                    **{key: part[key] for key in DETAIL_KEYS if part.get(key) is not None},
+                })
+        else:
+            findings.append(finding)
     return findings
 
 
