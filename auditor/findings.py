@@ -34,6 +34,8 @@ class AuditResult:
     findings: list[dict[str, Any]]
     files: list[dict[str, Any]] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
+    # Rows that tell one story (from the story check): [{"story", "rows": [row ids], "label"}]
+    stories: list[dict[str, Any]] | None = None
 
     @property
     def rule_errors(self) -> list[dict[str, Any]]:
@@ -93,6 +95,7 @@ def _findings_of(outcome: ExpectationOutcome, rule, batch: Batch) -> list[dict[s
             "message": message,
         }
         finding.update({key: detail[key] for key in DETAIL_KEYS if detail.get(key) is not None})
+        _name_rows(finding, row_ids)
         parts = detail.get("parts") if not rule.message else None
         if isinstance(parts, list) and parts:
             # Several separate problems in one value (e.g. a donation box and a teaser in
@@ -106,6 +109,39 @@ def _findings_of(outcome: ExpectationOutcome, rule, batch: Batch) -> list[dict[s
         else:
             findings.append(finding)
     return findings
+
+
+def _name_rows(finding: dict[str, Any], row_ids) -> None:
+    """Batch checks point at other rows by batch position; the editor knows them by row id."""
+    evidence = finding.get("evidence")
+    if not isinstance(evidence, dict) or not isinstance(evidence.get("rows"), list):
+        return
+    named = [str(row_ids[int(position)]) for position in evidence["rows"]]
+    finding["evidence"] = {**evidence, "rows": named}
+    if "{rows}" in finding["message"]:
+        listed = ", ".join(named)
+        finding["message"] = finding["message"].replace("{rows}", f"row {listed}" if len(named) == 1 else f"rows {listed}")
+
+
+def _stories(outcomes: list[ExpectationOutcome], batch: Batch) -> list[dict[str, Any]] | None:
+    """The story groups a check reported, with row ids and the first row's title as label."""
+    reported = [outcome.result["stories"] for outcome in outcomes if isinstance(outcome.result.get("stories"), list)]
+    if not reported:
+        return None
+    row_ids = batch.rows["row_id"].to_numpy()
+    titles = batch.data["title"].to_numpy() if "title" in batch.data.columns else None
+    stories = []
+    for group in reported[0]:
+        positions = [int(position) for position in group["rows"]]
+        first_title = titles[positions[0]] if titles is not None else None
+        label = f"{group['story']}: {_shorten(first_title)}" if isinstance(first_title, str) else str(group["story"])
+        stories.append({
+            "story": group["story"],
+            "rows": [str(row_ids[position]) for position in positions],
+            "positions": positions,
+            "label": label[:80],
+        })
+    return stories
 
 
 def _rule_entry(rule, outcomes: list[ExpectationOutcome], fail_on: str) -> dict[str, Any]:
@@ -184,7 +220,12 @@ def collect(
     })
 
     rows = _row_statuses(batch, findings, unreadable)
-    return AuditResult(summary=_summary(rows, findings, rules, fail_on), rules=rules, rows=rows, findings=findings)
+    stories = _stories(outcomes, batch)
+    for story in stories or []:
+        for position in story.pop("positions"):
+            rows[position]["story"] = story["story"]
+    return AuditResult(summary=_summary(rows, findings, rules, fail_on), rules=rules, rows=rows, findings=findings,
+                       stories=stories)
 
 
 def _row_statuses(batch: Batch, findings: list[dict[str, Any]], unreadable: list[UnreadableRow]) -> list[dict[str, Any]]:

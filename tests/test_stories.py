@@ -9,7 +9,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from auditor.batch.stories import find_story_conflicts, group_stories
+import zlib
+
+import numpy as np
+
+from auditor.batch.stories import candidate_pairs, find_story_conflicts, group_stories, minhash_signatures
 from auditor.expectations import AUDITOR_EXPECTATIONS
 from auditor.expectations.stories import ExpectSameStoriesToAgree
 from auditor.rules import load_rules
@@ -114,7 +118,9 @@ def test_conflicting_categories_are_flagged_pointing_at_the_other_rows():
     assert verdict["stories"] == [[1, 4]]
     assert set(verdict["details"]) == {1, 4}
     detail = verdict["details"][4]
-    assert detail["message"] == "tells the same story as row 1, which say category 'Unwetter', not 'Terrorismus'"
+    # "{rows}" becomes the other rows' ids when findings are collected (see the GX test below).
+    assert detail["message"] == "tells the same story as {rows}, which say category 'Unwetter', not 'Terrorismus'"
+    assert 0.25 <= detail["score"] <= 1
     assert detail["evidence"] == {"story": 1, "rows": [1], "conflicts": {"category": ["Unwetter"]}}
     assert verdict["details"][1]["evidence"] == {"story": 1, "rows": [4], "conflicts": {"category": ["Terrorismus"]}}
     assert verdict["evaluated"] == 5 and verdict["note"] is None
@@ -134,7 +140,7 @@ def test_three_rows_and_conflicting_locations():
         "story": 1, "rows": [10, 30], "conflicts": {"location": ["Kessental"]},
     }
     assert verdict["details"][20]["message"] == (
-        "tells the same story as rows 10, 30, which say location 'Kessental', not 'Mühlried'"
+        "tells the same story as {rows}, which say location 'Kessental', not 'Mühlried'"
     )
     assert verdict["details"][10]["evidence"]["conflicts"] == {"location": ["Mühlried"]}
 
@@ -188,9 +194,34 @@ def test_missing_column_is_an_error():
         find_story_conflicts(batch(), also_columns=["ort"])
 
 
+def test_signatures_are_datasketchs_minhash():
+    from datasketch import MinHash
+
+    words = ["dammbr", "kessen", "speich", "turnha", "sandsä", "feuerw"]
+    rows = np.array([0, 0, 0, 1, 1, 1, 1, 1, 1])
+    stems = np.array([0, 1, 2, 0, 1, 2, 3, 4, 5])
+    signatures = minhash_signatures(rows, stems, np.array(words, dtype=object), 3, num_perm=32, seed=7)
+    for row, members in ((0, words[:3]), (1, words)):
+        expected = MinHash(num_perm=32, seed=7, scheme="affine32", hashfunc=zlib.crc32)
+        for word in members:
+            expected.update(word.encode("utf-8"))
+        assert (signatures[row] == expected.hashvalues).all()
+    assert (signatures[2] == np.iinfo(np.uint32).max).all()  # a row without stems
+
+
+def test_banding_pairs_rows_that_share_a_band_and_stays_linear_in_large_buckets():
+    signatures = np.array([[1, 2, 3, 4], [1, 2, 9, 9], [5, 6, 3, 4], [7, 7, 7, 7]], dtype=np.uint32)
+    assert candidate_pairs(signatures, rows_per_band=2, max_bucket=10).tolist() == [[0, 1], [0, 2]]
+    # 200 identical rows: all pairs would be 19,900; first-and-next keeps it at 2 x 199 - 1.
+    same = np.ones((200, 4), dtype=np.uint32)
+    pairs = candidate_pairs(same, rows_per_band=2, max_bucket=10)
+    assert len(pairs) == 2 * 199 - 1
+    assert set(pairs[:, 1].tolist()) == set(range(1, 200))  # still one connected group
+
+
 # --- through GX -------------------------------------------------------------------------
 
-def rules_file(tmp_path: Path, args: str = "threshold: 0.12") -> Path:
+def rules_file(tmp_path: Path, args: str = "also_columns: [location]") -> Path:
     path = tmp_path / "rules.yaml"
     path.write_text(textwrap.dedent(f"""\
         columns:
@@ -219,14 +250,14 @@ def test_registered_and_listed_with_its_rule_id():
 
 def test_every_parameter_reaches_the_metric():
     expectation = ExpectSameStoriesToAgree(
-        column="rubrik", also_columns=["ort"], text_columns=["text"], threshold=0.2, num_perm=64, min_word_length=4,
-        stem_length=7, min_stems=5, max_df=0.1, min_rows_for_df=500, max_bucket=10, seed=3,
+        column="rubrik", also_columns=["ort"], text_columns=["text"], threshold=0.2, lead_threshold=0.3, num_perm=64,
+        rows_per_band=3, min_word_length=5, stem_length=7, min_stems=5, min_rows_for_idf=500, max_bucket=10, seed=3,
     )
     config = expectation.get_validation_dependencies().get_metric_configuration(ExpectSameStoriesToAgree.batch_metric)
     assert dict(config.metric_value_kwargs) == {
-        "column": "rubrik", "also_columns": ["ort"], "text_columns": ["text"], "threshold": 0.2, "num_perm": 64,
-        "min_word_length": 4, "stem_length": 7, "min_stems": 5, "max_df": 0.1, "min_rows_for_df": 500,
-        "max_bucket": 10, "seed": 3,
+        "column": "rubrik", "also_columns": ["ort"], "text_columns": ["text"], "threshold": 0.2, "lead_threshold": 0.3,
+        "num_perm": 64, "rows_per_band": 3, "min_word_length": 5, "stem_length": 7, "min_stems": 5,
+        "min_rows_for_idf": 500, "max_bucket": 10, "seed": 3,
     }
 
 
@@ -250,7 +281,11 @@ def test_gx_run_reports_details_stories_and_findings(tmp_path):
     by_row = {f["row_id"]: f for f in findings}
     assert by_row["r4"]["severity"] == "warning" and by_row["r4"]["value"] == "Terrorismus"
     assert by_row["r4"]["evidence"]["conflicts"] == {"category": ["Unwetter"]}
-    assert "tells the same story as row 1" in by_row["r4"]["message"]
+    assert by_row["r4"]["message"] == "tells the same story as row r1, which say category 'Unwetter', not 'Terrorismus'"
+    assert by_row["r4"]["evidence"]["rows"] == ["r1"] and by_row["r1"]["evidence"]["rows"] == ["r4"]
+    # results.json's story list names rows by id, and each member row knows its story.
+    assert result.stories == [{"story": 1, "rows": ["r1", "r4"], "label": f"1: {FLOOD_A[0]}"}]
+    assert [row.get("story") for row in result.rows] == [None, 1, None, None, 1]
 
 
 def test_gx_run_passes_when_stories_agree(tmp_path):

@@ -4,104 +4,136 @@ An aggregator's batch often holds one event several times: the original article 
 rewrites of it in other outlets' words. Those rows should carry the same category and
 location; when they do not, at least one of them is wrong.
 
-Grouping (:func:`group_stories`) scales to large batches without comparing every pair:
+Grouping (:func:`group_stories`) scales to large batches without comparing every pair,
+and works on the batch's shared text analysis (no second tokenisation):
 
-1. Each row's text (``text_columns`` joined) becomes a *set of word stems*: words of
-   at least ``min_word_length`` letters (so most function words drop out), lower-cased,
-   NFC, cut to their first ``stem_length`` letters (a cheap stemmer: ``Russlands`` and
-   ``Russland`` are one stem). A rewrite changes the sentences and the word order, so
-   multi-word shingles hardly survive it: on the two seed pages (one event, two outlets)
-   2-word shingles reach a Jaccard of 0.03 and 3-word shingles 0.01, while the stem sets
-   reach 0.15. Stems are the only shingling under which a rewrite is visible at all --
-   but 0.12-0.16 is also the far tail (99.99th percentile) of pairs of *different* real
-   news stories (10kGNAD dev, 514 articles: at 0.12 they formed 20 groups, at 0.2 six),
-   so on real batches a group can be two stories on one topic; the finding points at
-   the rows so that an editor can see it.
-2. In large batches (at least ``min_rows_for_df`` rows) stems in more than ``max_df`` of
-   the rows are dropped: they say nothing about which event a row tells, and they raise
-   the similarity of unrelated rows, and with it the work of step 4.
-3. MinHash signatures (``num_perm`` values per row) are computed with numpy: each unique
-   stem is hashed once (CRC32, premixed with the MurmurHash3 finalizer), the
-   permutations are array operations (datasketch's ``affine32`` scheme,
-   ``a * h + b mod 2**32``), and each row's minimum is one ``minimum.reduceat`` per block
-   of rows. Rows with fewer than ``min_stems`` stems are not compared (too little text).
-4. Candidate pairs come from datasketch's :class:`~datasketch.MinHashLSH` (``num_perm / 2``
-   bands of 2 values, for recall at the low Jaccard of rewrites): rows sharing a bucket
-   in any band. In a bucket of more than ``max_bucket`` rows only each row and the
-   bucket's first and previous row are candidates, which keeps the work linear for
+1. Each row becomes two bags of word stems: the whole text and the *lead* (title and
+   first words of the body). A stem is a word of at least ``min_word_length`` letters,
+   case and umlauts folded, cut to ``stem_length`` letters (``Russlands`` and
+   ``Russland`` are one stem). A rewrite changes sentences and word order, so word
+   n-grams hardly survive it (on the two seed pages 2-word shingles reach a Jaccard of
+   0.03); single stems do.
+2. Bags are weighted like TF-IDF (``1 + log tf`` times the batch's smoothed IDF, when
+   the batch has at least ``min_rows_for_idf`` comparable rows; a smaller batch has no
+   meaningful document frequencies, so its words weigh alike).
+3. Candidate pairs come from MinHash signatures of the lead stem sets and banding
+   (locality-sensitive hashing, ``num_perm / rows_per_band`` bands of
+   ``rows_per_band`` values): rows that agree on a whole band are candidates. Two
+   versions of one story share their lead most (Jaccard ~0.3 on the seeds, candidate
+   with probability > 0.99); in a bucket of more than ``max_bucket`` rows only each row
+   and the bucket's first and next row are candidates, which keeps the work linear for
    batches full of near-copies.
-5. A candidate pair is kept when the exact Jaccard of its two stem sets (a sparse row
-   product, vectorised over all candidates) is at least ``threshold``: MinHash estimates
-   of a Jaccard near 0.15 are too noisy (sd 0.03 at 128 values) to decide on. Kept pairs
-   are joined into groups (connected components, i.e. union-find). Groups of one row
-   are not stories.
+4. A candidate pair is one story when the cosine of its whole texts reaches
+   ``threshold`` *and* the cosine of its leads reaches ``lead_threshold``. Whole-text
+   similarity alone cannot tell one event from one topic: on 514 real articles of one
+   newspaper, pairs of different stories on the same subject (two football rounds, two
+   refugee-policy reports) reach the seeds' whole-text similarity; their leads do not,
+   because a news lead states the event itself. Kept pairs are joined into groups
+   (connected components). Rows with fewer than ``min_stems`` distinct stems are not
+   compared (too little text to tell).
 
+The signatures are datasketch's MinHash values (its ``affine32`` scheme and
+permutations; a test checks them against ``MinHash.update``), computed for all rows at
+once with numpy; banding is a sort per band. datasketch's own ``MinHashLSH`` keeps a
+Python set per band and bucket, which took ~100 s and 7.8 GB for 100k rows.
 Everything is seeded: the same batch gives the same groups.
 """
 
 from __future__ import annotations
 
-import re
-import unicodedata
 import zlib
+from dataclasses import dataclass, fields
+from functools import lru_cache
 from typing import Any, Hashable, Sequence
 
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
 
+from auditor.text.analysis import TextAnalysis, analyse_texts, normalise
 from auditor.text.labels import normalise_label
 
-_WORD = re.compile(r"[^\W\d_]+")
-_SPACE = re.compile(r"\s+")
 
-THRESHOLD = 0.12
-NUM_PERM = 256
-ROWS_PER_BAND = 2
-MIN_WORD_LENGTH = 5
-STEM_LENGTH = 6
-MIN_STEMS = 20
-MAX_DF = 0.05
-MIN_ROWS_FOR_DF = 1000
-MAX_BUCKET = 50
-SEED = 1
+@dataclass(frozen=True)
+class StorySettings:
+    """How rows are compared; the defaults were calibrated with ``benchmarks/eval_stories.py``."""
+
+    threshold: float = 0.25
+    lead_threshold: float = 0.35
+    num_perm: int = 128
+    rows_per_band: int = 2
+    min_word_length: int = 4
+    stem_length: int = 6
+    min_stems: int = 30
+    min_rows_for_idf: int = 50
+    max_bucket: int = 50
+    seed: int = 1
+
+    @classmethod
+    def names(cls) -> tuple[str, ...]:
+        return tuple(field.name for field in fields(cls))
+
+    @classmethod
+    def of(cls, params: dict[str, Any]) -> "StorySettings":
+        """Settings from expectation parameters; missing or None ones keep their default."""
+        chosen = {}
+        for field in fields(cls):
+            value = params.get(field.name)
+            if value is not None:
+                chosen[field.name] = type(field.default)(value)
+        return cls(**chosen)
+
+
 BLOCK = 100_000  # (row, stem) entries per block when taking minima (x num_perm x 4 bytes)
 
 
-def _texts(frame: pd.DataFrame, text_columns: Sequence[str]) -> pd.Series:
-    missing = [name for name in text_columns if name not in frame.columns]
-    if missing:
-        raise ValueError(f"column {missing[0]!r} is not in the batch")
-    if not text_columns:
-        raise ValueError("text_columns names no column to compare")
-    parts = [frame[name].where(frame[name].notna(), "").astype(str) for name in text_columns]
-    joined = parts[0]
-    for part in parts[1:]:
-        joined = joined + "\n" + part
-    return joined
+@dataclass
+class StemBags:
+    whole: sp.csr_matrix  # rows x stems, weighted (1 + log tf) x idf, rows of unit length
+    lead: sp.csr_matrix  # the same for title + lead
+    stems: np.ndarray  # each stem's text
+    comparable: np.ndarray  # positions of rows with enough stems
 
 
-def _stems(texts: pd.Series, min_word_length: int, stem_length: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(row position, stem id) of each row's unique stems, sorted by row, and the stems' texts.
+def _stem_map(analysis: TextAnalysis, settings: StorySettings) -> tuple[sp.csr_matrix, np.ndarray]:
+    """surface words x stems (1 where a word has that stem), and the stems' texts."""
+    keys = []
+    for surface in analysis.surfaces.tolist():
+        word = normalise(surface)
+        keys.append(word[: settings.stem_length] if len(word) >= settings.min_word_length and word.isalpha() else "")
+    stems, stem_ids = np.unique(np.asarray(keys, dtype=object), return_inverse=True)
+    has_stem = np.asarray([key != "" for key in keys], dtype=bool)
+    words = np.flatnonzero(has_stem)
+    # Column 0 of ``stems`` is "" when some word has no stem; it is simply never used.
+    mapping = sp.csr_matrix((np.ones(len(words), dtype=np.float32), (words, stem_ids[words])),
+                            shape=(len(keys), len(stems)))
+    return mapping, stems
 
-    A plain loop with one set per row: pandas' ``str.findall`` + ``explode`` took 36 s for
-    20k rows (and 8 GB at 100k as one list of words), this about a tenth of that."""
-    vocabulary: dict[str, int] = {}
-    find, normalize = _WORD.findall, unicodedata.normalize
-    row_parts: list[np.ndarray] = []
-    stem_parts: list[np.ndarray] = []
-    for position, text in enumerate(texts.tolist()):
-        stems = {word[:stem_length] for word in find(normalize("NFC", text).casefold()) if len(word) >= min_word_length}
-        if not stems:
-            continue
-        ids = np.fromiter((vocabulary.setdefault(stem, len(vocabulary)) for stem in stems), dtype=np.int64,
-                          count=len(stems))
-        ids.sort()
-        stem_parts.append(ids)
-        row_parts.append(np.full(len(ids), position, dtype=np.int64))
-    if not row_parts:
-        return np.zeros(0, np.int64), np.zeros(0, np.int64), np.array([], dtype=object)
-    return (np.concatenate(row_parts), np.concatenate(stem_parts),
-            np.fromiter(vocabulary, dtype=object, count=len(vocabulary)))
+
+def _weighted(counts: sp.csr_matrix, idf: np.ndarray) -> sp.csr_matrix:
+    weights = counts.tocsr(copy=True)
+    weights.data = (1.0 + np.log(np.maximum(weights.data, 1.0))) * idf[weights.indices]
+    norms = np.sqrt(np.asarray(weights.multiply(weights).sum(axis=1)).ravel())
+    weights = sp.diags(1.0 / np.maximum(norms, 1e-12)) @ weights
+    return weights.tocsr()
+
+
+def stem_bags(analysis: TextAnalysis, positions: np.ndarray, settings: StorySettings) -> StemBags:
+    """The rows' (``positions`` in ``analysis``) whole-text and lead stem bags, weighted."""
+    mapping, stems = _stem_map(analysis, settings)
+    whole = (analysis.counts[positions] @ mapping).tocsr()
+    lead_counts = analysis.lead_counts if analysis.lead_counts is not None else analysis.counts
+    lead = (lead_counts[positions] @ mapping).tocsr()
+    whole.eliminate_zeros()
+    lead.eliminate_zeros()
+    distinct = np.diff(whole.indptr)
+    comparable = np.flatnonzero(distinct >= settings.min_stems)
+    if len(comparable) >= settings.min_rows_for_idf:
+        document_frequency = np.bincount(whole[comparable].indices, minlength=len(stems))
+        idf = np.log((1.0 + len(comparable)) / (1.0 + document_frequency)) + 1.0
+    else:
+        idf = np.ones(len(stems))
+    return StemBags(whole=_weighted(whole, idf), lead=_weighted(lead, idf), stems=stems, comparable=comparable)
 
 
 def _fmix32(values: np.ndarray) -> np.ndarray:
@@ -115,16 +147,24 @@ def _fmix32(values: np.ndarray) -> np.ndarray:
     return h
 
 
+@lru_cache(maxsize=8)
+def _permutations(num_perm: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """datasketch's own permutation parameters, so that the signatures below are exactly
+    what ``MinHash(num_perm, seed, scheme="affine32", hashfunc=zlib.crc32)`` gives."""
+    from datasketch import MinHash
+
+    a, b = MinHash(num_perm=num_perm, seed=seed, scheme="affine32").permutations
+    return np.asarray(a, dtype=np.uint32), np.asarray(b, dtype=np.uint32)
+
+
 def minhash_signatures(rows: np.ndarray, stems: np.ndarray, vocabulary: np.ndarray, n_rows: int,
-                       num_perm: int = NUM_PERM, seed: int = SEED) -> np.ndarray:
-    """MinHash signatures (``n_rows`` x ``num_perm``, uint32) of the rows' stem sets;
-    rows without stems get the maximum value everywhere."""
+                       num_perm: int = StorySettings.num_perm, seed: int = StorySettings.seed) -> np.ndarray:
+    """MinHash signatures (``n_rows`` x ``num_perm``, uint32) of the rows' stem sets, given
+    as (row, stem id) pairs sorted by row; rows without stems get the maximum everywhere."""
     hashes = np.fromiter((zlib.crc32(str(stem).encode("utf-8")) for stem in vocabulary), dtype=np.uint32,
                          count=len(vocabulary))
     hashes = _fmix32(hashes)
-    rng = np.random.default_rng(seed)
-    a = (rng.integers(0, 2**32, size=num_perm, dtype=np.uint64) | 1).astype(np.uint32)
-    b = rng.integers(0, 2**32, size=num_perm, dtype=np.uint64).astype(np.uint32)
+    a, b = _permutations(num_perm, seed)
     signatures = np.full((n_rows, num_perm), np.iinfo(np.uint32).max, dtype=np.uint32)
     if len(rows) == 0:
         return signatures
@@ -141,84 +181,89 @@ def minhash_signatures(rows: np.ndarray, stems: np.ndarray, vocabulary: np.ndarr
     return signatures
 
 
-def _candidate_pairs(signatures: np.ndarray, positions: np.ndarray, threshold: float, num_perm: int,
-                     seed: int, max_bucket: int) -> np.ndarray:
-    from datasketch import LeanMinHash, MinHashLSH
+def candidate_pairs(signatures: np.ndarray, rows_per_band: int, max_bucket: int) -> np.ndarray:
+    """Pairs (i < j, positions in ``signatures``) that agree on at least one band.
 
-    # Bands of ROWS_PER_BAND values: a pair at Jaccard J is a candidate with probability
-    # 1 - (1 - J**2)**(num_perm/2): 0.95 at the seeds' 0.15 with 256 values, 0.84 at 0.12.
-    # (datasketch's own choice for threshold 0.12 misses a quarter of pairs at 0.15.)
-    rows_per_band = min(ROWS_PER_BAND, num_perm)
-    lsh = MinHashLSH(num_perm=num_perm, params=(num_perm // rows_per_band, rows_per_band))
-    with lsh.insertion_session() as session:
-        for position in positions.tolist():
-            session.insert(position, LeanMinHash(seed=seed, hashvalues=signatures[position], scheme="affine32"),
-                           check_duplication=False)
-    left: list[int] = []
-    right: list[int] = []
-    for table in lsh.hashtables:
-        for key in table.keys():
-            members = table.get(key)
-            if len(members) < 2:
-                continue
-            members = sorted(members)
-            if len(members) <= max_bucket:
-                for i, first in enumerate(members[:-1]):
-                    left.extend([first] * (len(members) - i - 1))
-                    right.extend(members[i + 1:])
-            else:
-                left.extend([members[0]] * (len(members) - 1) + members[1:-1])
-                right.extend(members[1:] + members[2:])
-    if not left:
+    With bands of 2 values, a pair whose sets have Jaccard J is a candidate with
+    probability 1 - (1 - J**2)**bands: 0.998 at the seeds' lead Jaccard of 0.31 with 64
+    bands, 0.93 at 0.2."""
+    n_rows, num_perm = signatures.shape
+    bands = max(num_perm // rows_per_band, 1)
+    found: list[np.ndarray] = []
+    for band in range(bands):
+        values = signatures[:, band * rows_per_band:(band + 1) * rows_per_band]
+        key = np.zeros(n_rows, dtype=np.uint64)
+        for column in range(values.shape[1]):
+            # Mixing the values into one 64-bit key; a rare collision only adds a
+            # candidate, which the exact comparison then rejects.
+            key = key * np.uint64(0x9E3779B97F4A7C15) + values[:, column].astype(np.uint64)
+        order = np.argsort(key, kind="stable")
+        ordered = key[order]
+        starts = np.r_[True, ordered[1:] != ordered[:-1]]
+        run = np.cumsum(starts) - 1
+        run_length = np.bincount(run)[run]
+        small = run_length <= max_bucket
+        for offset in range(1, max_bucket):
+            same = ordered[:-offset] == ordered[offset:]
+            if offset > 1:
+                same &= small[:-offset]  # large buckets: next neighbours only (offset 1)
+            if not same.any():
+                break
+            found.append(np.column_stack([order[:-offset][same], order[offset:][same]]))
+        large = np.flatnonzero(~small & ~starts)
+        if len(large):
+            first = np.flatnonzero(starts)[run[large]]
+            found.append(np.column_stack([order[first], order[large]]))
+    if not found:
         return np.zeros((0, 2), dtype=np.int64)
-    pairs = np.column_stack([np.asarray(left, dtype=np.int64), np.asarray(right, dtype=np.int64)])
+    pairs = np.concatenate(found).astype(np.int64)
     pairs.sort(axis=1)
-    return np.unique(pairs, axis=0)
+    pairs = pairs[pairs[:, 0] != pairs[:, 1]]
+    # One int64 per pair: np.unique(axis=0) sorts row views, ~10x slower at millions of pairs.
+    codes = np.unique(pairs[:, 0] * n_rows + pairs[:, 1])
+    return np.column_stack([codes // n_rows, codes % n_rows])
 
 
-def _jaccard(sets, pairs: np.ndarray) -> np.ndarray:
-    """Exact Jaccard of the stem sets of each candidate pair (``sets``: binary CSR, rows x stems)."""
-    sizes = np.diff(sets.indptr)
+def pair_cosines(vectors: sp.csr_matrix, pairs: np.ndarray) -> np.ndarray:
+    """Cosine of each pair's rows (rows of ``vectors`` have unit length)."""
     similarity = np.empty(len(pairs), dtype=np.float64)
     for start in range(0, len(pairs), 100_000):
         chunk = pairs[start:start + 100_000]
-        shared = np.asarray(sets[chunk[:, 0]].multiply(sets[chunk[:, 1]]).sum(axis=1)).ravel()
-        union = sizes[chunk[:, 0]] + sizes[chunk[:, 1]] - shared
-        similarity[start:start + len(chunk)] = shared / np.maximum(union, 1)
+        similarity[start:start + len(chunk)] = np.asarray(
+            vectors[chunk[:, 0]].multiply(vectors[chunk[:, 1]]).sum(axis=1)).ravel()
     return similarity
 
 
-def _group_positions(frame: pd.DataFrame, text_columns: Sequence[str], threshold: float, num_perm: int,
-                     min_word_length: int, stem_length: int, min_stems: int, max_df: float,
-                     min_rows_for_df: int, max_bucket: int, seed: int) -> tuple[list[list[int]], int]:
-    """Groups as lists of row positions, and how many rows had enough text to compare."""
-    from scipy.sparse import coo_matrix
+@dataclass
+class StoryGroups:
+    groups: list[list[int]]  # positions of the rows, each group sorted, groups by first row
+    similarity: dict[tuple[int, int], float]  # (i, j) -> whole-text cosine of the pairs kept
+    comparable: int  # rows with enough text to compare
+
+
+def find_groups(analysis: TextAnalysis, positions: np.ndarray, settings: StorySettings) -> StoryGroups:
+    """Story groups among the rows at ``positions`` of ``analysis`` (group members are
+    indexes into ``positions``)."""
     from scipy.sparse.csgraph import connected_components
 
-    n_rows = len(frame)
-    texts = _texts(frame, list(text_columns))
-    rows, stems, vocabulary = _stems(texts, min_word_length, stem_length)
-    if n_rows >= min_rows_for_df and len(stems):
-        document_frequency = np.bincount(stems, minlength=len(vocabulary))
-        common = document_frequency > max_df * n_rows
-        keep = ~common[stems]
-        rows, stems = rows[keep], stems[keep]
-    per_row = np.bincount(rows, minlength=n_rows)
-    comparable = np.flatnonzero(per_row >= min_stems)
-    keep = np.isin(rows, comparable)
-    rows, stems = rows[keep], stems[keep]
-    if len(comparable) < 2:
-        return [], int(len(comparable))
-    signatures = minhash_signatures(rows, stems, vocabulary, n_rows, num_perm, seed)
-    pairs = _candidate_pairs(signatures, comparable, threshold, num_perm, seed, max_bucket)
-    if len(pairs):
-        from scipy.sparse import csr_matrix
-
-        sets = csr_matrix((np.ones(len(rows), dtype=np.int32), (rows, stems)), shape=(n_rows, max(len(vocabulary), 1)))
-        pairs = pairs[_jaccard(sets, pairs) >= threshold]
+    bags = stem_bags(analysis, positions, settings)
+    n_rows = len(positions)
+    if len(bags.comparable) < 2:
+        return StoryGroups([], {}, int(len(bags.comparable)))
+    lead_sets = bags.lead[bags.comparable]
+    rows = np.repeat(np.arange(len(bags.comparable)), np.diff(lead_sets.indptr))
+    signatures = minhash_signatures(rows, lead_sets.indices.astype(np.int64), bags.stems, len(bags.comparable),
+                                    settings.num_perm, settings.seed)
+    pairs = bags.comparable[candidate_pairs(signatures, settings.rows_per_band, settings.max_bucket)]
+    whole = pair_cosines(bags.whole, pairs)
+    keep = whole >= settings.threshold
+    pairs, whole = pairs[keep], whole[keep]
+    lead = pair_cosines(bags.lead, pairs)
+    keep = lead >= settings.lead_threshold
+    pairs, whole = pairs[keep], whole[keep]
     if not len(pairs):
-        return [], int(len(comparable))
-    graph = coo_matrix((np.ones(len(pairs), dtype=np.int8), (pairs[:, 0], pairs[:, 1])), shape=(n_rows, n_rows))
+        return StoryGroups([], {}, int(len(bags.comparable)))
+    graph = sp.coo_matrix((np.ones(len(pairs), dtype=np.int8), (pairs[:, 0], pairs[:, 1])), shape=(n_rows, n_rows))
     _, component = connected_components(graph, directed=False)
     linked = np.unique(pairs)
     order = np.argsort(component[linked], kind="stable")
@@ -226,27 +271,30 @@ def _group_positions(frame: pd.DataFrame, text_columns: Sequence[str], threshold
     splits = np.flatnonzero(np.diff(labels)) + 1
     groups = [sorted(part.tolist()) for part in np.split(linked, splits)]
     groups.sort(key=lambda group: group[0])
-    return groups, int(len(comparable))
+    similarity = {(int(i), int(j)): float(s) for (i, j), s in zip(pairs.tolist(), whole.tolist())}
+    return StoryGroups(groups, similarity, int(len(bags.comparable)))
 
 
-def group_stories(
-    frame: pd.DataFrame,
-    text_columns: Sequence[str] = ("title", "body"),
-    threshold: float = THRESHOLD,
-    num_perm: int = NUM_PERM,
-    min_word_length: int = MIN_WORD_LENGTH,
-    stem_length: int = STEM_LENGTH,
-    min_stems: int = MIN_STEMS,
-    max_df: float = MAX_DF,
-    min_rows_for_df: int = MIN_ROWS_FOR_DF,
-    max_bucket: int = MAX_BUCKET,
-    seed: int = SEED,
-) -> list[list[Hashable]]:
+def _analysis_of(frame: pd.DataFrame, text_columns: Sequence[str]) -> TextAnalysis:
+    """The text analysis of a frame, for callers outside GX (GX shares the batch's own)."""
+    missing = [name for name in text_columns if name not in frame.columns]
+    if missing:
+        raise ValueError(f"column {missing[0]!r} is not in the batch")
+    if not text_columns:
+        raise ValueError("text_columns names no column to compare")
+    if len(text_columns) == 1:
+        return analyse_texts(None, frame[text_columns[0]])
+    body = frame[list(text_columns[1:])].fillna("").astype(str).agg("\n\n".join, axis=1)
+    return analyse_texts(frame[text_columns[0]], body)
+
+
+def group_stories(frame: pd.DataFrame, text_columns: Sequence[str] = ("title", "body"),
+                  analysis: TextAnalysis | None = None, **settings: Any) -> list[list[Hashable]]:
     """Groups of two or more rows (index labels) that tell the same story, ordered by
     their first row; rows within a group in batch order."""
-    groups, _ = _group_positions(frame, text_columns, threshold, num_perm, min_word_length, stem_length,
-                                 min_stems, max_df, min_rows_for_df, max_bucket, seed)
-    return [[_plain(frame.index[position]) for position in group] for group in groups]
+    analysis = analysis if analysis is not None else _analysis_of(frame, list(text_columns))
+    found = find_groups(analysis, analysis.rows(frame.index), StorySettings.of(settings))
+    return [[_plain(frame.index[position]) for position in group] for group in found.groups]
 
 
 def _plain(label: Any) -> Any:
@@ -264,25 +312,32 @@ def _key(value: Any, first_part: bool) -> str | None:
 
 
 def _display(value: Any, first_part: bool) -> str:
-    text = _SPACE.sub(" ", str(value)).strip()
+    text = " ".join(str(value).split())
     return text.split(",", 1)[0].strip() if first_part else text
 
 
-def find_story_conflicts(
-    frame: pd.DataFrame,
-    column: str = "category",
-    also_columns: Sequence[str] = ("location",),
-    text_columns: Sequence[str] = ("title", "body"),
-    threshold: float = THRESHOLD,
-    num_perm: int = NUM_PERM,
-    min_word_length: int = MIN_WORD_LENGTH,
-    stem_length: int = STEM_LENGTH,
-    min_stems: int = MIN_STEMS,
-    max_df: float = MAX_DF,
-    min_rows_for_df: int = MIN_ROWS_FOR_DF,
-    max_bucket: int = MAX_BUCKET,
-    seed: int = SEED,
-):
+def _conflicts(frame: pd.DataFrame, group: list[int], at: int, compared: list[str], column: str) -> dict[str, list[str]]:
+    """The values of ``compared`` columns that other rows of the group hold and row ``at`` does not."""
+    conflicts: dict[str, list[str]] = {}
+    for name in compared:
+        first_part = name != column
+        values = frame[name].iloc[group].tolist()
+        keys = [_key(value, first_part) for value in values]
+        own = keys[at]
+        if own is None:
+            continue
+        others: dict[str, str] = {}
+        for other_key, value in zip(keys, values):
+            if other_key is not None and other_key != own:
+                others.setdefault(other_key, _display(value, first_part))
+        if others:
+            conflicts[name] = list(others.values())
+    return conflicts
+
+
+def find_story_conflicts(frame: pd.DataFrame, analysis: TextAnalysis | None = None, column: str = "category",
+                         also_columns: Sequence[str] = ("location",), text_columns: Sequence[str] = ("title", "body"),
+                         **settings: Any):
     """Rows telling the same story as other rows of the batch but with another ``column``
     (normalised label) or ``also_columns`` value (the first comma part, any case: ``Brüssel,
     Belgien`` and ``brüssel`` agree). Empty values conflict with nothing.
@@ -291,47 +346,36 @@ def find_story_conflicts(
     ``evaluated`` (rows with enough text to compare) and ``note``, the key ``stories``:
     every group as a list of index labels (groups of one are not stories).
     """
+    from auditor.expectations.base import BatchVerdict
+
     compared = [column, *[name for name in (also_columns or ()) if name != column]]
     missing = [name for name in compared if name not in frame.columns]
     if missing:
         raise ValueError(f"column {missing[0]!r} is not in the batch")
-    positions, evaluated = _group_positions(
-        frame, list(text_columns or ()), float(threshold), int(num_perm), int(min_word_length), int(stem_length),
-        int(min_stems), float(max_df), int(min_rows_for_df), int(max_bucket), int(seed),
-    )
+    analysis = analysis if analysis is not None else _analysis_of(frame, list(text_columns or ()))
+    found = find_groups(analysis, analysis.rows(frame.index), StorySettings.of(settings))
     index = [_plain(label) for label in frame.index]
     details: dict[Any, dict] = {}
-    for number, group in enumerate(positions, start=1):
-        values = {name: frame[name].iloc[group].tolist() for name in compared}
-        keys = {name: [_key(value, name != column) for value in values[name]] for name in compared}
+    for number, group in enumerate(found.groups, start=1):
         for at, position in enumerate(group):
-            conflicts: dict[str, list[str]] = {}
-            for name in compared:
-                own = keys[name][at]
-                if own is None:
-                    continue
-                others: dict[str, str] = {}
-                for other_at, other_key in enumerate(keys[name]):
-                    if other_key is not None and other_key != own:
-                        others.setdefault(other_key, _display(values[name][other_at], name != column))
-                if others:
-                    conflicts[name] = list(others.values())
+            conflicts = _conflicts(frame, group, at, compared, column)
             if not conflicts:
                 continue
             other_rows = [index[other] for other in group if other != position]
+            # "{rows}" is filled in with the rows' ids when the findings are collected
+            # (only then are batch positions known as the editor's row ids).
             said = "; ".join(
-                f"{name} {' or '.join(repr(v) for v in found)}, not {_display(values[name][at], name != column)!r}"
-                for name, found in conflicts.items()
+                f"{name} {' or '.join(repr(v) for v in values)}, not "
+                f"{_display(frame[name].iloc[position], name != column)!r}"
+                for name, values in conflicts.items()
             )
+            closest = max((found.similarity.get((min(position, other), max(position, other)), 0.0)
+                           for other in group if other != position), default=0.0)
             details[index[position]] = {
-                "message": (
-                    f"tells the same story as {'row' if len(other_rows) == 1 else 'rows'} "
-                    f"{', '.join(str(row) for row in other_rows)}, which say {said}"
-                ),
+                "message": f"tells the same story as {{rows}}, which say {said}",
+                "score": round(closest, 3),
                 "evidence": {"story": number, "rows": other_rows, "conflicts": conflicts},
             }
-    from auditor.expectations.base import BatchVerdict
-
-    stories = [[index[position] for position in group] for group in positions]
-    note = None if evaluated >= 2 else f"not judged: {evaluated} row(s) with enough text to compare"
-    return BatchVerdict(details=details, evaluated=evaluated, note=note, stories=stories)
+    stories = [[index[position] for position in group] for group in found.groups]
+    note = None if found.comparable >= 2 else f"not judged: {found.comparable} row(s) with enough text to compare"
+    return BatchVerdict(details=details, evaluated=found.comparable, note=note, stories=stories)

@@ -210,20 +210,26 @@ class BatchVerdict(dict):
     only), ``evaluated`` (rows it judged) and an optional ``note`` (e.g. why it skipped)."""
 
 
-def batch_check_metric(name: str, analyse: BatchAnalysis, value_keys: tuple[str, ...]) -> str:
+def batch_check_metric(name: str, analyse: BatchAnalysis, value_keys: tuple[str, ...],
+                       text_key: str | None = None) -> str:
     """Register a table-level GX metric for a batch-level check and return its name.
 
     ``analyse(frame, **params)`` sees the whole batch (the columns it names in its
     params) and judges every row against the rest, e.g. by cross-validation. Unlike a
     per-row check it cannot be split by rows, which is why it is a separate, explicit
-    step: on Spark it needs its own distributed implementation.
+    step: on Spark it needs its own distributed implementation. With ``text_key`` (the
+    parameter naming the text columns) it is called as ``analyse(frame, analysis, **params)``
+    with the batch's shared text analysis, as per-row checks are.
     """
     metric_name = f"table.{name}"
 
     def _pandas(cls, execution_engine, metric_domain_kwargs, metric_value_kwargs, metrics, runtime_configuration):
         df, _, _ = execution_engine.get_compute_domain(domain_kwargs=metric_domain_kwargs, domain_type=MetricDomainTypes.TABLE)
         params = {key: metric_value_kwargs.get(key) for key in value_keys}
-        verdict = analyse(df, **params)
+        if text_key is not None:
+            verdict = analyse(df, metrics[TEXT_ANALYSIS], **params)
+        else:
+            verdict = analyse(df, **params)
         # Keys beyond details/evaluated/note (e.g. the story groups) travel on to _validate.
         return {
             **verdict,
@@ -234,12 +240,29 @@ def batch_check_metric(name: str, analyse: BatchAnalysis, value_keys: tuple[str,
 
     from great_expectations.expectations.metrics.table_metric_provider import TableMetricProvider
 
+    attributes: dict[str, Any] = {
+        "metric_name": metric_name,
+        "value_keys": value_keys,
+        "_pandas": metric_value(engine=PandasExecutionEngine)(_pandas),
+    }
+    if text_key is not None:
+        def _get_evaluation_dependencies(cls, metric, configuration=None, execution_engine=None,
+                                         runtime_configuration=None):
+            dependencies = TableMetricProvider._get_evaluation_dependencies.__func__(
+                cls, metric, configuration, execution_engine, runtime_configuration
+            )
+            # The same configuration as the per-row checks ask for, so GX computes it once.
+            dependencies[TEXT_ANALYSIS] = MetricConfiguration(
+                metric_name=TEXT_ANALYSIS,
+                metric_domain_kwargs={k: v for k, v in metric.metric_domain_kwargs.items() if k == "batch_id"},
+                metric_value_kwargs={"text_columns": list(metric.metric_value_kwargs.get(text_key) or [])},
+            )
+            return dependencies
+
+        attributes["_get_evaluation_dependencies"] = classmethod(_get_evaluation_dependencies)
+
     provider_name = "".join(part.title() for part in name.replace("-", "_").split("_"))
-    type(
-        f"{provider_name}BatchMetric",
-        (TableMetricProvider,),
-        {"metric_name": metric_name, "value_keys": value_keys, "_pandas": metric_value(engine=PandasExecutionEngine)(_pandas)},
-    )
+    type(f"{provider_name}BatchMetric", (TableMetricProvider,), attributes)
     return metric_name
 
 

@@ -10,24 +10,11 @@ from typing import ClassVar, Dict, List, Optional
 
 from great_expectations.compatibility.pydantic import Field
 
-from auditor.batch.stories import (
-    MAX_BUCKET,
-    MAX_DF,
-    MIN_ROWS_FOR_DF,
-    MIN_STEMS,
-    MIN_WORD_LENGTH,
-    NUM_PERM,
-    SEED,
-    STEM_LENGTH,
-    THRESHOLD,
-    find_story_conflicts,
-)
+from auditor.batch.stories import StorySettings, find_story_conflicts
 from auditor.expectations.base import AuditorBatchExpectation, batch_check_metric
 
-_STORY_KEYS = (
-    "column", "also_columns", "text_columns", "threshold", "num_perm", "min_word_length", "stem_length", "min_stems",
-    "max_df", "min_rows_for_df", "max_bucket", "seed",
-)
+_DEFAULTS = StorySettings()
+_STORY_KEYS = ("column", "also_columns", "text_columns", *StorySettings.names())
 
 
 class ExpectSameStoriesToAgree(AuditorBatchExpectation):
@@ -35,14 +22,16 @@ class ExpectSameStoriesToAgree(AuditorBatchExpectation):
 
     What it checks: rows whose texts (`text_columns`) tell one story -- an original and
     its rewrites in other outlets' words -- are grouped by near-duplicate detection that
-    scales to millions of rows: MinHash signatures of each row's word stems and
-    locality-sensitive hashing (datasketch) find candidate pairs, which are kept when the
-    Jaccard similarity of their stem sets reaches `threshold`. In every group, a row whose
-    `column` (compared as a normalised label) or any of `also_columns` (compared by the
-    first comma part, any case) differs from another row's is flagged, pointing at the
-    other rows of its group. Empty values conflict with nothing; rows with fewer than
-    `min_stems` distinct words of `min_word_length` letters are not compared. The groups
-    themselves are listed in the result (`stories`).
+    scales to millions of rows: MinHash signatures of each row's lead (title and first
+    words) and locality-sensitive hashing find candidate pairs, which are one story when
+    the TF-IDF cosine of their word stems reaches `threshold` for the whole texts and
+    `lead_threshold` for the leads (same topic is not same story: two reports of
+    different football rounds share many words, but not their leads). In every group, a
+    row whose `column` (compared as a normalised label) or any of `also_columns`
+    (compared by the first comma part, any case) differs from another row's is flagged,
+    pointing at the other rows of its group. Empty values conflict with nothing; rows
+    with fewer than `min_stems` distinct words of `min_word_length` letters are not
+    compared. The groups themselves are listed in the results (`stories`).
 
     Why it matters: one event gets one category and one place. When two outlets' versions
     of it disagree, at least one is wrong, and readers filtering by category or map find
@@ -57,20 +46,22 @@ class ExpectSameStoriesToAgree(AuditorBatchExpectation):
 
     also_columns: List[str] = Field(default_factory=lambda: ["location"])
     text_columns: List[str] = Field(default_factory=lambda: ["title", "body"], min_items=1)
-    threshold: float = Field(THRESHOLD, gt=0, le=1)
-    num_perm: int = Field(NUM_PERM, ge=16, le=1024)
-    min_word_length: int = Field(MIN_WORD_LENGTH, ge=1, le=20)
-    stem_length: int = Field(STEM_LENGTH, ge=3, le=100)
-    min_stems: int = Field(MIN_STEMS, ge=1)
-    max_df: float = Field(MAX_DF, gt=0, le=1)
-    min_rows_for_df: int = Field(MIN_ROWS_FOR_DF, ge=2)
-    max_bucket: int = Field(MAX_BUCKET, ge=2)
-    seed: int = SEED
+    threshold: float = Field(_DEFAULTS.threshold, gt=0, le=1)
+    lead_threshold: float = Field(_DEFAULTS.lead_threshold, ge=0, le=1)
+    num_perm: int = Field(_DEFAULTS.num_perm, ge=16, le=1024)
+    rows_per_band: int = Field(_DEFAULTS.rows_per_band, ge=1, le=16)
+    min_word_length: int = Field(_DEFAULTS.min_word_length, ge=1, le=20)
+    stem_length: int = Field(_DEFAULTS.stem_length, ge=3, le=100)
+    min_stems: int = Field(_DEFAULTS.min_stems, ge=1)
+    min_rows_for_idf: int = Field(_DEFAULTS.min_rows_for_idf, ge=2)
+    max_bucket: int = Field(_DEFAULTS.max_bucket, ge=2)
+    seed: int = _DEFAULTS.seed
 
     # 'column' is the label column (a domain key, as in every batch check); the metric is
     # table-level and gets it among its value keys, with every other parameter.
     success_keys: ClassVar[tuple[str, ...]] = ("mostly", *_STORY_KEYS[1:])
-    batch_metric: ClassVar[str] = batch_check_metric("auditor_same_stories", find_story_conflicts, _STORY_KEYS)
+    batch_metric: ClassVar[str] = batch_check_metric("auditor_same_stories", find_story_conflicts, _STORY_KEYS,
+                                                    text_key="text_columns")
     metric_dependencies: ClassVar[tuple[str, ...]] = (batch_metric,)
     rule_id: ClassVar[str] = "duplicate-story-consistency"
 

@@ -66,6 +66,7 @@ class TextAnalysis:
     forms: np.ndarray  # every normalised surface form and lemma of the batch, unique
     surface_forms: sp.csr_matrix  # surface words x forms: 1 for the word's surface form and its lemma
     token_totals: np.ndarray  # tokens per row (title counted once)
+    lead_counts: sp.csr_matrix | None = None  # rows x surface words of the title and the lead only, unweighted
 
     def rows(self, index: pd.Index) -> np.ndarray:
         """Positions in this analysis of the given row labels."""
@@ -123,6 +124,11 @@ def analyse_texts(title: pd.Series | None, body: pd.Series, title_weight: float 
     body_counts = _count_matrix(body_ids, body_offsets, len(surfaces)) @ keep
     weighted_body = _count_matrix(body_ids, body_offsets, len(surfaces), lead_tokens, lead_weight) @ keep
     counts = (weighted_body + title_weight * title_counts).tocsr()
+    # The lead counted twice minus the body counted once is the lead alone: what rewrites
+    # of one story share most (the story check compares it).
+    lead_counts = (_count_matrix(body_ids, body_offsets, len(surfaces), lead_tokens, 2.0) - body_counts) @ keep
+    lead_counts = (lead_counts + title_counts).tocsr()
+    lead_counts.eliminate_zeros()
     token_totals = np.asarray((body_counts + title_counts).sum(axis=1)).ravel()
 
     surface_norms = [normalise(token) for token in surfaces]
@@ -145,4 +151,5 @@ def analyse_texts(title: pd.Series | None, body: pd.Series, title_weight: float 
         forms=forms,
         surface_forms=surface_forms,
         token_totals=token_totals,
+        lead_counts=lead_counts,
     )
