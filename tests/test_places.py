@@ -19,11 +19,16 @@ PASSING = [
     ("München, Deutschland", "Der Münchner Stadtrat beschloss das Budget."),
     ("Österreich", "Die österreichische Regierung beriet."),                      # country only
     ("Wels, Österreich", "Ein Großbrand in Wels hielt die Feuerwehr in Atem."),   # small town
+    ("Linz, Österreich", "Linz/Wels – Zwei Feuerwehren rückten gemeinsam aus."),  # dateline with a slash
+    ("New York, USA", "Der Bürgermeister von New York kündigte Neuwahlen an."),   # several words
+    ("New York", "Die New Yorker Polizei ermittelt."),                           # derived last word
+    ("Crans Montana, Schweiz", "Das Rennen in Crans Montana fiel aus."),          # GeoNames: Crans-Montana
 ]
 FAILING = [
     ("Wien, Deutschland", "In Wien regnete es den ganzen Tag."),
     ("Xyzzyhausen, Österreich", "Xyzzyhausen feiert."),
     ("Steyr, Österreich", "Ein Brand in Wels beschäftigte die Feuerwehr."),
+    ("New York, USA", "Eine neue Brücke über den Fluss York wurde eröffnet."),  # 'New' is not there
 ]
 
 
@@ -71,3 +76,7 @@ def test_location_rule_through_gx(default_rules):
     [finding] = findings_of(result, "location-in-text")
     assert finding["row_id"] == "bad" and finding["severity"] == "warning"
     assert "not in 'Deutschland'" in finding["message"] and "not mentioned" in finding["message"]
+
+
+def test_a_name_of_several_words_needs_all_of_them(verdicts):
+    assert verdicts[FAILING[3]]["message"] == "'New York' is not mentioned in the article"

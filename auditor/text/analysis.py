@@ -86,7 +86,8 @@ class TextAnalysis:
 def _tokens(texts: pd.Series) -> tuple[pa.Array, np.ndarray]:
     """All tokens of all texts in one flat Arrow array, and each text's offset into it."""
     array = pa.array(texts.fillna("").astype(str).tolist(), type=pa.large_string())
-    split = pc.utf8_split_whitespace(array)
+    # A slash joins words, not parts of one: datelines `Wien/London –`, `und/oder`, `sda/dpa`.
+    split = pc.utf8_split_whitespace(pc.replace_substring(array, "/", " "))
     flat = pc.utf8_trim(pc.list_flatten(split), characters=_EDGE_PUNCTUATION)
     return flat, np.asarray(split.offsets, dtype=np.int64)
 

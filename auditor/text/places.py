@@ -108,21 +108,29 @@ def find_ungrounded_locations(values: pd.Series, analysis: TextAnalysis) -> pd.S
     countries = country_codes()
     parsed = {index: split_location(value) for index, value in values.items()}
     wanted = {normalise(place) for place, _ in parsed.values() if place}
+    # GeoNames writes `Crans-Montana` where a row may say `Crans Montana`: try both.
+    wanted |= {key.replace(" ", "") for key in wanted if " " in key}
     places = place_index(wanted)
 
     # Names to look for per distinct place: the written name, its exonyms, derived forms.
     # Computed once per place, not per row: a big city has dozens of alternate names.
-    place_forms: dict[str, set[str]] = {}
+    # A name of several words (`New York`, `Los Angeles`) is mentioned when all its words
+    # are, the last one possibly derived (`New Yorker`).
+    place_names: dict[str, list[list[set[str]]]] = {}
     for key in {normalise(place) for place, _ in parsed.values()}:
         if key in countries:
             names = {key}
         else:
-            cities = sorted(places.get(key, []), key=lambda city: -city[1])
+            cities = sorted(places.get(key) or places.get(key.replace(" ", ""), []), key=lambda city: -city[1])
             names = {key, *(cities[0][2] if cities else ())}
-        place_forms[key] = {form for name in names if len(name) >= 3 for form in _derived_forms(name)}
-    vocabulary = sorted({form for forms in place_forms.values() for form in forms})
+        place_names[key] = [
+            [{word} for word in name.split()[:-1]] + [_derived_forms(name.split()[-1])]
+            for name in names if len(name) >= 3 and name.split()
+        ]
+    vocabulary = sorted({form for names in place_names.values() for name in names for forms in name for form in forms})
     column = {form: position for position, form in enumerate(vocabulary)}
-    place_columns = {key: {column[form] for form in forms} for key, forms in place_forms.items()}
+    place_columns = {key: [[{column[form] for form in forms} for forms in name] for name in names]
+                     for key, names in place_names.items()}
     lexicon = Lexicon(
         categories=("place",),
         terms=tuple(Term(text=form, form=form, as_head=False, as_modifier=False) for form in vocabulary),
@@ -135,15 +143,15 @@ def find_ungrounded_locations(values: pd.Series, analysis: TextAnalysis) -> pd.S
     for row, (index, (place, country)) in enumerate(parsed.items()):
         key = normalise(place)
         problems: list[str] = []
-        cities = places.get(key, [])
+        cities = places.get(key) or places.get(key.replace(" ", ""), [])
         code = countries.get(normalise(country)) if country else None
         if key not in countries and not cities:
             problems.append(f"{place!r} is not a known place (GeoNames, {MIN_POPULATION}+ inhabitants)")
         elif code and cities and code not in {city[0] for city in cities}:
             where = sorted({city[0] for city in cities})
             problems.append(f"{place!r} is not in {country!r} (GeoNames places it in {', '.join(where)})")
-        found = present.indices[present.indptr[row]:present.indptr[row + 1]]
-        if place_columns[key].isdisjoint(found.tolist()):
+        found = set(present.indices[present.indptr[row]:present.indptr[row + 1]].tolist())
+        if not any(all(not word.isdisjoint(found) for word in name) for name in place_columns[key]):
             problems.append(f"{place!r} is not mentioned in the article")
         if problems:
             details.append({"message": "; ".join(problems), "snippet": place[:80],
