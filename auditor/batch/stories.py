@@ -21,8 +21,8 @@ and works on the batch's shared text analysis (no second tokenisation):
    ``rows_per_band`` values): rows that agree on a whole band are candidates. Two
    versions of one story share their lead most (Jaccard ~0.3 on the seeds, candidate
    with probability > 0.99); in a bucket of more than ``max_bucket`` rows only each row
-   and the bucket's first and next row are candidates, which keeps the work linear for
-   batches full of near-copies.
+   and the next are candidates (a chain: the bucket still ends up in one group), which
+   keeps the work linear for batches full of near-copies.
 4. A candidate pair is one story when the cosine of its whole texts reaches
    ``threshold`` *and* the cosine of its leads reaches ``lead_threshold``. Whole-text
    similarity alone cannot tell one event from one topic: on 514 real articles of one
@@ -67,6 +67,7 @@ class StorySettings:
     min_stems: int = 30
     min_rows_for_idf: int = 50
     max_bucket: int = 50
+    max_group: int = 200
     seed: int = 1
 
     @classmethod
@@ -206,14 +207,10 @@ def candidate_pairs(signatures: np.ndarray, rows_per_band: int, max_bucket: int)
         for offset in range(1, max_bucket):
             same = ordered[:-offset] == ordered[offset:]
             if offset > 1:
-                same &= small[:-offset]  # large buckets: next neighbours only (offset 1)
+                same &= small[:-offset]  # large buckets: next neighbours only (offset 1), a chain
             if not same.any():
                 break
             found.append(np.column_stack([order[:-offset][same], order[offset:][same]]))
-        large = np.flatnonzero(~small & ~starts)
-        if len(large):
-            first = np.flatnonzero(starts)[run[large]]
-            found.append(np.column_stack([order[first], order[large]]))
     if not found:
         return np.zeros((0, 2), dtype=np.int64)
     pairs = np.concatenate(found).astype(np.int64)
@@ -316,23 +313,24 @@ def _display(value: Any, first_part: bool) -> str:
     return text.split(",", 1)[0].strip() if first_part else text
 
 
-def _conflicts(frame: pd.DataFrame, group: list[int], at: int, compared: list[str], column: str) -> dict[str, list[str]]:
-    """The values of ``compared`` columns that other rows of the group hold and row ``at`` does not."""
-    conflicts: dict[str, list[str]] = {}
+def _group_conflicts(frame: pd.DataFrame, group: list[int], compared: list[str], column: str) -> list[dict[str, list[str]]]:
+    """For each row of the group: the values of ``compared`` columns that other rows of
+    the group hold and it does not (one pass per column, not per pair of rows)."""
+    per_row: list[dict[str, list[str]]] = [{} for _ in group]
     for name in compared:
         first_part = name != column
         values = frame[name].iloc[group].tolist()
         keys = [_key(value, first_part) for value in values]
-        own = keys[at]
-        if own is None:
+        shown: dict[str, str] = {}
+        for key, value in zip(keys, values):
+            if key is not None:
+                shown.setdefault(key, _display(value, first_part))
+        if len(shown) < 2:
             continue
-        others: dict[str, str] = {}
-        for other_key, value in zip(keys, values):
-            if other_key is not None and other_key != own:
-                others.setdefault(other_key, _display(value, first_part))
-        if others:
-            conflicts[name] = list(others.values())
-    return conflicts
+        for at, own in enumerate(keys):
+            if own is not None:
+                per_row[at][name] = [text for key, text in shown.items() if key != own]
+    return per_row
 
 
 def find_story_conflicts(frame: pd.DataFrame, analysis: TextAnalysis | None = None, column: str = "category",
@@ -353,12 +351,14 @@ def find_story_conflicts(frame: pd.DataFrame, analysis: TextAnalysis | None = No
     if missing:
         raise ValueError(f"column {missing[0]!r} is not in the batch")
     analysis = analysis if analysis is not None else _analysis_of(frame, list(text_columns or ()))
-    found = find_groups(analysis, analysis.rows(frame.index), StorySettings.of(settings))
+    settings_of = StorySettings.of(settings)
+    found = find_groups(analysis, analysis.rows(frame.index), settings_of)
     index = [_plain(label) for label in frame.index]
     details: dict[Any, dict] = {}
-    for number, group in enumerate(found.groups, start=1):
-        for at, position in enumerate(group):
-            conflicts = _conflicts(frame, group, at, compared, column)
+    oversized = [group for group in found.groups if len(group) > settings_of.max_group]
+    groups = [group for group in found.groups if len(group) <= settings_of.max_group]
+    for number, group in enumerate(groups, start=1):
+        for at, (position, conflicts) in enumerate(zip(group, _group_conflicts(frame, group, compared, column))):
             if not conflicts:
                 continue
             other_rows = [index[other] for other in group if other != position]
@@ -376,6 +376,15 @@ def find_story_conflicts(frame: pd.DataFrame, analysis: TextAnalysis | None = No
                 "score": round(closest, 3),
                 "evidence": {"story": number, "rows": other_rows, "conflicts": conflicts},
             }
-    stories = [[index[position] for position in group] for group in found.groups]
-    note = None if found.comparable >= 2 else f"not judged: {found.comparable} row(s) with enough text to compare"
+    stories = [[index[position] for position in group] for group in groups]
+    notes = []
+    if found.comparable < 2:
+        notes.append(f"not judged: {found.comparable} row(s) with enough text to compare")
+    if oversized:
+        # Hundreds of rows alike are templated or boilerplate text, not one story told
+        # by several outlets; pairing each of them with all others says nothing useful.
+        sizes = ", ".join(str(len(group)) for group in oversized[:5])
+        notes.append(f"{len(oversized)} group(s) of more than {settings_of.max_group} alike rows not judged "
+                     f"({sizes} rows; templated text?)")
+    note = "; ".join(notes) or None
     return BatchVerdict(details=details, evaluated=found.comparable, note=note, stories=stories)

@@ -31,7 +31,8 @@ class ExpectSameStoriesToAgree(AuditorBatchExpectation):
     (compared by the first comma part, any case) differs from another row's is flagged,
     pointing at the other rows of its group. Empty values conflict with nothing; rows
     with fewer than `min_stems` distinct words of `min_word_length` letters are not
-    compared. The groups themselves are listed in the results (`stories`).
+    compared; groups of more than `max_group` alike rows (templated text, not one story
+    retold) are left out with a note. The groups are listed in the results (`stories`).
 
     Why it matters: one event gets one category and one place. When two outlets' versions
     of it disagree, at least one is wrong, and readers filtering by category or map find
@@ -55,6 +56,7 @@ class ExpectSameStoriesToAgree(AuditorBatchExpectation):
     min_stems: int = Field(_DEFAULTS.min_stems, ge=1)
     min_rows_for_idf: int = Field(_DEFAULTS.min_rows_for_idf, ge=2)
     max_bucket: int = Field(_DEFAULTS.max_bucket, ge=2)
+    max_group: int = Field(_DEFAULTS.max_group, ge=2)
     seed: int = _DEFAULTS.seed
 
     # 'column' is the label column (a domain key, as in every batch check); the metric is
