@@ -38,7 +38,7 @@ def article(article_id: str, title: str, **fields) -> dict:
         "Titel": title,
         "Text": "Wels, Österreich - In einer Lagerhalle ist am Montag ein Feuer ausgebrochen. "
                 "Die Feuerwehr löschte den Brand rasch, verletzt wurde niemand. Als Ursache gilt "
-                "ein Kurzschluss in einem Verteilerkasten.",
+                "ein Kurzschluss in einem Verteilerkasten, wie die Welser Rundschau berichtet.",
         "Vorfall": "Brand",
         "Ursache": "Kurzschluss",
         "Ort": "Wels, Österreich",

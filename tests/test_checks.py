@@ -14,7 +14,8 @@ def article(**fields) -> dict:
         "Text": (
             "Der Gemeinderat von Graz hat am Dienstag das Budget für das kommende Jahr beschlossen. "
             "Die Koalition aus zwei Parteien stimmte dafür, die Opposition kritisierte die Schulden. "
-            "Der Bürgermeister sprach nach der Abstimmung von einem guten Kompromiss für die Stadt."
+            "Der Bürgermeister sprach nach der Abstimmung von einem guten Kompromiss für die Stadt, wie "
+            "grazer-beispiel.at und steirerblatt.at berichten."
         ),
         "Datum": "2025-03-04T10:15:00+01:00",
         "Vorfall": "Politik",

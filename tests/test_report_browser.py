@@ -91,12 +91,13 @@ def expect_status(page, pattern: str) -> None:
 
 def records() -> list[dict]:
     rows = [
-        {"id": "ok-1", "Titel": "Landtag beschließt das Budget", "Text": POLITICS, "Vorfall": "Politik",
+        {"id": "ok-1", "Titel": "Landtag beschließt das Budget", "Text": POLITICS + " Das meldete der ORF.",
+         "Vorfall": "Politik",
          "Datum": "2025-02-01", "Ursache": "Budget", "Ort": "Linz", "Quellen": "www.orf.at"},
         {"id": "bad-1", "Titel": "Minister treffen sich", "Text": "Laut **Beispielblatt** trafen sich Minister.",
          "Vorfall": "Terorismus", "Datum": "2025-02-01", "Ursache": "Treffen", "Ort": "Wien",
          "Quellen": '<ul style="list-style-type: none">• www.orf.at', "url": "https://example.org/minister"},
-        {"id": "fire-1", "Titel": "Lagerhalle in Flammen", "Text": FIRE, "Vorfall": "Politik", "Datum": "2025-02-02",
+        {"id": "fire-1", "Titel": "Lagerhalle in Flammen", "Text": FIRE + " Das meldete der ORF.", "Vorfall": "Politik", "Datum": "2025-02-02",
          "Ursache": "Brand", "Ort": "Wels", "Quellen": "www.orf.at"},
     ]
     # Enough articles with a warning for more than one page of 50.

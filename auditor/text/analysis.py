@@ -67,6 +67,9 @@ class TextAnalysis:
     surface_forms: sp.csr_matrix  # surface words x forms: 1 for the word's surface form and its lemma
     token_totals: np.ndarray  # tokens per row (title counted once)
     lead_counts: sp.csr_matrix | None = None  # rows x surface words of the title and the lead only, unweighted
+    # The raw texts analysed (references, not copies), for checks that read phrases rather than words.
+    titles: pd.Series | None = None
+    texts: pd.Series | None = None  # the body, as joined from the text columns
 
     def rows(self, index: pd.Index) -> np.ndarray:
         """Positions in this analysis of the given row labels."""
@@ -153,4 +156,6 @@ def analyse_texts(title: pd.Series | None, body: pd.Series, title_weight: float 
         surface_forms=surface_forms,
         token_totals=token_totals,
         lead_counts=lead_counts,
+        titles=title,
+        texts=body,
     )

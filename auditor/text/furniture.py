@@ -1,0 +1,785 @@
+"""Page furniture in article bodies, and a trailing segment that tells another story.
+
+An extraction that takes too much of a web page leaves the page's furniture in the
+body: a donation box with its price buttons, the comment section's notice, a newsletter
+or social-media prompt, "you might also like" teasers with a teaser text of another
+story, the site's footer. The patterns are data (``rules/furniture.yaml``, validated by
+``auditor/schemas/furniture.schema.json``); this module matches them line by line
+(and sentence by sentence inside paragraphs), groups neighbouring furniture lines into
+one span per problem, and checks the body's topical coherence: a trailing run of
+paragraphs (or, in a body without line breaks, sentences) that shares (almost) no
+names or topic words with the text before it is another story glued to the article.
+
+Pure pandas and ``re``: no GX, so the same function can run on Spark partitions.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from auditor.errors import RulesError
+from auditor.rules import DEFAULT_RULES_DIR
+from auditor.yamldoc import load_validated, where
+
+DEFAULT_PATTERNS = DEFAULT_RULES_DIR / "furniture.yaml"
+SNIPPET_LIMIT = 200
+QUOTE_LIMIT = 60
+MODES = ("whole", "starts", "contains")
+
+# Coherence defaults, calibrated by benchmarks/eval_furniture.py on real German news.
+MAX_SHARED = 0.025  # share of the trailing run's word weight also found before it
+MAX_SHARED_CUED = 0.2  # the same after page furniture or when the run opens with a dateline
+LEAD_PARTS = 2  # the article's lead: its first parts (title and lead in a flat body)
+# A run that shares nothing at all with the lead may share up to 2 x max_shared with the rest.
+MIN_STORY_WORDS = 12  # weight of content words a trailing segment needs to be judged
+MAX_TAIL_PARTS = 8  # longest trailing run considered (sentences or paragraphs)
+STEM_LENGTH = 6
+
+
+# --- the patterns file ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Kind:
+    name: str
+    label: str
+    group: str
+    joins: bool
+    line_only: bool
+
+
+@dataclass(frozen=True)
+class _Anchored:
+    """The whole and starts patterns of some kinds, indexed by the character a match can
+    begin with: a sentence is tried only against the few patterns that can start it."""
+
+    whole: dict[str, re.Pattern | None]
+    starts: dict[str, re.Pattern | None]
+    whole_width: dict[str, int]  # longest text a whole pattern of that character can match
+    any_whole: re.Pattern | None  # for characters no pattern names
+    any_starts: re.Pattern | None
+    any_width: int
+
+    def match(self, text: str) -> re.Match | None:
+        first = text[:1].lower()
+        whole = self.whole.get(first, self.any_whole)
+        width = self.whole_width.get(first, self.any_width)
+        found = None
+        if whole is not None and len(text.rstrip(" .:!?…")) <= width:
+            found = whole.fullmatch(text)
+        if found is None:
+            starts = self.starts.get(first, self.any_starts)
+            if starts is not None:
+                found = starts.match(text)
+        return found
+
+
+@dataclass(frozen=True, eq=False)
+class FurnitureSpec:
+    """The compiled patterns of one furniture file."""
+
+    source: Path
+    kinds: tuple[Kind, ...]
+    max_line_chars: int
+    line_anchored: _Anchored  # every kind
+    sentence_anchored: _Anchored  # without the line-only kinds
+    contains: tuple[tuple[int, str, bool, tuple[frozenset[str], ...]], ...]  # (kind, pattern, line only, needs)
+
+    def classify(self, text: str, line: bool, contains: tuple[re.Pattern | None, re.Pattern | None] = (None, None)) -> int | None:
+        """Index of the first kind whose patterns match ``text`` (normalised), else None.
+        ``contains``: the (line, sentence) regexes of the contains patterns that can match in
+        this body (see :meth:`contains_for`)."""
+        match = (self.line_anchored if line else self.sentence_anchored).match(text)
+        if match is None:
+            pattern = contains[0] if line else contains[1]
+            match = pattern.search(text) if pattern is not None else None
+        return int(match.lastgroup[1:]) if match else None
+
+    def contains_for(self, body: str) -> tuple[re.Pattern | None, re.Pattern | None]:
+        """The contains patterns that can match somewhere in ``body``, as one regex for lines
+        and one for sentences. Substring tests for each pattern's literals, then one search
+        of the survivors over the body, spare searching every sentence of every article."""
+        lowered = body.lower()
+        chosen = tuple(
+            position for position, (_, _, _, needs) in enumerate(self.contains)
+            if all(any(literal in lowered for literal in need) for need in needs)
+        )
+        if not chosen:
+            return None, None
+        line, sentence = _contains_regexes(self, chosen)
+        if line is None or line.search(body) is None:
+            return None, None
+        return line, sentence
+
+
+@lru_cache(maxsize=4096)
+def _contains_regexes(spec: "FurnitureSpec", chosen: tuple[int, ...]) -> tuple[re.Pattern | None, re.Pattern | None]:
+    def combined(line: bool) -> re.Pattern | None:
+        grouped: dict[int, list[str]] = {}
+        for position in chosen:
+            kind, pattern, line_only, _ = spec.contains[position]
+            if line or not line_only:
+                grouped.setdefault(kind, []).append(pattern)
+        return _combined(sorted(grouped.items()))
+
+    return combined(True), combined(False)
+
+
+def _compile(file: Path, document: Any, path: list, pattern: str) -> re.Pattern:
+    at = where(file, document, path)
+    label = ".".join(str(part) for part in path[:-1]) + f"[{path[-1]}]"
+    try:
+        compiled = re.compile(pattern, re.IGNORECASE)
+    except re.error as error:
+        raise RulesError(f"{at}: {label}: {pattern!r} is not a valid regular expression ({error})") from None
+    if compiled.fullmatch("") is not None or (path[-2] == "contains" and compiled.search(" ") is not None):
+        raise RulesError(f"{at}: {label}: {pattern!r} matches empty text, so it would flag every line")
+    if compiled.groupindex:
+        raise RulesError(f"{at}: {label}: {pattern!r} has a named group; use plain groups (…) or (?:…)")
+    if "^" in pattern.replace("[^", "") or pattern.rstrip().endswith("$"):
+        raise RulesError(f"{at}: {label}: {pattern!r} uses ^ or $; the mode (whole, starts, contains) anchors it")
+    return compiled
+
+
+def _combined(groups: list[tuple[int, list[str]]], suffix: str = "") -> re.Pattern | None:
+    """One regex for several kinds' patterns, a named group ``k<index>`` per kind, in order."""
+    if not groups:
+        return None
+    body = "|".join(f"(?P<k{index}>{'|'.join(f'(?:{p})' for p in patterns)})" for index, patterns in groups)
+    return re.compile(f"(?:{body}){suffix}", re.IGNORECASE)
+
+
+_WHOLE_END = r"[\s.:!?…]*"
+
+
+def _anchored(entries: dict[str, list[tuple[int, str]]]) -> _Anchored:
+    """Index the whole (and starts) patterns ``(kind index, pattern)`` by first character."""
+    firsts = {mode: [(kind, pattern, first_chars(pattern)) for kind, pattern in entries[mode]] for mode in ("whole", "starts")}
+    characters = {c for mode in firsts.values() for _, _, chars in mode if chars for c in chars}
+
+    def build(mode: str, character: str | None):
+        chosen: dict[int, list[str]] = {}
+        for kind, pattern, chars in firsts[mode]:
+            if chars is None or (character is not None and character in chars):
+                chosen.setdefault(kind, []).append(pattern)
+        groups = sorted(chosen.items())
+        width = max((_width(p) for _, patterns in groups for p in patterns), default=0)
+        return _combined(groups, _WHOLE_END if mode == "whole" else ""), width
+
+    whole, starts, widths = {}, {}, {}
+    for character in characters:
+        whole[character], widths[character] = build("whole", character)
+        starts[character], _ = build("starts", character)
+    any_whole, any_width = build("whole", None)
+    any_starts, _ = build("starts", None)
+    return _Anchored(whole, starts, widths, any_whole, any_starts, any_width)
+
+
+def _parse(pattern: str):
+    try:
+        from re import _parser as sre_parse  # Python 3.11+
+    except ImportError:  # pragma: no cover
+        import sre_parse  # type: ignore[no-redef]
+    return sre_parse.parse(pattern, re.IGNORECASE)
+
+
+def _width(pattern: str) -> int:
+    return min(_parse(pattern).getwidth()[1], 1 << 20)
+
+
+def first_chars(pattern: str) -> set[str] | None:
+    """Lower-case characters a match of ``pattern`` can begin with, or None for any."""
+    return _first_chars(_parse(pattern))
+
+
+def _first_chars(sequence) -> set[str] | None:
+    chars: set[str] = set()
+    for op, av in sequence.data if hasattr(sequence, "data") else sequence:
+        name = str(op)
+        if name == "AT":  # \b and the like take no characters
+            continue
+        if name == "LITERAL":
+            return chars | {chr(av).lower()}
+        if name == "IN":
+            for item_op, item in av:
+                item_name = str(item_op)
+                if item_name == "LITERAL":
+                    chars.add(chr(item).lower())
+                elif item_name == "RANGE" and item[1] - item[0] <= 64:
+                    chars.update(chr(code).lower() for code in range(item[0], item[1] + 1))
+                else:
+                    return None
+            return chars
+        if name == "SUBPATTERN":
+            inner = av[-1]
+            found = _first_chars(inner)
+            if found is None:
+                return None
+            chars |= found
+            if inner.getwidth()[0] > 0:
+                return chars
+            continue
+        if name == "BRANCH":
+            for branch in av[1]:
+                found = _first_chars(branch)
+                if found is None or branch.getwidth()[0] == 0:
+                    return None
+                chars |= found
+            return chars
+        if name in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"):
+            found = _first_chars(av[2])
+            if found is None:
+                return None
+            chars |= found
+            if av[0] >= 1 and av[2].getwidth()[0] > 0:
+                return chars
+            continue
+        return None
+    return None
+
+
+def load_furniture(file: Path | str | None = None) -> FurnitureSpec:
+    """Load and check a furniture file (default: the shipped ``rules/furniture.yaml``).
+
+    Errors come back as :class:`RulesError` with ``file:line: what is wrong``. The result
+    is cached until the file changes.
+    """
+    path = Path(file) if file else DEFAULT_PATTERNS
+    try:
+        stat = path.stat()
+    except FileNotFoundError:
+        raise RulesError(f"{path}: no such furniture file; pass an existing file as the rule's 'patterns' argument") from None
+    except OSError as error:
+        raise RulesError(f"{path}: cannot be read ({error.strerror})") from None
+    return _load(str(path), stat.st_mtime_ns, stat.st_size)
+
+
+@lru_cache(maxsize=16)
+def _load(file_name: str, mtime_ns: int, size: int) -> FurnitureSpec:
+    file = Path(file_name)
+    document = load_validated(file, "furniture")
+    kinds: list[Kind] = []
+    line_entries: dict[str, list[tuple[int, str]]] = {mode: [] for mode in MODES}
+    sentence_entries: dict[str, list[tuple[int, str]]] = {mode: [] for mode in MODES}
+    contains: list[tuple[int, str, bool, tuple[frozenset[str], ...]]] = []
+    for index, (name, entry) in enumerate(document["kinds"].items()):
+        at = where(file, document, ["kinds", name])
+        if not re.fullmatch(r"[a-z][a-z0-9_]*", str(name)):
+            raise RulesError(f"{at}: kinds: kind name {str(name)!r} is not valid (lower-case letters, digits and '_', e.g. 'donation')")
+        if not any(entry.get(mode) for mode in MODES):
+            raise RulesError(f"{at}: kinds.{name}: no patterns; give at least one of whole, starts, contains")
+        line_only = entry.get("scope") == "line"
+        kinds.append(Kind(str(name), str(entry["label"]), str(entry.get("group") or name), bool(entry.get("joins")), line_only))
+        for mode in MODES:
+            for position, pattern in enumerate(str(p) for p in entry.get(mode) or []):
+                compiled = _compile(file, document, ["kinds", name, mode, position], pattern)
+                if mode == "contains":
+                    # The most telling (longest) literals first: the test stops at the first missing one.
+                    needs = sorted(required_literals(compiled), key=lambda need: -min(len(item.strip()) for item in need))
+                    contains.append((index, pattern, line_only, tuple(needs)))
+                    continue
+                line_entries[mode].append((index, pattern))
+                if not line_only:
+                    sentence_entries[mode].append((index, pattern))
+    return FurnitureSpec(
+        source=file,
+        kinds=tuple(kinds),
+        max_line_chars=int(document.get("max_line_chars", 320)),
+        line_anchored=_anchored(line_entries),
+        sentence_anchored=_anchored(sentence_entries),
+        contains=tuple(contains),
+    )
+
+
+def required_literals(pattern: re.Pattern) -> list[frozenset[str]]:
+    """What every match of ``pattern`` contains, read off the pattern: a list of sets of
+    lower-case strings, each set holding one string at least (each string at least 3
+    characters, or a symbol like ``©``). Empty when nothing useful can be read. Substring
+    tests for them are far cheaper than searching the pattern in every sentence."""
+    return _sequence_literals(list(_parse(pattern.pattern).data))
+
+
+def _useful(literal: str) -> bool:
+    return len(literal.strip()) >= 3 or any(not (c.isalnum() or c.isspace()) for c in literal)
+
+
+def _sequence_literals(items: list) -> list[frozenset[str]]:
+    needs: list[frozenset[str]] = []
+    run = ""
+    for op, av in items:
+        name = str(op)
+        if name == "LITERAL":
+            run += chr(av).lower()
+            continue
+        if run:
+            needs.append(frozenset({run}))
+            run = ""
+        if name == "SUBPATTERN":
+            needs.extend(_sequence_literals(list(av[-1].data)))
+        elif name == "BRANCH":
+            # One of the branches matches: a string from each branch's best set will be there.
+            best = [_best(_sequence_literals(list(branch.data))) for branch in av[1]]
+            if all(best):
+                needs.append(frozenset().union(*best))
+        elif name in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT") and av[0] >= 1:
+            needs.extend(_sequence_literals(list(av[2].data)))
+    if run:
+        needs.append(frozenset({run}))
+    return [need for need in needs if need and all(_useful(item) for item in need)]
+
+
+def _best(needs: list[frozenset[str]]) -> frozenset[str] | None:
+    if not needs:
+        return None
+    return max(needs, key=lambda need: (min(len(item.strip()) for item in need), -len(need)))
+
+
+# --- splitting a body into lines and sentences ----------------------------------------
+
+_LINE = re.compile(r"[^\n]+")
+_SENTENCE_END = re.compile(r"(?:[.!?…]+[\"“”»«')\]]*|\))\s+(?=[\"„“«»‚(]?[A-ZÄÖÜ0-9])")
+# An agency or author tag closes a story without a period: "(APA, 4.12.2024)", "(sda/dpa)", "(red)".
+_TAG = re.compile(r"[^()]{0,60}[\d,/][^()]{0,60}|[a-zäöü. ]{2,12}")
+# A period after these does not end a sentence: abbreviations, initials ("J. Smith",
+# "z. B."), ordinals and dates ("am 4. Mai", "1.4.").
+_ABBREVIATIONS = frozenset("""
+dr prof st nr bzw ca vgl etc mio mrd abs art str hr fr jh ggf inkl evtl usw bd mag ing dipl tel co mr mrs ms jr sen
+gen bsp kap ziff lt gem zit pkt abg min max mind sog zb ua dh va od bspw ff evang kath
+""".split())
+_LEADING_BULLET = re.compile(r"^[•·*►▶■□–—-]\s+")
+
+
+def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
+    """``(start, end)`` of each sentence of ``text[start:end]``, in body positions."""
+    end = len(text) if end is None else end
+    spans: list[tuple[int, int]] = []
+    begin = start
+    for match in _SENTENCE_END.finditer(text, start, end):
+        stop = match.start()
+        if text[stop] == "." and not _ends_sentence(text, begin, stop):
+            continue
+        if text[stop] == ")":
+            opening = text.rfind("(", max(begin, stop - 80), stop)
+            if opening == -1 or not _TAG.fullmatch(text, opening + 1, stop):
+                continue
+        spans.append((begin, stop + len(match.group().rstrip())))
+        begin = match.end()
+    if begin < end and text[begin:end].strip():
+        spans.append((begin, end))
+    return spans
+
+
+def _ends_sentence(text: str, begin: int, stop: int) -> bool:
+    """Does the period at ``stop`` end a sentence (not an abbreviation, initial or ordinal)?"""
+    word_start = stop
+    while word_start > begin and text[word_start - 1].isalpha():
+        word_start -= 1
+    word = text[word_start:stop]
+    if word:
+        return len(word) > 1 and word.lower() not in _ABBREVIATIONS
+    digits = stop
+    while digits > begin and text[digits - 1].isdigit():
+        digits -= 1
+    return stop - digits > 2 or stop == digits  # a year ("2015.") ends a sentence, "4." does not
+
+
+_BULLETS = "•·*►▶■□–—-"
+
+
+def _normal(text: str) -> str:
+    """Runs of white space as one space, no leading bullet."""
+    if "  " in text or "\n" in text or "\t" in text or "\u00a0" in text or text[:1].isspace() or text[-1:].isspace():
+        text = " ".join(text.split())
+    return _LEADING_BULLET.sub("", text) if text[:1] in _BULLETS else text
+
+
+# --- furniture units and blocks ---------------------------------------------------------
+
+
+@dataclass
+class _Unit:
+    start: int
+    end: int
+    kind: int | None  # index into spec.kinds, None for article text
+    line: int
+    whole_line: bool
+    glue: bool = False  # a short unclassified line next to furniture ("Anderer", "1")
+    group: str | None = None
+
+
+def _units(body: str, spec: FurnitureSpec, contains: tuple[re.Pattern | None, re.Pattern | None]) -> list[_Unit]:
+    """Every line of the body (or, for lines that are not furniture as a whole, each of
+    their sentences), classified."""
+    units: list[_Unit] = []
+    for number, line in enumerate(_LINE.finditer(body)):
+        start, end = line.span()
+        if not line.group().strip():
+            continue
+        raw = line.group()
+        text = _normal(raw) if len(raw) <= 2 * spec.max_line_chars else raw
+        kind = spec.classify(text, True, contains) if len(text) <= spec.max_line_chars else None
+        if kind is not None:
+            units.append(_Unit(start, end, kind, number, True))
+            continue
+        sentences = sentence_spans(body, start, end)
+        if len(sentences) == 1:
+            glue = "\n" in body and len(text) <= 40 and len(text.split()) <= 4 and not text.endswith((".", "!", "?", ":"))
+            units.append(_Unit(start, end, None, number, True, glue=glue))
+            continue
+        for s_start, s_end in sentences:
+            kind = None
+            sentence = _normal(body[s_start:s_end])
+            if len(sentence) <= spec.max_line_chars:
+                kind = spec.classify(sentence, False, contains)
+            units.append(_Unit(s_start, s_end, kind, number, False))
+    return units
+
+
+def _assign_groups(units: list[_Unit], spec: FurnitureSpec) -> None:
+    """Give every furniture unit its group; link texts and glue lines take their neighbour's."""
+    for unit in units:
+        if unit.kind is not None and not spec.kinds[unit.kind].joins:
+            unit.group = spec.kinds[unit.kind].group
+    for position, unit in enumerate(units):
+        if unit.kind is not None and spec.kinds[unit.kind].joins:
+            before = units[position - 1] if position else None
+            after = units[position + 1] if position + 1 < len(units) else None
+            if before is not None and before.group:
+                unit.group = before.group
+            elif after is not None and after.group and not (after.kind is not None and spec.kinds[after.kind].joins):
+                unit.group = after.group
+            else:
+                unit.group = spec.kinds[unit.kind].group
+    for _ in range(3):  # glue lines may come in short runs ("Anderer", "1")
+        for position, unit in enumerate(units):
+            if not unit.glue or unit.group:
+                continue
+            after = units[position + 1] if position + 1 < len(units) else None
+            before = units[position - 1] if position else None
+            if after is not None and after.group:
+                unit.group = after.group
+            elif before is not None and before.group:
+                unit.group = before.group
+
+
+@dataclass
+class _Block:
+    start: int
+    end: int
+    first: int  # index of the first unit
+    last: int  # index of the last unit
+    kinds: list[int]
+
+
+def _blocks(units: list[_Unit]) -> list[_Block]:
+    blocks: list[_Block] = []
+    for position, unit in enumerate(units):
+        if not unit.group:
+            continue
+        previous = blocks[-1] if blocks else None
+        if previous is not None and previous.last == position - 1 and units[previous.first].group == unit.group:
+            previous.end, previous.last = unit.end, position
+        else:
+            previous = _Block(unit.start, unit.end, position, position, [])
+            blocks.append(previous)
+        if unit.kind is not None and unit.kind not in previous.kinds:
+            previous.kinds.append(unit.kind)
+    return blocks
+
+
+# --- coherence: does the end of the body tell another story? ------------------------------
+
+_WORD = re.compile(r"[^\W\d_][^\W\d_-]{2,}")
+_SUFFIXES = ("innen", "ern", "en", "er", "es", "em", "e", "n", "s")
+# Function words and words any news story uses: they say nothing about which story it is.
+_GENERIC = frozenset("""
+aber alle allem allen aller alles also andere anderen anderer anderes auch auf aus bei beim bereits bis bisher
+damit dann darauf darum dass davon dazu dem den denen denn der deren derzeit des dessen die dies diese diesem
+diesen dieser dieses doch dort durch eine einem einen einer eines einige einigen einmal etwa etwas euch für gegen
+gegenüber gewesen habe haben hat hatte hatten hier hin hinter immer indem ist jedoch jede jedem jeden jeder jedes
+jetzt kann kein keine keinem keinen keiner können könne könnte könnten machen macht mehr mehrere man manche mich
+mit muss musste müssen müsse nach nachdem neben nicht nichts noch nun nur oder ohne schon sehr sein seine seinem
+seinen seiner seit selbst sich sie sind sollen sollte sollten sondern soll sowie über um und uns unter viel viele
+vom von vor während war waren warum was weil weiter weitere weiteren welche welcher welches wenn werde werden wer
+wie wieder will wird wo wurde wurden zu zum zur zwar zwischen wollen wollte worden ihrem ihren ihrer ihre ihr ihm
+ihn seien sei wäre wären würde würden hätte hätten gibt gab geht ging gehen kommt kam kommen steht stand stehen
+lässt ließ liegt lag dabei daher deshalb außerdem zudem allerdings bislang laut demnach sowohl zufolge trotz
+sagte sagt sagten sagen erklärte erklärt erklären betonte berichtete berichtet berichten teilte mitteilte
+hieß heißt meinte meint fügte hinzu zeigte zeigt gilt galt bleibt blieb eigenen eigene ganz ganze ganzen gut
+neue neuen neuer neues erste ersten erster zweite zweiten dritte letzte letzten nächste nächsten große großen
+großer kleine kleinen lange langen hohe hohen weniger wenige wenigen rund fast knapp bereits sogar schon eher
+zwei drei vier fünf sechs sieben acht neun zehn hundert tausend prozent million millionen milliarde milliarden
+euro dollar franken jahr jahre jahren jahres monat monate monaten woche wochen tag tage tagen tages stunde stunden
+minute minuten montag dienstag mittwoch donnerstag freitag samstag sonntag januar jänner februar märz april mai
+juni juli august september oktober november dezember heute gestern morgen zeit ende anfang mitte zuletzt damals
+inzwischen mittlerweile künftig weiterhin derzeit aktuell bericht angaben angabe frage fragen seite seiten
+menschen mann frau leute teil fall fälle grund ziel beispiel möglich möglichkeit rahmen thema problem probleme
+das ein als wir sie man wie was wer vor bei aus mit von nun nur hat war ist ihr ihm uns zum zur dem den der die
+des und oder doch auf aus bis für nie neu alt gut ganz sonst mehr weil wann dann denn also dort hier jene jener
+""".split())
+# A place and a dash open an agency story: "Wien – ", "Berlin (dpa) – ".
+_DATELINE = re.compile(r"[A-ZÄÖÜ][\w.'/-]*(?:[ -][\w.'/-]+){0,3}(?: \([^()]{1,30}\))? [–—-] (?=[A-ZÄÖÜ„\"»«0-9])")
+
+
+@lru_cache(maxsize=500_000)
+def _stem(word: str) -> str:
+    """Lower case, one inflection ending off, the first letters (`Nordkoreas`, `nordkoreanischen` -> `nordko`)."""
+    stem = word.lower()
+    for suffix in _SUFFIXES:
+        if stem.endswith(suffix):
+            if len(stem) - len(suffix) >= 4:
+                stem = stem[: -len(suffix)]
+            break
+    return stem[:STEM_LENGTH]
+
+
+_GENERIC_STEMS = frozenset(_stem(word) for word in _GENERIC if len(word) >= 5)
+_WORD_INFO: dict[str, tuple[str, float] | None] = {}
+
+
+def _word_info(word: str) -> tuple[str, float] | None:
+    """(stem, weight) of a content word, None for function words: capitalised words
+    (names, nouns) weigh 2, others 1. Cached per distinct word."""
+    info = _WORD_INFO.get(word, False)
+    if info is False:
+        lowered = word.lower()
+        capital = word[0].isupper()
+        stem = _stem(word)
+        generic = lowered in _GENERIC or stem in _GENERIC_STEMS or (len(word) < 4 and not capital)
+        info = None if generic else (stem, 2.0 if capital else 1.0)
+        if len(_WORD_INFO) < 1_000_000:
+            _WORD_INFO[word] = info
+    return info
+
+
+def _content_words(text: str) -> dict[str, tuple[float, str]]:
+    """stem -> (weight, first surface form) of the text's content words."""
+    words: dict[str, tuple[float, str]] = {}
+    for word in _WORD.findall(text):
+        info = _word_info(word)
+        if info is None:
+            continue
+        stem, weight = info
+        known = words.get(stem)
+        if known is None or known[0] < weight:
+            words[stem] = (weight, word)
+    return words
+
+
+def _first_at_word_start(lowered: str, stem: str, before: int) -> int:
+    """Where ``stem`` first begins a word (or, from 5 letters, any part of a compound)
+    before ``before``; -1 when it does not."""
+    position = lowered.find(stem, 0, before + len(stem))
+    while position != -1 and position < before:
+        if position == 0 or not lowered[position - 1].isalpha() or len(stem) >= 5:
+            return position
+        position = lowered.find(stem, position + 1, before + len(stem))
+    return -1
+
+
+def _cue(body: str, parts: list[tuple[int, int]], k: int, furniture_between: set[int], paragraphs: bool) -> str | None:
+    """What marks ``parts[k]`` as the start of another story, besides its words."""
+    start, end = parts[k]
+    if k in furniture_between:
+        return "after page furniture"
+    if _DATELINE.match(body, start):
+        return "opens with a dateline"
+    # A teaser's title, then its lead with a dateline.
+    second = parts[k + 1][0] if not paragraphs and k + 1 < len(parts) else next(iter(sentence_spans(body, start, end)[1:2]), (None,))[0]
+    if second is not None and _DATELINE.match(body, second):
+        return "opens with a dateline"
+    return None
+
+
+@dataclass
+class _Story:
+    start: int
+    end: int
+    parts: int
+    shared: list[str]
+    story_words: list[str]
+    article_words: list[str]
+    cue: str | None
+
+
+def _other_story(body: str, parts: list[tuple[int, int]], furniture_between: set[int],
+                 paragraphs: bool, max_shared: float, max_shared_cued: float, min_words: float) -> _Story | None:
+    """The longest trailing run of ``parts`` that shares (almost) nothing with the text before it."""
+    count = len(parts)
+    if count < 2:
+        return None
+    lowered = body.lower()
+    lowest = max(1, count - MAX_TAIL_PARTS)
+    lead_end = parts[min(LEAD_PARTS, count) - 1][1]
+    tail: dict[str, tuple[float, str]] = {}
+    first_seen: dict[str, int] = {}  # stem -> where it first occurs before the zone's end (-1: nowhere)
+    found: _Story | None = None
+    for k in range(count - 1, lowest - 1, -1):
+        for stem, (weight, word) in _content_words(body[parts[k][0]:parts[k][1]]).items():
+            if stem not in tail or tail[stem][0] < weight:
+                tail[stem] = (weight, word)
+            if stem not in first_seen:
+                first_seen[stem] = _first_at_word_start(lowered, stem, parts[-1][1])
+        if not paragraphs and count - k < 2:
+            continue
+        start = parts[k][0]
+        if start < (len(body) - start) * 0.8:
+            break  # the trailing run is not shorter than what precedes it: which one is the article?
+        total = sum(weight for weight, _ in tail.values())
+        if total < min_words:
+            continue
+        shared = [(weight, word, stem) for stem, (weight, word) in tail.items() if -1 < first_seen[stem] < start]
+        share = sum(weight for weight, _, _ in shared) / total
+        if share > max(max_shared, max_shared_cued, 2 * max_shared):
+            continue
+        cue = _cue(body, parts, k, furniture_between, paragraphs)
+        apart_from_lead = k >= LEAD_PARTS and all(first_seen[stem] >= min(start, lead_end) for _, _, stem in shared)
+        if share <= (max_shared_cued if cue else max_shared) or (apart_from_lead and share <= 2 * max_shared):
+            found = _Story(start, parts[-1][1], count - k, [word for _, word, _ in sorted(shared, reverse=True)],
+                           [], [], cue)
+    if found is not None:
+        shared_stems = {_stem(word) for word in found.shared}
+        found.story_words = [word for word in _top_words(body[found.start:found.end], 12)
+                             if _stem(word) not in shared_stems][:8]
+        found.article_words = _top_words(body[: found.start])
+    return found
+
+
+def _top_words(text: str, limit: int = 8) -> list[str]:
+    """The text's most frequent content words, names and nouns first."""
+    counts: dict[str, list] = {}
+    for word in _WORD.findall(text):
+        if _word_info(word) is None or len(word) < 4:
+            continue
+        entry = counts.setdefault(_stem(word), [0.0, word])
+        entry[0] += 2.0 if word[0].isupper() else 1.0
+    ranked = sorted(counts.values(), key=lambda entry: -entry[0])
+    return [word for _, word in ranked[:limit]]
+
+
+# --- the check ------------------------------------------------------------------------------
+
+
+def _shorten(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _quote(text: str) -> str:
+    return _shorten(" ".join(text.split()), QUOTE_LIMIT)
+
+
+def analyse_body(body: str, spec: FurnitureSpec, coherence: bool = True, max_shared: float = MAX_SHARED,
+                 max_shared_cued: float = MAX_SHARED_CUED, min_story_words: float = MIN_STORY_WORDS) -> dict | None:
+    """None when ``body`` is one article and nothing else; else what is wrong, one part per span."""
+    if not isinstance(body, str) or not body.strip():
+        return None
+    paragraphs = "\n" in body.strip()
+    units = _units(body, spec, spec.contains_for(body))
+    _assign_groups(units, spec)
+    blocks = _blocks(units)
+    found: list[tuple[int, int, dict]] = []
+    story = None
+    if coherence:
+        # The article's parts: paragraphs (runs of article text within a line), else sentences.
+        parts: list[tuple[int, int]] = []
+        furniture_between: set[int] = set()
+        after_furniture = False
+        previous_line = None
+        for unit in units:
+            if unit.group:
+                after_furniture = True
+                continue
+            if paragraphs and parts and previous_line == unit.line and not after_furniture:
+                parts[-1] = (parts[-1][0], unit.end)
+            else:
+                if after_furniture and parts:
+                    furniture_between.add(len(parts))
+                parts.append((unit.start, unit.end))
+            after_furniture = False
+            previous_line = unit.line
+        masked = body
+        for block in blocks:  # furniture is no part of the article the tail is compared with
+            masked = masked[: block.start] + " " * (block.end - block.start) + masked[block.end:]
+        story = _other_story(masked, parts, furniture_between, paragraphs, max_shared, max_shared_cued,
+                             min_story_words)
+    absorbed: set[int] = set()
+    if story is not None:
+        # Teaser headings and link texts right around the other story belong to it.
+        for index, block in enumerate(blocks):
+            teaserish = all(spec.kinds[kind].joins or spec.kinds[kind].group == "teaser" for kind in block.kinds)
+            gap_before = body[block.end:story.start]
+            gap_after = body[story.end:block.start]
+            if teaserish and ((block.end <= story.start and not gap_before.strip())
+                              or (block.start >= story.end and not gap_after.strip())):
+                absorbed.add(index)
+                story.start, story.end = min(story.start, block.start), max(story.end, block.end)
+        unit_word = "paragraph" if paragraphs else "sentence"
+        told = (f"the last {unit_word} tells another story" if story.parts == 1
+                else f"the last {story.parts} {unit_word}s tell another story")
+        overlap = "they share no" if not story.shared else "they share almost no"
+        if story.parts == 1:
+            overlap = overlap.replace("they share", "it shares")
+        message = f"{told} ({overlap} names or topic words with the article): {_quote(body[story.start:story.end])!r}"
+        evidence: dict[str, Any] = {"kind": ["other_story"], "story_words": story.story_words,
+                                    "article_words": story.article_words}
+        if story.shared:
+            evidence["shared_words"] = story.shared
+        if story.cue:
+            evidence["cue"] = story.cue
+        found.append((story.start, story.end, {
+            "message": message,
+            "snippet": _shorten(body[story.start:story.end], SNIPPET_LIMIT),
+            "evidence": evidence,
+        }))
+    for index, block in enumerate(blocks):
+        if index in absorbed or not block.kinds:
+            continue
+        kinds = sorted(block.kinds)
+        main = spec.kinds[kinds[0]]
+        first = next(units[i] for i in range(block.first, block.last + 1) if units[i].kind in block.kinds)
+        lines = len({units[i].line for i in range(block.first, block.last + 1)})
+        size = f" ({lines} lines)" if lines > 1 else ""
+        text = body[block.start:block.end]
+        found.append((block.start, block.end, {
+            "message": f"{main.label} in the body: {_quote(body[first.start:first.end])!r}{size}",
+            "snippet": _shorten(text, SNIPPET_LIMIT),
+            "evidence": {"kind": [spec.kinds[kind].name for kind in kinds]},
+        }))
+    if not found:
+        return None
+    found.sort(key=lambda item: item[0])
+    parts_out = [detail for _, _, detail in found]
+    if len(parts_out) == 1:
+        return {**parts_out[0], "parts": parts_out}
+    labels = []
+    for detail in parts_out:
+        label = "another story" if "other_story" in detail["evidence"]["kind"] else detail["message"].split(" in the body")[0]
+        if label not in labels:
+            labels.append(label)
+    return {
+        "message": f"the body carries {len(parts_out)} pieces of page furniture: {', '.join(labels)}",
+        "parts": parts_out,
+        "evidence": {"kind": sorted({kind for detail in parts_out for kind in detail["evidence"]["kind"]})},
+    }
+
+
+def find_furniture(values: pd.Series, patterns: str | None = None, coherence: bool | None = True,
+                   max_shared: float | None = MAX_SHARED, max_shared_cued: float | None = MAX_SHARED_CUED,
+                   min_story_words: float | None = MIN_STORY_WORDS) -> pd.Series:
+    """Per row: None when the body is one article, else a dict with a ``message`` and one
+    ``parts`` entry (message, snippet, evidence) per furniture span or other story."""
+    spec = load_furniture(patterns)
+    settings = dict(
+        coherence=True if coherence is None else bool(coherence),
+        max_shared=MAX_SHARED if max_shared is None else float(max_shared),
+        max_shared_cued=MAX_SHARED_CUED if max_shared_cued is None else float(max_shared_cued),
+        min_story_words=MIN_STORY_WORDS if min_story_words is None else float(min_story_words),
+    )
+    details = [analyse_body(body, spec, **settings) for body in values.tolist()]
+    return pd.Series(details, index=values.index, dtype=object)

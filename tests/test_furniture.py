@@ -1,0 +1,335 @@
+"""body-without-furniture: page furniture and a glued-on story in the body, through the pure
+function, the patterns file and its validation, real GX runs, and the seed pages."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from auditor.errors import RulesError
+from auditor.expectations import AUDITOR_EXPECTATIONS
+from auditor.expectations.furniture import ExpectColumnValuesToBeFreeOfFurniture
+from auditor.extract import extract_page
+from auditor.rules import load_rules
+from auditor.text.furniture import DEFAULT_PATTERNS, find_furniture, load_furniture, sentence_spans
+from tests.conftest import audit_records, findings_of
+
+RULE = "body-without-furniture"
+EXPECTATION = "expect_column_values_to_be_free_of_furniture"
+
+# An article written for these tests: a flood in a valley town, one topic throughout.
+FLOOD = [
+    "Nach tagelangem Starkregen ist die Saalach in Unterweißbach über die Ufer getreten.",
+    "Die Feuerwehr von Unterweißbach evakuierte in der Nacht rund 40 Häuser am Flussufer.",
+    "Bürgermeisterin Renate Gschwandtner sprach von dem schwersten Hochwasser seit 2002.",
+    "Die Saalach erreichte am Morgen einen Pegelstand von 4,20 Metern.",
+    "Mehrere Keller in Unterweißbach standen bis zur Decke unter Wasser, die Feuerwehr pumpte sie aus.",
+    "Gschwandtner kündigte an, die Gemeinde werde betroffenen Familien mit einem Hochwasserfonds helfen.",
+    "Die Bundesstraße entlang der Saalach bleibt bis auf Weiteres gesperrt.",
+    "Für die kommenden Tage rechnen die Meteorologen mit weiterem Regen über dem Tal.",
+]
+# A teaser of an unrelated story: a football transfer.
+TRANSFER = [
+    "Stürmer Kofi Mensah wechselt zum FC Rotbach.",
+    "Der ghanaische Angreifer unterschreibt beim Zweitligisten einen Vertrag bis 2028.",
+    "Rotbach-Trainer Milan Horvat lobt seine Schnelligkeit und seine Torgefahr im Strafraum.",
+]
+
+
+def clip(text: str) -> str:
+    """A span as findings show it: cut to 200 characters with an ellipsis."""
+    return text if len(text) <= 200 else text[:199] + "…"
+
+
+def one(body: str):
+    return find_furniture(pd.Series([body])).iloc[0]
+
+
+def parts(detail) -> list[dict]:
+    return list((detail or {}).get("parts", []))
+
+
+def kinds(detail) -> set[str]:
+    return {kind for part in parts(detail) for kind in part["evidence"]["kind"]}
+
+
+# --- ordinary news text passes -------------------------------------------------------------
+
+@pytest.mark.parametrize("sentence", [
+    "Der Eintritt zum Stadtfest kostet 5 Euro, Kinder zahlen die Hälfte.",
+    "Ein Ticket für die Seilbahn kostet heuer 32 Franken.",
+    "Der Minister kommentierte die Entscheidung am Abend nur knapp.",
+    "Auf Twitter schrieb die Bürgermeisterin, sie sei erleichtert.",
+    "Die Partei verschickt ihren Newsletter seit Jahren an 20.000 Mitglieder.",
+    "Die Plattform hat die Kommentarfunktion unter Videos von Kindern abgeschaltet, teilte ein Sprecher mit.",
+    "Folgen hatte der Streit für die Koalition vorerst keine.",
+    "Zu den Spenden sagte der Kassier, man habe bei dem Fest 3.000 Euro gesammelt.",
+    "Der Verlag kündigte an, sein Abo-Modell im Herbst umzustellen.",
+    "Das Foto zeigt den Angeklagten beim Betreten des Gerichtssaals.",
+])
+def test_news_sentences_that_mention_prices_comments_and_social_media_pass(sentence):
+    flat = " ".join(FLOOD[:4] + [sentence] + FLOOD[4:])
+    assert one(flat) is None
+    assert one("\n\n".join([" ".join(FLOOD[:4]), sentence, " ".join(FLOOD[4:])])) is None
+
+
+def test_long_coherent_article_passes_flat_and_in_paragraphs():
+    assert one(" ".join(FLOOD)) is None
+    assert one("\n\n".join(" ".join(FLOOD[i:i + 2]) for i in range(0, len(FLOOD), 2))) is None
+
+
+@pytest.mark.parametrize("value", [None, "", "   ", "Kurz."])
+def test_empty_and_tiny_bodies_pass(value):
+    assert find_furniture(pd.Series([value], dtype=object)).iloc[0] is None
+
+
+# --- each kind of furniture is found, with its span as the snippet --------------------------
+
+@pytest.mark.parametrize("kind, furniture", [
+    ("donation", "Unterstützen Sie unseren Journalismus mit einem Beitrag Ihrer Wahl."),
+    ("donation", "Willst du unsere Arbeit unterstützen? Jetzt spenden"),
+    ("price", "5 Euro\n12,50 Euro\nBetrag frei wählen"),
+    ("comment", "Die Kommentarfunktion ist für diesen Beitrag geschlossen."),
+    ("comment", "27 Kommentare"),
+    ("newsletter", "Abonnieren Sie jetzt unseren täglichen Newsletter!"),
+    ("social", "Folgt uns auf Instagram und TikTok"),
+    ("teaser", "Lesen Sie auch: Warum die Mieten in der Stadt weiter steigen"),
+    ("footer", "© 2025 Talpost Medien GmbH. Alle Rechte vorbehalten."),
+    ("footer", "Besuchen Sie uns auf: www.talpost-beispiel.at"),
+    ("paywall", "Dieser Artikel ist nur für Abonnentinnen und Abonnenten."),
+    ("consent", "Um diesen Inhalt von YouTube anzuzeigen, brauchen wir Ihre Zustimmung."),
+])
+def test_each_kind_of_furniture_on_its_own_lines_is_flagged(kind, furniture):
+    body = "\n\n".join([" ".join(FLOOD[:4]), " ".join(FLOOD[4:]), furniture])
+    detail = one(body)
+    [part] = parts(detail)
+    assert kind in part["evidence"]["kind"]
+    assert part["snippet"] == clip(furniture)
+    assert part["snippet"] in body
+    assert " in the body: " in part["message"]
+
+
+@pytest.mark.parametrize("kind, sentence", [
+    ("newsletter", "Melden Sie sich hier für unseren Newsletter an."),
+    ("social", "Folgen Sie uns auf Facebook."),
+    ("donation", "Unterstütze uns mit einer Spende."),
+    ("paywall", "Dieser Artikel ist exklusiv für Abonnenten."),
+])
+def test_sentence_shaped_furniture_inside_a_flat_body_is_flagged(kind, sentence):
+    body = " ".join(FLOOD[:5] + [sentence] + FLOOD[5:])
+    [part] = parts(one(body))
+    assert kind in part["evidence"]["kind"] and part["snippet"] == sentence
+
+
+def test_navigation_and_image_credit_lines_at_the_top():
+    body = "Startseite › Chronik › Salzburg\n" + "Die Feuerwehr im Einsatz am Flussufer. Foto: Talpost/Archiv\n\n" + " ".join(FLOOD)
+    detail = one(body)
+    assert [part["evidence"]["kind"] for part in parts(detail)] == [["navigation"], ["credit"]]
+
+
+def test_donation_box_with_prices_is_one_finding_and_link_text_joins_it():
+    box = "Danke für deine Unterstützung!\nWürdest du gerne unsere Redaktion unterstützen? Mehr erfahren\n5 Euro\n10 Euro\nAnderer\nOder unterstütze uns per Überweisung."
+    detail = one(" ".join(FLOOD) + "\n\n" + box)
+    [part] = parts(detail)
+    assert part["evidence"]["kind"] == ["donation", "price"]
+    assert part["snippet"] == box
+    assert part["message"].startswith("donation appeal in the body: 'Danke für deine Unterstützung!'")
+
+
+# --- coherence: another story at the end ------------------------------------------------------
+
+def test_appended_teaser_of_another_story_is_flagged_with_the_teaser_as_snippet():
+    teaser = "\n".join(TRANSFER)
+    body = "\n\n".join([" ".join(FLOOD[:3]), " ".join(FLOOD[3:6]), " ".join(FLOOD[6:]), teaser])
+    [part] = parts(one(body))
+    assert part["evidence"]["kind"] == ["other_story"]
+    assert part["snippet"] == clip(teaser)
+    assert part["message"].startswith("the last 3 paragraphs tell another story (they share no names or topic words")
+    assert "Mensah" in part["evidence"]["story_words"]
+    assert {"Saalach", "Unterweißbach"} <= set(part["evidence"]["article_words"])
+
+
+def test_teaser_after_furniture_takes_its_heading_and_link_text_along():
+    body = "\n".join([" ".join(FLOOD[:4]), " ".join(FLOOD[4:]), "Das könnte Sie auch interessieren:", *TRANSFER, "Zum Artikel"])
+    [part] = parts(one(body))
+    assert part["evidence"]["kind"] == ["other_story"]
+    assert part["snippet"].startswith("Das könnte Sie auch interessieren:\nStürmer Kofi Mensah")
+    # one part: the link text after the story joined it instead of making a finding of its own
+    assert part["message"].startswith("the last 3 paragraphs tell another story")
+    assert part["evidence"]["cue"] == "after page furniture"
+
+
+def test_story_glued_into_a_flat_body_is_flagged_at_its_first_sentence():
+    body = " ".join(FLOOD + TRANSFER)
+    [part] = parts(one(body))
+    assert part["snippet"] == clip(" ".join(TRANSFER))
+    assert part["message"].startswith("the last 3 sentences tell another story")
+
+
+def test_coherence_can_be_switched_off():
+    body = " ".join(FLOOD + TRANSFER)
+    assert find_furniture(pd.Series([body]), coherence=False).iloc[0] is None
+
+
+def test_sentences_split_at_agency_tags_but_not_at_ordinals_or_initials():
+    text = "Am 4. Mai sprach J. Smith in Wien. Das war neu. (APA, 4.5.2024) Folgen Sie uns."
+    assert [text[a:b] for a, b in sentence_spans(text)] == [
+        "Am 4. Mai sprach J. Smith in Wien.", "Das war neu.", "(APA, 4.5.2024)", "Folgen Sie uns."
+    ]
+
+
+# --- the patterns file --------------------------------------------------------------------------
+
+def test_shipped_patterns_load_and_name_every_kind():
+    spec = load_furniture()
+    assert spec.source == DEFAULT_PATTERNS and DEFAULT_PATTERNS.name == "furniture.yaml"
+    assert {"donation", "price", "comment", "newsletter", "social", "teaser", "link", "footer"} <= {
+        kind.name for kind in spec.kinds
+    }
+
+
+def write(tmp_path: Path, text: str, name: str = "furniture.yaml") -> Path:
+    path = tmp_path / name
+    path.write_text(textwrap.dedent(text), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("text, error", [
+    ("""\
+        kinds:
+          donation:
+            label: donation appeal
+            starts:
+              - 'jetzt spenden'
+              - 'unterstütz(e|en sie uns'
+        """, r"furniture\.yaml:6: kinds\.donation\.starts\[1\]: 'unterstütz\(e\|en sie uns' is not a valid regular expression"),
+    ("""\
+        kinds:
+          donation:
+            lable: donation appeal
+            whole: ['spenden']
+        """, r"furniture\.yaml:3: kinds\.donation: unknown key 'lable'; did you mean 'label'\?"),
+    ("""\
+        kinds:
+          comment:
+            label: comment notice
+        """, r"furniture\.yaml:2: kinds\.comment: no patterns; give at least one of whole, starts, contains"),
+    ("""\
+        kinds:
+          footer:
+            label: footer
+            contains: ['(©)?']
+        """, r"furniture\.yaml:4: kinds\.footer\.contains\[0\]: .* matches empty text"),
+    ("""\
+        max_line_chars: lots
+        kinds: {}
+        """, r"furniture\.yaml:1: max_line_chars: expected a whole number"),
+])
+def test_malformed_furniture_file_is_reported_with_file_and_line(tmp_path, text, error):
+    with pytest.raises(RulesError, match=error):
+        load_furniture(write(tmp_path, text))
+
+
+def test_edited_file_is_read_again(tmp_path):
+    path = write(tmp_path, "kinds:\n  promo:\n    label: promotion\n    whole: ['jetzt bestellen']\n")
+    body = " ".join(FLOOD) + "\nJetzt bestellen"
+    assert kinds(find_furniture(pd.Series([body]), patterns=str(path)).iloc[0]) == {"promo"}
+    path.write_text("kinds:\n  promo:\n    label: promotion\n    whole: ['gleich bestellen']\n", encoding="utf-8")
+    assert find_furniture(pd.Series([body]), patterns=str(path), coherence=False).iloc[0] is None
+
+
+# --- through GX ---------------------------------------------------------------------------------
+
+def rules_file(tmp_path: Path, args: str = "{}") -> Path:
+    path = tmp_path / "rules.yaml"
+    path.write_text(textwrap.dedent(f"""\
+        columns:
+          Titel: title
+          Text: body
+        rules:
+          - id: {RULE}
+            description: The body is one article, not page furniture.
+            severity: warning
+            expectation: {EXPECTATION}
+            column: body
+            args: {args}
+        """), encoding="utf-8")
+    return path
+
+
+def test_registered_with_rule_id_and_docstring():
+    assert AUDITOR_EXPECTATIONS[EXPECTATION] is ExpectColumnValuesToBeFreeOfFurniture
+    assert ExpectColumnValuesToBeFreeOfFurniture.rule_id == RULE
+    doc = ExpectColumnValuesToBeFreeOfFurniture.__doc__
+    assert all(part in doc for part in ("What it checks:", "Why it matters:", "Passes:", "Fails:"))
+
+
+def test_every_parameter_reaches_the_metric(tmp_path):
+    """GX passes a metric only the value keys it lists; a missing one would arrive as None."""
+    custom = write(tmp_path, "kinds:\n  promo:\n    label: promotion\n    whole: ['jetzt bestellen']\n")
+    expectation = ExpectColumnValuesToBeFreeOfFurniture(
+        column="body", patterns=str(custom), coherence=False, max_shared=0.07, max_shared_cued=0.3, min_story_words=20,
+    )
+    config = expectation.get_validation_dependencies().get_metric_configuration(
+        f"{ExpectColumnValuesToBeFreeOfFurniture.map_metric}.details"
+    )
+    assert dict(config.metric_value_kwargs) == {
+        "patterns": str(custom), "coherence": False, "max_shared": 0.07, "max_shared_cued": 0.3, "min_story_words": 20,
+    }
+
+
+def test_gx_run_gives_one_finding_per_span(tmp_path):
+    ruleset = load_rules(rules_file(tmp_path))
+    box = "Würdest du gerne unsere Arbeit unterstützen?\n5 Euro\n10 Euro\nBetrag frei wählen"
+    dirty = "\n\n".join([" ".join(FLOOD[:4]), " ".join(FLOOD[4:]), box, "Das könnte dich auch interessieren:\n" + "\n".join(TRANSFER)])
+    result = audit_records(ruleset, [
+        {"id": "a1", "Titel": "Hochwasser in Unterweißbach", "Text": dirty},
+        {"id": "a2", "Titel": "Hochwasser in Unterweißbach", "Text": " ".join(FLOOD)},
+    ])
+    findings = findings_of(result, RULE, "body")
+    assert [f["row_id"] for f in findings] == ["a1", "a1"]
+    donation, story = findings
+    assert donation["snippet"] == box and donation["evidence"]["kind"] == ["donation", "price"]
+    assert story["snippet"].startswith("Das könnte dich auch interessieren:\nStürmer Kofi Mensah")
+    assert story["evidence"]["kind"] == ["other_story"]
+    assert {f["severity"] for f in findings} == {"warning"}
+    assert donation["message"] != story["message"]
+    [rule] = [r for r in result.rules if r["id"] == RULE]
+    assert rule["evaluated"] == 2 and rule["unexpected"] == 1
+
+
+def test_broken_patterns_file_fails_when_the_rules_load(tmp_path):
+    broken = write(tmp_path, "kinds:\n  promo:\n    label: promotion\n    whole: ['jetzt (bestellen']\n", "broken.yaml")
+    with pytest.raises(RulesError, match=r"rules\.yaml:\d+: rule 'body-without-furniture': args\.patterns: .*broken\.yaml:4: "
+                                         r"kinds\.promo\.whole\[0\]"):
+        load_rules(rules_file(tmp_path, args=f"{{patterns: '{broken}'}}"))
+
+
+# --- the seed pages -------------------------------------------------------------------------------
+
+def test_seed_000_furniture_and_other_story_are_separate_findings(shared_seeds):
+    body = extract_page(shared_seeds / "000_8f140c7bc8186c8a.txt")["body"]
+    found = parts(one(body))
+    by_kind = {kind: part for part in found for kind in part["evidence"]["kind"]}
+    assert "Würdest du gerne" in by_kind["donation"]["snippet"] and "CHF" in by_kind["donation"]["snippet"]
+    assert "price" in by_kind["donation"]["evidence"]["kind"]
+    assert "Kommentarfunktion" in by_kind["comment"]["snippet"]
+    story = by_kind["other_story"]
+    assert story["snippet"].startswith("Rassemblement National")
+    assert "Le Pen" in body[body.index(story["snippet"].rstrip("…")):]
+    assert {"Marine", "Bardella"} <= set(story["evidence"]["story_words"])
+    # donation box, comment notice and the unrelated story are three different findings
+    assert len({id(by_kind[k]) for k in ("donation", "comment", "other_story")}) == 3
+    assert all(part["snippet"].rstrip("…") in body for part in found)
+
+
+def test_seed_001_body_has_no_furniture(shared_seeds):
+    page = extract_page(shared_seeds / "001_d6f240a953c802b2.txt")
+    # The aggregator's footer line is taken off by the extraction (it becomes the publisher) ...
+    assert "Besuchen Sie uns" not in page["body"]
+    assert one(page["body"]) is None
+    # ... and would be flagged as a footer if it were left in the body.
+    assert kinds(one(page["body"] + "\n\nBesuchen Sie uns auf: die-nachrichten.at")) == {"footer"}
