@@ -3,7 +3,7 @@
 Bodies are 2-3 KB of German sentences written for this project: mostly sentences of the
 row's category, some generic ones, drawn with a fixed seed. A known share of rows carries
 planted defects (markup, bad domains, unknown or wrong categories, future dates,
-duplicate ids), so a run produces a realistic number of findings.
+duplicate ids, uncredited sources, page furniture), so a run produces a realistic number of findings.
 """
 
 from __future__ import annotations
@@ -82,6 +82,21 @@ CAUSES = {
 }
 PLACES = ["Wien, Österreich", "Graz, Österreich", "Linz, Österreich", "München, Deutschland", "Brüssel, Belgien", "Salzburg, Österreich"]
 OUTLETS = ["www.donau-kurier.at", "www.alpenblatt.at", "www.stadtanzeiger-beispiel.de", "www.ostwind-news.at", "www.tagespost-beispiel.de"]
+CREDITS = [
+    "Wie {first} berichtet, laufen die Erhebungen weiter. Das meldete auch {second}.",
+    "Laut {first} war die Lage am Abend ruhig. Auch {second} berichtete darüber.",
+    "Diese Angaben stammen von {first} und wurden von {second} bestätigt, wie {second} berichtet.",
+]
+
+
+# Page furniture an extraction drags into the body.
+FURNITURE = [
+    "\n\nGefällt Ihnen dieser Artikel? Unterstützen Sie unseren Journalismus!\n5 Euro\n10 Euro\nJetzt spenden",
+    "\n\nAbonnieren Sie unseren Newsletter und verpassen Sie keine Meldung mehr.",
+    "\n\nDie Kommentarfunktion für diesen Artikel wurde geschlossen.",
+]
+
+
 def make_row(number: int, rng: random.Random) -> dict:
     category = rng.choice(CATEGORIES)
     own, other = BY_CATEGORY[category], GENERIC
@@ -89,6 +104,10 @@ def make_row(number: int, rng: random.Random) -> dict:
     body_sentences = [rng.choice(own if rng.random() < 0.6 else other) for _ in range(rng.randint(22, 34))]
     body_sentences.insert(1, cause_sentence)
     place = rng.choice(PLACES)
+    sources = rng.sample(OUTLETS, 2)
+    # Rewrites credit the outlets they draw on, as seed 001 does ("Laut **Berliner Zeitung** ...").
+    first, second = (source.removeprefix("www.") for source in sources)
+    body_sentences.insert(3, rng.choice(CREDITS).format(first=first, second=second))
     # Aggregator rewrites open with the place, as the seeds do ("Brüssel, Belgien - ...").
     body = f"{place} - " + " ".join(body_sentences)
     row = {
@@ -100,7 +119,7 @@ def make_row(number: int, rng: random.Random) -> dict:
         "Vorfall": category,
         "Ursache": cause,
         "Ort": place,
-        "Quellen": ", ".join(rng.sample(OUTLETS, 2)),
+        "Quellen": ", ".join(sources),
         "publisher": "aggregator.example",
     }
     defect = rng.random()
@@ -120,6 +139,10 @@ def make_row(number: int, rng: random.Random) -> dict:
         row["id"] = "gen-0000001"
     elif defect < 0.086:
         row["Vorfall"] = rng.choice([c for c in CATEGORIES if c != category])
+    elif defect < 0.091:
+        row["Quellen"] = "www.fremdes-tagblatt.at"  # credited nowhere; the credited two are missing
+    elif defect < 0.096:
+        row["Text"] += rng.choice(FURNITURE)
     return row
 
 

@@ -93,6 +93,7 @@ def test_empty_and_tiny_bodies_pass(value):
     ("donation", "Willst du unsere Arbeit unterstützen? Jetzt spenden"),
     ("price", "5 Euro\n12,50 Euro\nBetrag frei wählen"),
     ("comment", "Die Kommentarfunktion ist für diesen Beitrag geschlossen."),
+    ("comment", "Die Kommentarfunktion für diesen Artikel wurde deaktiviert."),
     ("comment", "27 Kommentare"),
     ("newsletter", "Abonnieren Sie jetzt unseren täglichen Newsletter!"),
     ("social", "Folgt uns auf Instagram und TikTok"),
