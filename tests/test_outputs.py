@@ -119,6 +119,32 @@ def test_seeds_acceptance(shared_seeds, tmp_path):
     assert markup["body"]["snippet"] == "**Heute.at**"
 
 
+def test_seeds_grounding_acceptance(shared_seeds, tmp_path):
+    """Issue 5 on the two real pages, through the CLI and every default rule."""
+    out = tmp_path / "seeds"
+    completed = run_cli("audit", *sorted(map(str, shared_seeds.glob("*.txt"))), "--out", str(out))
+    assert completed.returncode == 1, completed.stderr
+    results = json.loads((out / "results.json").read_text(encoding="utf-8"))
+    original, rewrite = "000_8f140c7bc8186c8a", "001_d6f240a953c802b2"
+    # One event in two outlets' words: one story group, named by row ids, on both rows.
+    assert [story["rows"] for story in results["stories"]] == [[original, rewrite]]
+    assert {row["row_id"]: row.get("story") for row in results["rows"]} == {original: 1, rewrite: 1}
+    # The original's body carries a donation box, a comment notice and another story's teaser,
+    # each its own finding with the span as snippet.
+    furniture = [f for f in results["findings"] if f["rule"] == "body-without-furniture"]
+    assert {f["row_id"] for f in furniture} == {original}
+    kinds = {kind for f in furniture for kind in f["evidence"]["kind"]}
+    assert {"donation", "comment", "other_story"} <= kinds
+    by_kind = {kind: f for f in furniture for kind in f["evidence"]["kind"]}
+    assert "CHF" in by_kind["donation"]["snippet"] or "unterstütze" in by_kind["donation"]["snippet"].lower()
+    assert "Kommentar" in by_kind["comment"]["snippet"]
+    assert "Le Pen" in by_kind["other_story"]["snippet"]
+    # The rewrite's location and sources are right (its sources only leak markup).
+    rewrite_rules = {f["rule"] for f in results["findings"] if f["row_id"] == rewrite}
+    assert not rewrite_rules & {"location-in-text", "sources-match-text", "body-without-furniture"}
+    assert "category-fits-text" in rewrite_rules
+
+
 def test_extract_on_seeds(shared_seeds, tmp_path):
     output = tmp_path / "seeds.jsonl"
     result = CliRunner().invoke(app, ["extract", *map(str, sorted(shared_seeds.glob("*.txt"))), "--output", str(output)])
