@@ -26,14 +26,22 @@ import time
 from collections import Counter
 from pathlib import Path
 
+import pandas as pd
+
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from auditor.rules import load_rules  # noqa: E402
+from devdata import title_and_body  # noqa: E402
 
 DATA = REPO.parent / "shared" / "data"
 # `Wien/London – Die …`: one to three capitalised words (`St. Pölten`, `Bad Ischl`) before a dash.
 DATELINE = re.compile(r"(?:^|\.\s)((?:St\.\s|Bad\s)?[A-ZÄÖÜ][\w-]+(?:\s[A-ZÄÖÜ][\w-]+){0,2})(?:\s?/[^–]{1,40})?\s*[–-]\s+[A-ZÄÖÜ„\"]")
+
+
+def split_title(text: str) -> tuple[str, str]:
+    title, body = title_and_body(pd.Series([text]))
+    return title.iat[0] or "", body.iat[0]
 
 
 def table_rows() -> list[dict]:
@@ -42,8 +50,7 @@ def table_rows() -> list[dict]:
     rows = []
     for article in csv.DictReader((DATA / "gnad10k_dev.csv").open(encoding="utf-8")):
         text = article["text"]
-        end = text.find(". ")
-        title, body = (text[:end], text[end + 2:]) if 0 < end < 200 else ("", text)
+        title, body = split_title(text)
         dateline = DATELINE.search(text[:400])
         place = dateline.group(1).strip() if dateline else ""
         rows.append({

@@ -32,6 +32,7 @@ sys.path.insert(0, str(REPO))
 from auditor.rules import load_rules  # noqa: E402
 from auditor.text.analysis import analyse_texts  # noqa: E402
 from auditor.text.category_fit import FitSettings, judge_category_fit  # noqa: E402
+from devdata import perturbed_copies, title_and_body  # noqa: E402
 
 DATA = REPO.parent / "shared" / "data"
 
@@ -58,15 +59,6 @@ def settings_from_rules() -> tuple[dict, FitSettings]:
         baseline=float(args.get("baseline", defaults.baseline)),
     )
     return ruleset.taxonomy.fit_spec(), settings
-
-
-def title_and_body(texts: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """10kGNAD runs title and body together; its first sentence is the teaser line, used as title."""
-    def split(text: str) -> tuple[str | None, str]:
-        end = text.find(". ")
-        return (text[:end], text[end + 2:]) if 0 < end < 200 else (None, text)
-    parts = [split(text) for text in texts]
-    return pd.Series([p[0] for p in parts], index=texts.index), pd.Series([p[1] for p in parts], index=texts.index)
 
 
 def judge(texts: pd.Series, labels: pd.Series, spec: dict, settings: FitSettings) -> pd.Series:
@@ -157,21 +149,7 @@ def evaluate(show_errors: bool) -> None:
 def time_at_scale(rows: int) -> None:
     data = load_labelled()
     spec, settings = settings_from_rules()
-    rng = np.random.default_rng(5)
-    picks = rng.integers(0, len(data), rows)
-    # Perturb each copy (drop a random sentence) so rows are not identical, and add made-up
-    # compounds: a real 100k batch has ~1-1.4 M distinct words, the repeated dev rows ~40k,
-    # and per-word work (lemmas, term matching) grows with the distinct words.
-    syllables = np.array(["ver", "stadt", "haus", "bau", "wer", "ke", "rungs", "land", "schaft", "amt", "zeit",
-                          "an", "lage", "berg", "feld", "markt", "ge", "meinde", "heit", "ung", "kraft", "werk"])
-    texts = []
-    for i, pick in enumerate(picks):
-        sentences = data["text"].iat[pick].split(". ")
-        if len(sentences) > 3:
-            sentences.pop(int(rng.integers(0, len(sentences))))
-        made_up = ["".join(rng.choice(syllables, size=int(rng.integers(3, 6)))).capitalize() for _ in range(14)]
-        texts.append(". ".join(sentences) + " " + " ".join(made_up) + ".")
-    texts = pd.Series(texts)
+    texts, picks = perturbed_copies(data["text"], rows)
     labels = pd.Series([spec["display"][c] for c in data["primary"].to_numpy()[picks]])
     started = time.perf_counter()
     analysis = analyse_texts(*title_and_body(texts))

@@ -38,6 +38,7 @@ from auditor.loaders import load_inputs  # noqa: E402
 from auditor.mapping import build_batch  # noqa: E402
 from auditor.rules import load_rules  # noqa: E402
 from auditor.text.analysis import analyse_texts  # noqa: E402
+from devdata import perturbed_copies, title_and_body  # noqa: E402
 
 SHARED = REPO.parent / "shared"
 SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-ZÄÖÜ„\"])")
@@ -46,12 +47,6 @@ SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-ZÄÖÜ„\"])")
 def settings_from_rules() -> StorySettings:
     rule = next(rule for rule in load_rules().rules if rule.id == "duplicate-story-consistency")
     return StorySettings.of(dict(rule.args or {}))
-
-
-def title_and_body(texts: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """10kGNAD runs title and body together: the first sentence stands in for the title."""
-    parts = texts.map(lambda text: SENTENCE.split(text, maxsplit=1))
-    return parts.map(lambda p: p[0] if len(p) > 1 else None), parts.map(lambda p: p[-1])
 
 
 def groups_of(title: pd.Series | None, body: pd.Series, settings: StorySettings):
@@ -104,18 +99,8 @@ def rewrite_proxy(settings: StorySettings) -> None:
 
 def at_scale(rows: int, settings: StorySettings) -> None:
     dev = pd.read_csv(SHARED / "data" / "gnad10k_dev.csv")
-    rng = np.random.default_rng(5)
-    picks = rng.integers(0, len(dev), rows)
-    syllables = np.array(["ver", "stadt", "haus", "bau", "wer", "ke", "rungs", "land", "schaft", "amt", "zeit",
-                          "an", "lage", "berg", "feld", "markt", "ge", "meinde", "heit", "ung", "kraft", "werk"])
-    texts = []
-    for pick in picks:
-        sentences = dev["text"].iat[pick].split(". ")
-        if len(sentences) > 3:
-            sentences.pop(int(rng.integers(0, len(sentences))))
-        made_up = ["".join(rng.choice(syllables, size=int(rng.integers(3, 6)))).capitalize() for _ in range(14)]
-        texts.append(". ".join(sentences) + " " + " ".join(made_up) + ".")
-    title, body = title_and_body(pd.Series(texts))
+    texts, picks = perturbed_copies(dev["text"], rows)
+    title, body = title_and_body(texts)
     started = time.perf_counter()
     analysis = analyse_texts(title, body)
     analysed = time.perf_counter()
