@@ -16,7 +16,6 @@ from typer.testing import CliRunner
 
 from auditor.batch import find_inconsistent_labels
 from auditor.cli import app
-from auditor.expectations import AUDITOR_EXPECTATIONS
 from auditor.expectations.consistency import ExpectBatchLabelsToBeConsistent
 from auditor.findings import collect
 from auditor.rules import RuleSet, load_rules
@@ -319,13 +318,6 @@ def records(frame: pd.DataFrame, label_column: str = "category") -> list[dict]:
         {names.get(key, key): (None if isinstance(value, float) and np.isnan(value) else value) for key, value in row.items()}
         for row in frame.to_dict(orient="records")
     ]
-
-
-def test_registered_and_listed_with_its_rule_id():
-    assert AUDITOR_EXPECTATIONS[EXPECTATION] is ExpectBatchLabelsToBeConsistent
-    assert ExpectBatchLabelsToBeConsistent.rule_id == RULE
-    doc = ExpectBatchLabelsToBeConsistent.__doc__
-    assert all(part in doc for part in ("What it checks:", "Why it matters:", "Passes:", "Fails:"))
 
 
 def test_every_parameter_reaches_the_metric():

@@ -337,11 +337,28 @@ def test_cli_rules_explain_prints_description_and_examples(shipped):
     assert re.search(r"^Passes: ", out, re.M) and re.search(r"^Fails: ", out, re.M)
 
 
-@pytest.mark.parametrize("rule_id", ["category-known", "sources-well-formed", "published-at-valid"])
-def test_cli_rules_explain_auditor_checks_have_examples(rule_id):
+def _auditor_rule_ids() -> list[str]:
+    from auditor.expectations import AUDITOR_EXPECTATIONS
+
+    return [rule.id for rule in load_rules().rules if rule.expectation in AUDITOR_EXPECTATIONS]
+
+
+def test_every_auditor_expectation_is_registered_under_its_rule_id():
+    from auditor.expectations import AUDITOR_EXPECTATIONS
+
+    for name, expectation in AUDITOR_EXPECTATIONS.items():
+        assert expectation.expectation_type == name and KEBAB.match(expectation.rule_id), name
+    # Every auditor check ships in the default rules, under the id its class names.
+    shipped = {rule.expectation: rule.id for rule in load_rules().rules if rule.expectation in AUDITOR_EXPECTATIONS}
+    assert shipped == {name: expectation.rule_id for name, expectation in AUDITOR_EXPECTATIONS.items()}
+
+
+@pytest.mark.parametrize("rule_id", _auditor_rule_ids())
+def test_cli_rules_explain_auditor_checks_read_like_linter_rules(rule_id):
     result = CliRunner().invoke(app, ["rules", "explain", rule_id])
     assert result.exit_code == 0, result.output
-    assert "Passes:" in result.stdout and "Fails:" in result.stdout
+    for part in ("What it checks:", "Why it matters:", "Passes:", "Fails:"):
+        assert part in result.stdout, (rule_id, part)
 
 
 def test_cli_rules_explain_shows_args():

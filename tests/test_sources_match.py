@@ -9,7 +9,6 @@ import pandas as pd
 import pytest
 
 from auditor.errors import RulesError
-from auditor.expectations import AUDITOR_EXPECTATIONS
 from auditor.expectations.sources import ExpectColumnValuesToMatchCreditedOutlets
 from auditor.loaders import load_inputs
 from auditor.rules import load_rules
@@ -203,13 +202,6 @@ def rules_file(tmp_path: Path) -> Path:
               text_columns: [title, body]
         """), encoding="utf-8")
     return path
-
-
-def test_registered_and_documented():
-    assert AUDITOR_EXPECTATIONS[EXPECTATION] is ExpectColumnValuesToMatchCreditedOutlets
-    assert ExpectColumnValuesToMatchCreditedOutlets.rule_id == RULE
-    doc = ExpectColumnValuesToMatchCreditedOutlets.__doc__
-    assert all(part in doc for part in ("What it checks:", "Why it matters:", "Passes:", "Fails:"))
 
 
 def test_text_columns_reach_the_metric():

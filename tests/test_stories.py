@@ -14,7 +14,6 @@ import zlib
 import numpy as np
 
 from auditor.batch.stories import candidate_pairs, find_story_conflicts, group_stories, minhash_signatures
-from auditor.expectations import AUDITOR_EXPECTATIONS
 from auditor.expectations.stories import ExpectSameStoriesToAgree
 from auditor.rules import load_rules
 from auditor.validate import run_validation
@@ -249,13 +248,6 @@ def rules_file(tmp_path: Path, args: str = "also_columns: [location]") -> Path:
               {args}
         """), encoding="utf-8")
     return path
-
-
-def test_registered_and_listed_with_its_rule_id():
-    assert AUDITOR_EXPECTATIONS[EXPECTATION] is ExpectSameStoriesToAgree
-    assert ExpectSameStoriesToAgree.rule_id == RULE
-    doc = ExpectSameStoriesToAgree.__doc__
-    assert all(part in doc for part in ("What it checks:", "Why it matters:", "Passes:", "Fails:"))
 
 
 def test_every_parameter_reaches_the_metric():
