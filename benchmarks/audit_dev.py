@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import csv
 import json
-import re
 import subprocess
 import sys
 import time
@@ -32,11 +31,9 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from auditor.rules import load_rules  # noqa: E402
-from devdata import title_and_body  # noqa: E402
+from devdata import dateline_place, title_and_body  # noqa: E402
 
 DATA = REPO.parent / "shared" / "data"
-# `Wien/London – Die …`: one to three capitalised words (`St. Pölten`, `Bad Ischl`) before a dash.
-DATELINE = re.compile(r"(?:^|\.\s)((?:St\.\s|Bad\s)?[A-ZÄÖÜ][\w-]+(?:\s[A-ZÄÖÜ][\w-]+){0,2})(?:\s?/[^–]{1,40})?\s*[–-]\s+[A-ZÄÖÜ„\"]")
 
 
 def split_title(text: str) -> tuple[str, str]:
@@ -51,14 +48,13 @@ def table_rows() -> list[dict]:
     for article in csv.DictReader((DATA / "gnad10k_dev.csv").open(encoding="utf-8")):
         text = article["text"]
         title, body = split_title(text)
-        dateline = DATELINE.search(text[:400])
-        place = dateline.group(1).strip() if dateline else ""
+        place = dateline_place(text)
         rows.append({
             "id": article["id"],
             "Titel": title,
             "Text": body,
             "Vorfall": display.get(labels[article["id"]], "") if article["id"] in labels else "",
-            "Ort": place if 2 <= len(place) <= 40 else "",
+            "Ort": place,
         })
     return rows
 

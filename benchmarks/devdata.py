@@ -6,6 +6,7 @@ articles: both are needed by several scripts, which is why they live here.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -16,6 +17,18 @@ DATA = REPO.parent / "shared" / "data"
 
 _SYLLABLES = np.array(["ver", "stadt", "haus", "bau", "wer", "ke", "rungs", "land", "schaft", "amt", "zeit",
                        "an", "lage", "berg", "feld", "markt", "ge", "meinde", "heit", "ung", "kraft", "werk"])
+
+
+# `Wien/London – Die …`: one to three capitalised words (`St. Pölten`, `Bad Ischl`) before a dash.
+_DATELINE = re.compile(r"(?:^|\.\s)((?:St\.\s|Bad\s)?[A-ZÄÖÜ][\w-]+(?:\s[A-ZÄÖÜ][\w-]+){0,2})(?:\s?/[^–]{1,40})?"
+                       r"\s*[–-]\s+[A-ZÄÖÜ„\"]")
+
+
+def dateline_place(text: str) -> str:
+    """The first place of an article's dateline (`Wien/Gumpoldskirchen – ...` -> `Wien`), or ""."""
+    found = _DATELINE.search(text[:400])
+    place = found.group(1).strip() if found else ""
+    return place if 2 <= len(place) <= 40 else ""
 
 
 def title_and_body(texts: pd.Series) -> tuple[pd.Series, pd.Series]:

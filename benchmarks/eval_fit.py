@@ -1,7 +1,8 @@
 """Evaluate `category-fits-text` on labelled real news (../shared/data) and time it at scale.
 
     .venv/bin/python benchmarks/eval_fit.py                 # quality on the dev data
-    .venv/bin/python benchmarks/eval_fit.py --rows 100000   # + scoring time on N rows
+    .venv/bin/python benchmarks/eval_fit.py --rows 100000   # + scoring time on N rows, and the
+                                                            #   grounding checks' time on them
     .venv/bin/python benchmarks/eval_fit.py --show-errors   # list the misjudged articles
 
 For every labelled article: one row with its primary category (must pass), and one row
@@ -32,7 +33,7 @@ sys.path.insert(0, str(REPO))
 from auditor.rules import load_rules  # noqa: E402
 from auditor.text.analysis import analyse_texts  # noqa: E402
 from auditor.text.category_fit import FitSettings, judge_category_fit  # noqa: E402
-from devdata import perturbed_copies, title_and_body  # noqa: E402
+from devdata import dateline_place, perturbed_copies, title_and_body  # noqa: E402
 
 DATA = REPO.parent / "shared" / "data"
 
@@ -161,6 +162,45 @@ def time_at_scale(rows: int) -> None:
           f"analysis {analysed - started:.1f} s, "
           f"scoring {finished - analysed:.1f} s, total {finished - started:.1f} s; peak RSS {peak:.0f} MB; "
           f"{flagged(details).sum()} flagged")
+    time_grounding_checks(texts, analysis)
+
+
+def time_grounding_checks(texts: pd.Series, analysis) -> None:
+    """The checks of the grounding issue on the same rows, sharing the same analysis, as in GX.
+
+    The dev data has no metadata besides labels, so the values are made of the text:
+    the dateline's place as location, the title's longest word as cause, an outlet as
+    sources; what matters here is the time (the flags are in benchmarks/audit_dev.py)."""
+    from auditor.batch.stories import find_story_conflicts
+    from auditor.text.cause import find_unsupported_causes
+    from auditor.text.furniture import find_furniture
+    from auditor.text.language import find_wrong_language
+    from auditor.text.outlets import find_uncredited_sources
+    from auditor.text.places import find_ungrounded_locations
+
+    title, body = title_and_body(texts)
+    locations = texts.map(dateline_place)
+    causes = title.fillna("").map(lambda text: max(text.split(), key=len, default="") or "Unbekannt")
+    frame = pd.DataFrame({"title": title, "body": body, "category": "Politik", "location": locations})
+    checks = {
+        "cause-in-text": lambda: find_unsupported_causes(causes, analysis),
+        "location-in-text": lambda: find_ungrounded_locations(locations[locations != ""], analysis),
+        "language-matches": lambda: find_wrong_language(body),
+        "sources-match-text": lambda: find_uncredited_sources(pd.Series("www.derstandard.at", index=body.index),
+                                                              body, title),
+        "body-without-furniture": lambda: find_furniture(body),
+        "duplicate-story-consistency": lambda: find_story_conflicts(frame, analysis),
+    }
+    total = 0.0
+    for name, check in checks.items():
+        started = time.perf_counter()
+        verdicts = check()
+        seconds = time.perf_counter() - started
+        total += seconds
+        failing = len(verdicts["details"]) if isinstance(verdicts, dict) else int(flagged(verdicts).sum())
+        print(f"  {name:28} {seconds:6.1f} s  ({failing} rows flagged)")
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"  grounding checks together {total:.1f} s on the shared analysis; peak RSS {peak:.0f} MB")
 
 
 def main() -> None:
