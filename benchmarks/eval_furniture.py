@@ -2,6 +2,8 @@
 
     .venv/bin/python benchmarks/eval_furniture.py                 # quality + 100k-row timing
     .venv/bin/python benchmarks/eval_furniture.py --rows 0        # quality only
+    .venv/bin/python benchmarks/generate.py 100000 /tmp/gen100k.jsonl
+    .venv/bin/python benchmarks/eval_furniture.py --rows 100000 --generated /tmp/gen100k.jsonl  # + generated rows
     .venv/bin/python benchmarks/eval_furniture.py --show          # list what is flagged on clean rows
     .venv/bin/python benchmarks/eval_furniture.py --sweep         # coherence thresholds side by side
 
@@ -23,7 +25,8 @@ What it measures (every number from the pure function the GX expectation calls):
   glued into the flat text; the share detected (a furniture finding over the snippet).
   The patterns and these snippets come from the same hands: read this as a regression
   check of the patterns, not as an independent recall estimate;
-* time of the check on N rows (dev rows repeated, one core).
+* time of the check on N rows (dev rows repeated, one core), and with ``--generated`` on the
+  first N rows of a file from ``benchmarks/generate.py`` (its ``Text`` column).
 Targets: >= 90 % of appended stories detected with <= 2 % false positives on clean rows;
 <= 1 % of clean rows flagged at all.
 """
@@ -198,15 +201,16 @@ def appended_furniture(texts: list[str], spec, settings: dict) -> None:
         print(f"    missed by kind: {missed}")
 
 
-def timing(texts: list[str], rows: int) -> None:
-    # Nothing is cached per text (only per distinct word), so repeating rows is fair here,
-    # except that a real batch has more distinct words to stem once.
+def timing(texts: list[str], rows: int, label: str = "") -> None:
+    # Nothing is cached per text (only per distinct word, and per few characters before a
+    # period when splitting sentences), so repeating rows is fair here, except that a real
+    # batch has more distinct words to stem once.
     repeated = pd.Series((texts * (rows // len(texts) + 1))[:rows])
     load_furniture()  # the file is read once per process; not part of the per-row cost
     started, cpu = time.perf_counter(), time.process_time()
     details = find_furniture(repeated)
     seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
-    print(f"time: {rows} rows ({repeated.str.len().sum() / 1e6:.0f} MB of text) in {seconds:.1f} s wall, {cpu:.1f} s CPU"
+    print(f"time{label}: {rows} rows ({repeated.str.len().sum() / 1e6:.0f} MB of text) in {seconds:.1f} s wall, {cpu:.1f} s CPU"
           f" ({1e6 * cpu / rows:.0f} µs per row, one core); {int(details.notna().sum())} rows flagged")
 
 
@@ -215,6 +219,8 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=100_000, help="rows for the timing (0: skip)")
     parser.add_argument("--show", action="store_true", help="list what is flagged on clean rows")
     parser.add_argument("--sweep", action="store_true", help="also try other coherence thresholds")
+    parser.add_argument("--generated", type=Path, metavar="JSONL",
+                        help="also time the first --rows rows of this benchmarks/generate.py output (column Text)")
     args = parser.parse_args()
     if not DATA.exists():
         sys.exit(f"{DATA} is not present")
@@ -239,6 +245,9 @@ def main() -> None:
                   f" {100 * found[('lead', 'paragraph')][0]:.1f} %, middle {100 * found[('middle', 'paragraph')][0]:.1f} %")
     if args.rows:
         timing(texts, args.rows)
+    if args.rows and args.generated:
+        generated = pd.read_json(args.generated, lines=True, engine="pyarrow")["Text"].tolist()
+        timing(generated[:args.rows], min(args.rows, len(generated)), f" (generated rows, {args.generated.name})")
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@ function, the patterns file and its validation, real GX runs, and the seed pages
 
 from __future__ import annotations
 
+import re
 import textwrap
 from pathlib import Path
 
@@ -14,7 +15,15 @@ from auditor.expectations import AUDITOR_EXPECTATIONS
 from auditor.expectations.furniture import ExpectColumnValuesToBeFreeOfFurniture
 from auditor.extract import extract_page
 from auditor.rules import load_rules
-from auditor.text.furniture import DEFAULT_PATTERNS, find_furniture, load_furniture, sentence_spans
+from auditor.text.furniture import (
+    DEFAULT_PATTERNS,
+    analyse_body,
+    find_furniture,
+    furniture_possible,
+    load_furniture,
+    sentence_spans,
+)
+from auditor.text.furniture import _ABBREVIATIONS as ABBREVIATIONS
 from tests.conftest import audit_records, findings_of
 
 RULE = "body-without-furniture"
@@ -180,6 +189,120 @@ def test_sentences_split_at_agency_tags_but_not_at_ordinals_or_initials():
     assert [text[a:b] for a, b in sentence_spans(text)] == [
         "Am 4. Mai sprach J. Smith in Wien.", "Das war neu.", "(APA, 4.5.2024)", "Folgen Sie uns."
     ]
+
+
+def reference_sentence_spans(text: str) -> list[tuple[int, int]]:
+    """The sentence splitter as first written (a match object and a character loop per
+    candidate), to check the faster one against."""
+    end_of_sentence = re.compile(r"(?:[.!?…]+[\"“”»«')\]]*|\))\s+(?=[\"„“«»‚(]?[A-ZÄÖÜ0-9])")
+    tag = re.compile(r"[^()]{0,60}[\d,/][^()]{0,60}|[a-zäöü. ]{2,12}")
+    spans, begin = [], 0
+    for match in end_of_sentence.finditer(text):
+        stop = match.start()
+        if text[stop] == ".":
+            word_start = stop
+            while word_start > begin and text[word_start - 1].isalpha():
+                word_start -= 1
+            word = text[word_start:stop]
+            if word:
+                ends = len(word) > 1 and word.lower() not in ABBREVIATIONS
+            else:
+                digits = stop
+                while digits > begin and text[digits - 1].isdigit():
+                    digits -= 1
+                ends = stop - digits > 2 or stop == digits
+            if not ends:
+                continue
+        if text[stop] == ")":
+            opening = text.rfind("(", max(begin, stop - 80), stop)
+            if opening == -1 or not tag.fullmatch(text, opening + 1, stop):
+                continue
+        spans.append((begin, stop + len(match.group().rstrip())))
+        begin = match.end()
+    if begin < len(text) and text[begin:].strip():
+        spans.append((begin, len(text)))
+    return spans
+
+
+@pytest.mark.parametrize("text", [
+    "Am 4. Mai sprach J. Smith in Wien. Das war neu. (APA, 4.5.2024) Folgen Sie uns.",
+    "Dr. Müller und Prof. Dr. Huber sprachen z. B. über Art. 5. Danach ging es um die Nr. 12. Ende.",
+    "Im Jahr 2015. Dann 1. 2. 3. Vier. 12345. Fünf... Sechs?! „Sieben.“ (red) Acht (sda/dpa) Neun.",
+    ". Beginnt mit Punkt. A. B. C. Evang. Kirche. Bspw. so. Eine sehr lange Wortkette. Ein Ende",
+    "Ein Satz ohne Ende ... und weiter! Noch einer? (Mit Klammer.) Der Rest (ohne Tag) Folgt.",
+    "Zwei  Leerzeichen.  Und\u00a0Sonderzeichen.\tTab. Ja.",
+])
+def test_sentence_splitter_agrees_with_the_reference(text):
+    assert sentence_spans(text) == reference_sentence_spans(text)
+
+
+# --- the prefilter: bodies that cannot hold furniture skip the line and sentence matching ----
+
+def all_units_matched(body: str):
+    """What the check finds with every line and sentence matched (no prefilter)."""
+    return analyse_body(body, load_furniture())
+
+
+@pytest.mark.parametrize("furniture", [
+    "JETZT SPENDEN",
+    "jetzt   spenden",
+    "Jetzt\u00a0spenden",
+    "•\tJetzt spenden",
+    "27 \u212aOMMENTARE",  # a Kelvin sign, which `re` takes for a k when case is ignored
+    "Kommentar ſchreiben",  # a long s, which it takes for an s
+    "Zum Artİkel",  # an I with a dot, which it takes for an i
+    "5\u202fEuro",
+    "ÜBER UNS | IMPRESSUM",
+    "Mehr zum Thema:  Österreich",
+    "  - Startseite » Chronik",
+    "Das Rathaus am Abend. FOTO:\u2009Talpost",
+])
+def test_prefilter_lets_through_furniture_in_odd_case_and_white_space(furniture):
+    body = " ".join(FLOOD) + "\n\n" + furniture
+    assert kinds(all_units_matched(body)) - {"other_story"}  # the furniture is found without the prefilter ...
+    assert furniture_possible([body], load_furniture()) == [True]  # ... the prefilter lets it through ...
+    assert one(body) == all_units_matched(body)  # ... and the check finds the same
+
+
+def test_prefilter_rules_out_ordinary_articles_with_the_same_results():
+    flat = " ".join(FLOOD)
+    in_paragraphs = "\n\n".join(" ".join(FLOOD[i:i + 2]) for i in range(0, len(FLOOD), 2))
+    story = " ".join(FLOOD + TRANSFER)
+    assert furniture_possible([flat, in_paragraphs, story, None], load_furniture()) == [False, False, False, True]
+    assert find_furniture(pd.Series([flat, in_paragraphs, story])).tolist() == [
+        all_units_matched(flat), all_units_matched(in_paragraphs), all_units_matched(story)]
+    assert kinds(one(story)) == {"other_story"}
+
+
+def test_prefilter_and_full_matching_agree_on_the_test_bodies():
+    furniture = ["Willst du unsere Arbeit unterstützen? Jetzt spenden", "5 Euro\n12,50 Euro\nBetrag frei wählen",
+                 "Folgt uns auf Instagram und TikTok", "Besuchen Sie uns auf: www.talpost-beispiel.at",
+                 "Um diesen Inhalt von YouTube anzuzeigen, brauchen wir Ihre Zustimmung.",
+                 "Melden Sie sich hier für unseren Newsletter an.", "Startseite › Chronik › Salzburg",
+                 "Das Team. Foto: Talpost/Archiv", "Zum Artikel", "»", "X", "© 2025 Talpost"]
+    bodies = []
+    for text in furniture:
+        bodies += [" ".join(FLOOD) + "\n" + text, text + "\n" + " ".join(FLOOD), " ".join(FLOOD[:3] + [text] + FLOOD[3:]),
+                   text, " ".join(FLOOD) + "\n\n" + "\n".join(TRANSFER) + "\n" + text]
+    expected = [all_units_matched(body) for body in bodies]
+    assert sum(detail is not None for detail in expected) > len(bodies) // 2
+    assert find_furniture(pd.Series(bodies)).tolist() == expected
+
+
+def test_patterns_that_can_begin_anywhere_let_every_body_through(tmp_path):
+    path = write(tmp_path, "kinds:\n  promo:\n    label: promotion\n    whole: ['\\w+ \\w+ bestellen', '[^\\W\\d]+']\n")
+    spec = load_furniture(path)
+    bodies = [" ".join(FLOOD), " ".join(FLOOD) + "\nJetzt gleich bestellen", " ".join(FLOOD) + "\nHallo"]
+    # the first pattern holds a literal string to look for, the second none: no body is ruled out
+    assert furniture_possible(bodies, spec) == [True, True, True]
+    assert [kinds(detail) for detail in find_furniture(pd.Series(bodies), patterns=str(path), coherence=False)] == [
+        set(), {"promo"}, {"promo"}]
+
+
+def test_text_that_is_no_utf8_goes_through_unfiltered():
+    broken = " ".join(FLOOD) + " \ud800"  # a lone surrogate, as a JSON escape can leave one
+    assert furniture_possible([broken, " ".join(FLOOD)], load_furniture()) == [True, True]
+    assert one(broken) is None
 
 
 # --- the patterns file --------------------------------------------------------------------------

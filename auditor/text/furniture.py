@@ -10,11 +10,13 @@ one span per problem, and checks the body's topical coherence: a trailing run of
 paragraphs (or, in a body without line breaks, sentences) that shares (almost) no
 names or topic words with the text before it is another story glued to the article.
 
-Pure pandas and ``re``: no GX, so the same function can run on Spark partitions.
+Pure pandas, ``re`` and pyarrow (whose RE2 rules out bodies without furniture first): no
+GX, so the same function can run on Spark partitions.
 """
 
 from __future__ import annotations
 
+import heapq
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -22,6 +24,8 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from auditor.errors import RulesError
 from auditor.rules import DEFAULT_RULES_DIR
@@ -90,6 +94,7 @@ class FurnitureSpec:
     line_anchored: _Anchored  # every kind
     sentence_anchored: _Anchored  # without the line-only kinds
     contains: tuple[tuple[int, str, bool, tuple[frozenset[str], ...]], ...]  # (kind, pattern, line only, needs)
+    anchored: tuple[tuple[int, str, str, bool], ...] = ()  # whole and starts patterns: (kind, mode, pattern, line only)
 
     def classify(self, text: str, line: bool, contains: tuple[re.Pattern | None, re.Pattern | None] = (None, None)) -> int | None:
         """Index of the first kind whose patterns match ``text`` (normalised), else None.
@@ -181,12 +186,16 @@ def _anchored(entries: dict[str, list[tuple[int, str]]]) -> _Anchored:
     return _Anchored(whole, starts, widths, any_whole, any_starts, any_width)
 
 
-def _parse(pattern: str):
+def _parser_module():
     try:
         from re import _parser as sre_parse  # Python 3.11+
     except ImportError:  # pragma: no cover
         import sre_parse  # type: ignore[no-redef]
-    return sre_parse.parse(pattern, re.IGNORECASE)
+    return sre_parse
+
+
+def _parse(pattern: str):
+    return _parser_module().parse(pattern, re.IGNORECASE)
 
 
 def _width(pattern: str) -> int:
@@ -268,6 +277,7 @@ def _load(file_name: str, mtime_ns: int, size: int) -> FurnitureSpec:
     line_entries: dict[str, list[tuple[int, str]]] = {mode: [] for mode in MODES}
     sentence_entries: dict[str, list[tuple[int, str]]] = {mode: [] for mode in MODES}
     contains: list[tuple[int, str, bool, tuple[frozenset[str], ...]]] = []
+    anchored: list[tuple[int, str, str, bool]] = []
     for index, (name, entry) in enumerate(document["kinds"].items()):
         at = where(file, document, ["kinds", name])
         if not re.fullmatch(r"[a-z][a-z0-9_]*", str(name)):
@@ -285,6 +295,7 @@ def _load(file_name: str, mtime_ns: int, size: int) -> FurnitureSpec:
                     contains.append((index, pattern, line_only, tuple(needs)))
                     continue
                 line_entries[mode].append((index, pattern))
+                anchored.append((index, mode, pattern, line_only))
                 if not line_only:
                     sentence_entries[mode].append((index, pattern))
     return FurnitureSpec(
@@ -294,6 +305,7 @@ def _load(file_name: str, mtime_ns: int, size: int) -> FurnitureSpec:
         line_anchored=_anchored(line_entries),
         sentence_anchored=_anchored(sentence_entries),
         contains=tuple(contains),
+        anchored=tuple(anchored),
     )
 
 
@@ -309,26 +321,29 @@ def _useful(literal: str) -> bool:
     return len(literal.strip()) >= 3 or any(not (c.isalnum() or c.isspace()) for c in literal)
 
 
-def _sequence_literals(items: list) -> list[frozenset[str]]:
+def _sequence_literals(items: list, lower: bool = True) -> list[frozenset[str]]:
+    """The needs of a sequence of parsed items, in the order their strings stand in a match.
+    ``lower=False`` keeps the characters as written (the prefilter expands each to every
+    character Python's ``re`` matches it with, case ignored)."""
     needs: list[frozenset[str]] = []
     run = ""
     for op, av in items:
         name = str(op)
         if name == "LITERAL":
-            run += chr(av).lower()
+            run += chr(av).lower() if lower else chr(av)
             continue
         if run:
             needs.append(frozenset({run}))
             run = ""
         if name == "SUBPATTERN":
-            needs.extend(_sequence_literals(list(av[-1].data)))
+            needs.extend(_sequence_literals(list(av[-1].data), lower))
         elif name == "BRANCH":
             # One of the branches matches: a string from each branch's best set will be there.
-            best = [_best(_sequence_literals(list(branch.data))) for branch in av[1]]
+            best = [_best(_sequence_literals(list(branch.data), lower)) for branch in av[1]]
             if all(best):
                 needs.append(frozenset().union(*best))
         elif name in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT") and av[0] >= 1:
-            needs.extend(_sequence_literals(list(av[2].data)))
+            needs.extend(_sequence_literals(list(av[2].data), lower))
     if run:
         needs.append(frozenset({run}))
     return [need for need in needs if need and all(_useful(item) for item in need)]
@@ -343,7 +358,14 @@ def _best(needs: list[frozenset[str]]) -> frozenset[str] | None:
 # --- splitting a body into lines and sentences ----------------------------------------
 
 _LINE = re.compile(r"[^\n]+")
-_SENTENCE_END = re.compile(r"(?:[.!?…]+[\"“”»«')\]]*|\))\s+(?=[\"„“«»‚(]?[A-ZÄÖÜ0-9])")
+# A sentence ends at end punctuation (and closing quotes or brackets), or at the ")" of an
+# agency tag, followed by white space and a capital, a digit or an opening quote. Written to
+# start with one character class (faster to scan for than an alternation) and with two groups,
+# so that ``split`` hands over the text, the punctuation and the white space of each candidate
+# without a match object each.
+_SENTENCE_END = re.compile(
+    r"([.!?…)](?:(?<=[.!?…])[.!?…]*[\"“”»«')\]]*|(?<=\))))(\s+)(?=[\"„“«»‚(]?[A-ZÄÖÜ0-9])"
+)
 # An agency or author tag closes a story without a period: "(APA, 4.12.2024)", "(sda/dpa)", "(red)".
 _TAG = re.compile(r"[^()]{0,60}[\d,/][^()]{0,60}|[a-zäöü. ]{2,12}")
 # A period after these does not end a sentence: abbreviations, initials ("J. Smith",
@@ -352,24 +374,44 @@ _ABBREVIATIONS = frozenset("""
 dr prof st nr bzw ca vgl etc mio mrd abs art str hr fr jh ggf inkl evtl usw bd mag ing dipl tel co mr mrs ms jr sen
 gen bsp kap ziff lt gem zit pkt abg min max mind sog zb ua dh va od bspw ff evang kath
 """.split())
+# Whether a period ends a sentence depends on the letters or digits right before it, and only
+# on the last few: a longer word is no abbreviation, three digits are a year ("2015."), two or
+# fewer an ordinal. So the decision is cached per text of that many characters before the period.
+_PERIOD_CONTEXT = max(3, max(map(len, _ABBREVIATIONS)) + 1)
+_PERIOD_ENDS: dict[str, bool] = {}
 _LEADING_BULLET = re.compile(r"^[•·*►▶■□–—-]\s+")
 
 
 def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
     """``(start, end)`` of each sentence of ``text[start:end]``, in body positions."""
     end = len(text) if end is None else end
+    segment = text if start == 0 and end == len(text) else text[start:end]
+    # text, punctuation, white space, text, punctuation, white space, ..., text
+    pieces = _SENTENCE_END.split(segment)
     spans: list[tuple[int, int]] = []
-    begin = start
-    for match in _SENTENCE_END.finditer(text, start, end):
-        stop = match.start()
-        if text[stop] == "." and not _ends_sentence(text, begin, stop):
-            continue
-        if text[stop] == ")":
+    begin = position = start
+    period_ends = _PERIOD_ENDS.get
+    for index in range(0, len(pieces) - 1, 3):
+        piece, punctuation = pieces[index], pieces[index + 1]
+        stop = position + len(piece)
+        position = stop + len(punctuation) + len(pieces[index + 2])
+        if punctuation[0] == ".":
+            # The characters before the period, back to the white space the piece starts after
+            # at most: the same as back to the sentence's beginning (see _PERIOD_CONTEXT).
+            before = piece[-_PERIOD_CONTEXT:]
+            ends = period_ends(before)
+            if ends is None:
+                ends = _ends_sentence(before, 0, len(before))
+                if len(_PERIOD_ENDS) < 200_000:
+                    _PERIOD_ENDS[before] = ends
+            if not ends:
+                continue
+        elif punctuation == ")":
             opening = text.rfind("(", max(begin, stop - 80), stop)
             if opening == -1 or not _TAG.fullmatch(text, opening + 1, stop):
                 continue
-        spans.append((begin, stop + len(match.group().rstrip())))
-        begin = match.end()
+        spans.append((begin, stop + len(punctuation)))
+        begin = position
     if begin < end and text[begin:end].strip():
         spans.append((begin, end))
     return spans
@@ -397,6 +439,328 @@ def _normal(text: str) -> str:
     if "  " in text or "\n" in text or "\t" in text or "\u00a0" in text or text[:1].isspace() or text[-1:].isspace():
         text = " ".join(text.split())
     return _LEADING_BULLET.sub("", text) if text[:1] in _BULLETS else text
+
+
+# --- the prefilter: which bodies can hold furniture at all ---------------------------------
+#
+# Most bodies hold none, and splitting every body into lines and sentences and matching
+# each against the patterns was most of the check's time. The patterns tell where a match
+# can be: a whole or starts pattern only at the start of a line or sentence, beginning with
+# the characters it begins with (a whole one also ending where the sentence or line ends)
+# and holding its literal strings after them, each within a known number of characters of
+# the one before; a contains pattern anywhere in a line, with its literal strings likewise.
+# RE2 searches of the whole column for such places (pyarrow's C++ engine, as
+# ``auditor/text/outlets.py`` uses it; ~3 s per 100k bodies) rule out most bodies; only the
+# others are split and matched.
+#
+# The search errs on one side only: it may let through a body without furniture (it knows
+# the characters around a sentence boundary, not the boundary; it reads a pattern's first
+# characters and literal strings, not all of it), never the other way round. It is built
+# from the parsed patterns, each character widened to every character Python's ``re``
+# matches it with (case ignored; RE2's case folding differs, e.g. for 'İ'), and it searches
+# the bodies with their white space collapsed as the units are (see ``_normal``), so the
+# characters it counts are the units'. A body it rules out is one whose units all come out
+# as article text: the results are the same with and without it. Where it cannot be built
+# or run (a pattern that can begin anywhere without a literal string, RE2 refusing a huge
+# program, text that is no UTF-8) every body goes through.
+
+_MAX_BEGINNINGS = 256  # ways a pattern may begin; beyond this its beginnings are cut shorter
+_MAX_BEGINNING_CHARS = 16
+# Beginnings this short are common words ("den ", "zum ", a digit); only for them the literal
+# strings that follow are searched too (a longer beginning is rare enough alone, and every
+# chain makes the search's program bigger: RE2 slows down sharply beyond a size).
+_CHAINED_BEGINNING_CHARS = 8
+_END_CHARACTERS = ".!?…\"“”»«')]"  # what can end a sentence, right before the white space after it
+_CHARACTERS: dict[str, frozenset[str]] = {}  # one-character regex -> every character it matches
+Chain = list[tuple[int, frozenset[str]]]  # (most characters before it, one of these strings), in order
+
+
+def _character_source(op, av) -> str | None:
+    """Regex source of a parsed item that matches one character of a small, known set (a
+    literal, or a class of literals, ranges, digits or white space), else None."""
+    name = str(op)
+    if name == "LITERAL":
+        return re.escape(chr(av))
+    if name != "IN" or any(str(item_op) == "NEGATE" for item_op, _ in av):
+        return None
+    parts = []
+    for item_op, item in av:
+        item_name = str(item_op)
+        if item_name == "LITERAL":
+            parts.append(re.escape(chr(item)))
+        elif item_name == "RANGE":
+            parts.append(f"{re.escape(chr(item[0]))}-{re.escape(chr(item[1]))}")
+        elif item_name == "CATEGORY" and str(item) in _CATEGORIES:
+            parts.append(_CATEGORIES[str(item)])
+        else:
+            return None
+    return f"[{''.join(parts)}]"
+
+
+# Digits and white space: classes of a few hundred characters; \w and negated classes hold
+# too many to be worth writing out.
+_CATEGORIES = {"CATEGORY_DIGIT": r"\d", "CATEGORY_SPACE": r"\s"}
+
+
+def _item_beginnings(op, av) -> set[tuple[tuple[str, ...], bool]]:
+    """The ways a match of one parsed item can begin: (one-character sources, whole) with
+    whole when those characters are all of the item's match."""
+    source = _character_source(op, av)
+    if source is not None:
+        return {((source,), True)}
+    name = str(op)
+    if name in ("AT", "ASSERT", "ASSERT_NOT"):  # take no characters
+        return {((), True)}
+    if name == "SUBPATTERN" and not av[1] and not av[2]:
+        return _sequence_beginnings(list(av[-1].data))
+    if name == "BRANCH":
+        return {found for branch in av[1] for found in _sequence_beginnings(list(branch.data))}
+    if name in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"):
+        low, high, item = av
+        inner = _sequence_beginnings(list(item.data))
+        if high == 0:
+            return {((), True)}
+        if high > 1:  # after the first repetition, who knows how many follow
+            inner = {(atoms, False) for atoms, _ in inner}
+        return inner | {((), True)} if low == 0 else inner
+    return {((), False)}  # any character, a back reference, flags changed: the beginning ends here
+
+
+def _grow(beginnings: set, options: set) -> set:
+    grown = set()
+    for atoms, open_ in beginnings:
+        if not open_:
+            grown.add((atoms, False))
+            continue
+        for more, whole in options:
+            longer = atoms + more
+            if len(longer) > _MAX_BEGINNING_CHARS:
+                grown.add((longer[:_MAX_BEGINNING_CHARS], False))
+            else:
+                grown.add((longer, whole))
+    return grown
+
+
+def _sequence_beginnings(items: list) -> set[tuple[tuple[str, ...], bool]]:
+    beginnings = {((), True)}
+    for op, av in items:
+        if not any(open_ for _, open_ in beginnings):
+            break
+        grown = _grow(beginnings, _item_beginnings(op, av))
+        if len(grown) > _MAX_BEGINNINGS:
+            return {(atoms, False) for atoms, _ in beginnings}
+        beginnings = grown
+    return beginnings
+
+
+def _pattern_beginnings(pattern: str, longest_gap: int) -> list[tuple[tuple[str, ...], Chain, bool]]:
+    """How every match of ``pattern`` begins: (one-character regex sources, the literal
+    strings that follow them (see :func:`_literal_chain`), whether the sources are all of the
+    match). No sources: it can begin anywhere."""
+    parsed = _parse(pattern)
+    items = list(parsed.data)
+    beginnings = {((), None)}  # (sources, index of the item where the beginning ended; None: open)
+    for index, (op, av) in enumerate(items):
+        open_ones = {atoms for atoms, stop in beginnings if stop is None}
+        if not open_ones:
+            break
+        grown = _grow({(atoms, True) for atoms in open_ones}, _item_beginnings(op, av))
+        if len(grown) + len(beginnings) > _MAX_BEGINNINGS:
+            # Too many ways: end the open beginnings before this item (shorter is never wrong).
+            beginnings = {(atoms, index - 1 if stop is None else stop) for atoms, stop in beginnings}
+            break
+        beginnings = {(atoms, stop) for atoms, stop in beginnings if stop is not None}
+        beginnings |= {(atoms, None if whole else index) for atoms, whole in grown}
+    return sorted(((atoms, [] if stop is None else _literal_chain(parsed, stop, longest_gap, anchored=bool(atoms)),
+                    stop is None) for atoms, stop in beginnings), key=lambda beginning: beginning[0])
+
+
+def _literal_chain(parsed, after: int, longest_gap: int, anchored: bool = True) -> Chain:
+    """Literal strings a match holds after item ``after`` (which the beginning may have only
+    partly matched: its own strings do not count), in order, one set per item or run of
+    literals, each with the most characters that can stand between it and the string before
+    it (or the beginning): the widths of the items between, at most ``longest_gap`` (a unit
+    is never longer). Not ``anchored``: the first string may stand anywhere (gap -1)."""
+    items = list(parsed.data)
+
+    def width(item) -> int:
+        return min(_parser_module().SubPattern(parsed.state, [item]).getwidth()[1], longest_gap)
+
+    segments: list[tuple[int, frozenset[str] | None]] = []  # (width, the strings one of which it holds)
+    run = ""
+    for op, av in items[after + 1:]:
+        if str(op) == "LITERAL":
+            run += chr(av)
+            continue
+        if run:
+            segments.append((len(run), frozenset({run}) if _useful(run) else None))
+            run = ""
+        segments.append((width((op, av)), _best(_sequence_literals([(op, av)], lower=False))))
+    if run:
+        segments.append((len(run), frozenset({run}) if _useful(run) else None))
+    chain: Chain = []
+    gap = width(items[after]) if after >= 0 else 0  # most characters since the last string (or the beginning)
+    for size, need in segments:
+        if need is None:
+            gap = min(gap + size, longest_gap)
+            continue
+        shortest = min(len(literal) for literal in need)
+        before = min(gap + size - shortest, longest_gap)  # the string starts at most this far into its item
+        chain.append((before if chain or anchored else -1, need))
+        gap = size - shortest  # what its item may hold after it
+    return chain
+
+
+def _characters(sources: set[str]) -> None:
+    """Fill ``_CHARACTERS`` for ``sources``: every character each matches with case ignored,
+    found by trying them on every Unicode character (once per process, ~0.1 s)."""
+    missing = sorted(source for source in sources if source not in _CHARACTERS)
+    if not missing:
+        return
+    every_character = "".join(map(chr, range(0x110000)))
+    candidates = set(re.findall("|".join(missing), every_character, re.IGNORECASE))
+    for source in missing:
+        compiled = re.compile(source, re.IGNORECASE)
+        _CHARACTERS[source] = frozenset(c for c in candidates if compiled.fullmatch(c))
+
+
+def _re2_class(characters) -> str:
+    codes = sorted(ord(c) for c in characters if not 0xD800 <= ord(c) <= 0xDFFF)  # no surrogates in UTF-8
+    ranges, position = [], 0
+    while position < len(codes):
+        last = position
+        while last + 1 < len(codes) and codes[last + 1] == codes[last] + 1:
+            last += 1
+        first_code, last_code = codes[position], codes[last]
+        ranges.append(f"\\x{{{first_code:x}}}" + (f"-\\x{{{last_code:x}}}" if last_code > first_code else ""))
+        position = last + 1
+    return f"[{''.join(ranges)}]" if ranges else "[^\\x{0}-\\x{10ffff}]"
+
+
+def _trie_regex(node: dict) -> str:
+    """One regex for the beginnings stored in a trie (common beginnings written once)."""
+    if None in node:
+        return ""  # a beginning ends here: longer ones add nothing
+    branches = [atom + _trie_regex(child) for atom, child in node.items()]
+    return branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+
+
+@dataclass(frozen=True)
+class _Prefilter:
+    """RE2 searches that find every body able to hold furniture, in the bodies with their
+    white space collapsed (``spaces`` made one space). Several searches per scope, not one:
+    RE2 runs each in a few microseconds per body, but all in one many times slower (its
+    automaton for all is too big). ``None`` for a scope: every body may hold its furniture
+    (a pattern there can begin anywhere and holds no literal string)."""
+
+    spaces: str  # two or more white space characters but line breaks, or one but a space
+    # (beginnings alone, beginnings with what follows them, loose chains) of the kinds judged
+    # in lines and sentences; the second is asked only of bodies where the first is found
+    anywhere: tuple[str, str, str] | None
+    in_lines: tuple[str, str, str] | None  # the same for the line-only kinds, asked only of bodies with a short line
+    line_limit: int  # longer lines are never judged as a whole (see _units)
+
+
+@lru_cache(maxsize=16)
+def _prefilter(spec: FurnitureSpec) -> _Prefilter:
+    limit = spec.max_line_chars  # no unit is longer, so no gap in a match is either
+    anchored: dict[bool, list[tuple[tuple[str, ...], Chain, bool]]] = {False: [], True: []}  # (sources, chain, whole)
+    loose: dict[bool, list[Chain]] = {False: [], True: []}  # chains of patterns that can match anywhere
+    for _, mode, pattern, line_only in spec.anchored:
+        for atoms, chain, complete in _pattern_beginnings(pattern, limit):
+            if atoms:
+                anchored[line_only].append((atoms, chain, mode == "whole" and complete))
+            else:
+                loose[line_only].append(chain)
+    for _, pattern, line_only, _ in spec.contains:
+        loose[line_only].append(_literal_chain(_parse(pattern), -1, limit, anchored=False))
+    sources = {r"\s"} | {atom for entries in anchored.values() for atoms, _, _ in entries for atom in atoms}
+    chains = [chain for entries in anchored.values() for _, chain, _ in entries] + [*loose[False], *loose[True]]
+    sources |= {re.escape(c) for chain in chains for _, need in chain for literal in need for c in literal}
+    _characters(sources)
+
+    def character(source: str) -> str:
+        characters = _CHARACTERS[source]
+        if any(c.isspace() for c in characters):  # in the searched text, white space is a space
+            characters = {c for c in characters if not c.isspace()} | {" "}
+        return _re2_class(characters)
+
+    def chain_regex(chain: Chain) -> str:
+        parts = []
+        for gap, need in chain:
+            if gap > 0:
+                parts.append(f".{{0,{gap}}}")
+            parts.append("(?:" + "|".join(sorted("".join(map(character, map(re.escape, literal))) for literal in need)) + ")")
+        return "".join(parts)
+
+    def ending(atoms: tuple[str, ...]) -> str:
+        # A whole pattern's match is all of its unit but trailing [\s.:!?…]: the line ends
+        # there, or the sentence (after one of .!?… or the match's own last character).
+        ends = [" "] if _CHARACTERS[atoms[-1]] & set(_END_CHARACTERS) else []
+        return "(?:" + "|".join(["[ .:!?…]*(?:\\n|\\z|[.!?…] )", *ends]) + ")"
+
+    def searches(line_only: bool) -> tuple[str, str, str] | None:
+        if any(not chain for chain in loose[line_only]):
+            return None
+        starts_at = "(?:\\A|\\n)" if line_only else f"(?:\\A|\\n|{_re2_class(_END_CHARACTERS)} )"
+        starts_at += f"[ \\n]*(?:{_re2_class(_BULLETS)} )?"
+        # All beginnings in one trie; and beginnings followed by the same text in one trie
+        # each, so that the text is written once.
+        every: dict = {}
+        tries: dict[str, dict] = {}
+        for atoms, chain, whole in anchored[line_only]:
+            follows = ending(atoms) if whole else chain_regex(chain) if len(atoms) <= _CHAINED_BEGINNING_CHARS else ""
+            for trie in (every, tries.setdefault(follows, {})):
+                for atom in atoms:
+                    trie = trie.setdefault(character(atom), {})
+                trie[None] = True
+        never = _re2_class(())
+        loose_chains = "|".join(sorted({chain_regex(chain) for chain in loose[line_only]})) or never
+        if not every:
+            return never, never, loose_chains
+        followed = "|".join(_trie_regex(trie) + follows for follows, trie in sorted(tries.items()))
+        return f"{starts_at}{_trie_regex(every)}", f"{starts_at}(?:{followed})", loose_chains
+
+    white = _CHARACTERS[r"\s"] - {"\n"}
+    spaces = f"{_re2_class(white)}{{2,}}|{_re2_class(white - {' '})}"
+    return _Prefilter(spaces, searches(False), searches(True), 2 * limit)
+
+
+def furniture_possible(bodies: list, spec: FurnitureSpec) -> list[bool]:
+    """Per body: False when no line or sentence of it can match a pattern (see above), so
+    that :func:`analyse_body` need not split and match it; True when it may."""
+    prefilter = _prefilter(spec)
+    if prefilter.anywhere is None or not bodies:
+        return [True] * len(bodies)
+    try:
+        array = pa.array([body if isinstance(body, str) else None for body in bodies], type=pa.large_string())
+    except (pa.ArrowException, UnicodeError):  # lone surrogates are no UTF-8: let every body through
+        return [True] * len(bodies)
+    try:
+        collapsed = pc.replace_substring_regex(array, prefilter.spaces, " ")
+        flags = _found(collapsed, prefilter.anywhere)
+        # The line-only kinds judge whole lines, and only lines short enough: a body without
+        # line breaks is one long line.
+        rows = [row for row, body in enumerate(bodies)
+                if isinstance(body, str) and ("\n" in body or len(body) <= prefilter.line_limit)]
+        in_lines = [True] * len(rows)
+        if rows and prefilter.in_lines is not None:
+            in_lines = _found(pc.take(collapsed, pa.array(rows, type=pa.int64())), prefilter.in_lines)
+    except pa.ArrowInvalid:  # RE2 refuses a program this big (a huge patterns file)
+        return [True] * len(bodies)
+    for row, flag in zip(rows, in_lines):
+        flags[row] = flags[row] or flag
+    return flags
+
+
+def _found(texts: pa.Array, searches: tuple[str, str, str]) -> list[bool]:
+    beginnings, followed, loose = searches
+    found = pc.match_substring_regex(texts, loose).fill_null(True).to_pylist()
+    rows = pc.indices_nonzero(pc.match_substring_regex(texts, beginnings).fill_null(True))
+    if len(rows):
+        for row, hit in zip(rows.to_pylist(), pc.match_substring_regex(pc.take(texts, rows), followed).fill_null(True).to_pylist()):
+            found[row] = found[row] or hit
+    return found
 
 
 # --- furniture units and blocks ---------------------------------------------------------
@@ -493,6 +857,45 @@ def _blocks(units: list[_Unit]) -> list[_Block]:
     return blocks
 
 
+def _parts_around_furniture(body: str, units: list[_Unit], blocks: list[_Block],
+                            paragraphs: bool) -> tuple[list[tuple[int, int]], set[int], str]:
+    """The article's parts (paragraphs: runs of article text within a line; else sentences),
+    the indexes of those right after furniture, and the body with its furniture blanked out."""
+    parts: list[tuple[int, int]] = []
+    furniture_between: set[int] = set()
+    after_furniture = False
+    previous_line = None
+    for unit in units:
+        if unit.group:
+            after_furniture = True
+            continue
+        if paragraphs and parts and previous_line == unit.line and not after_furniture:
+            parts[-1] = (parts[-1][0], unit.end)
+        else:
+            if after_furniture and parts:
+                furniture_between.add(len(parts))
+            parts.append((unit.start, unit.end))
+        after_furniture = False
+        previous_line = unit.line
+    masked = body
+    for block in blocks:  # furniture is no part of the article the tail is compared with
+        masked = masked[: block.start] + " " * (block.end - block.start) + masked[block.end:]
+    return parts, furniture_between, masked
+
+
+def _article_parts(body: str, paragraphs: bool) -> list[tuple[int, int]]:
+    """The parts of a body without furniture, as :func:`_parts_around_furniture` makes them
+    from its units, without making units: the lines (a line's units are joined), or in a
+    body without line breaks the sentences of its one line."""
+    if "\n" not in body:  # one line (analyse_body has made sure it is not blank)
+        return sentence_spans(body)
+    lines = [line.span() for line in _LINE.finditer(body) if line.group().strip()]
+    if paragraphs:
+        return lines
+    [(start, end)] = lines
+    return sentence_spans(body, start, end)
+
+
 # --- coherence: does the end of the body tell another story? ------------------------------
 
 _WORD = re.compile(r"[^\W\d_][^\W\d_-]{2,}")
@@ -558,20 +961,6 @@ def _word_info(word: str) -> tuple[str, float] | None:
     return info
 
 
-def _content_words(text: str) -> dict[str, tuple[float, str]]:
-    """stem -> (weight, first surface form) of the text's content words."""
-    words: dict[str, tuple[float, str]] = {}
-    for word in _WORD.findall(text):
-        info = _word_info(word)
-        if info is None:
-            continue
-        stem, weight = info
-        known = words.get(stem)
-        if known is None or known[0] < weight:
-            words[stem] = (weight, word)
-    return words
-
-
 def _first_at_word_start(lowered: str, stem: str, before: int) -> int:
     """Where ``stem`` first begins a word (or, from 5 letters, any part of a compound)
     before ``before``; -1 when it does not."""
@@ -617,31 +1006,74 @@ def _other_story(body: str, parts: list[tuple[int, int]], furniture_between: set
     lowered = body.lower()
     lowest = max(1, count - MAX_TAIL_PARTS)
     lead_end = parts[min(LEAD_PARTS, count) - 1][1]
+    zone_end = parts[-1][1]
     tail: dict[str, tuple[float, str]] = {}
-    first_seen: dict[str, int] = {}  # stem -> where it first occurs before the zone's end (-1: nowhere)
+    first_seen: dict[str, int] = {}  # stem -> where it first occurs, if before the part it came with (else: len(body))
+    # Kept up to date part by part rather than summed over the tail for each part (the sums
+    # are of weights 1 and 2, exact in any order): the tail's weight, and the weight of its
+    # stems found before the current part, with those stems by where they are first found,
+    # so that each leaves the sum when the run grows back over that place.
+    total = shared_weight = 0.0
+    shared_now: set[str] = set()
+    leaving: list[tuple[int, str]] = []  # heap of (-first_seen, stem) over shared_now
+    most_shared = max(max_shared, max_shared_cued, 2 * max_shared)
+    length = len(body)
+    cached = _WORD_INFO.get
     found: _Story | None = None
     for k in range(count - 1, lowest - 1, -1):
-        for stem, (weight, word) in _content_words(body[parts[k][0]:parts[k][1]]).items():
-            if stem not in tail or tail[stem][0] < weight:
+        start = parts[k][0]
+        if start < (length - start) * 0.8:
+            break  # the trailing run is not shorter than what precedes it: which one is the article?
+        while leaving and -leaving[0][0] >= start:
+            stem = heapq.heappop(leaving)[1]
+            shared_now.discard(stem)
+            shared_weight -= tail[stem][0]
+        # The part's content words (see _word_info; its cache looked up here, one call less
+        # per word), merged into the tail word by word: a stem keeps its heaviest weight and
+        # the first form that had it, as when each part's words were summed up first.
+        for word in _WORD.findall(body, start, parts[k][1]):
+            info = cached(word, False)
+            if info is False:
+                info = _word_info(word)
+            if info is None:
+                continue
+            stem, weight = info
+            known = tail.get(stem)
+            if known is None:
                 tail[stem] = (weight, word)
-            if stem not in first_seen:
-                first_seen[stem] = _first_at_word_start(lowered, stem, parts[-1][1])
+                total += weight
+                # Where the stem is first found matters only if before this part (the run only
+                # grows backwards, so a stem first found later is never shared): the search
+                # stops there, and such a stem is recorded as found at the end of the body.
+                # (_first_at_word_start, its usual first step written out: it runs per new stem.)
+                seen = lowered.find(stem, 0, start + len(stem) - 1)
+                if seen == -1:
+                    seen = length
+                elif seen > 0 and len(stem) < 5 and lowered[seen - 1].isalpha():
+                    seen = _first_at_word_start(lowered, stem, start)
+                    seen = length if seen == -1 else seen
+                first_seen[stem] = seen
+                if -1 < seen < start:
+                    shared_now.add(stem)
+                    shared_weight += weight
+                    heapq.heappush(leaving, (-seen, stem))
+            elif known[0] < weight:
+                tail[stem] = (weight, word)
+                total += weight - known[0]
+                if stem in shared_now:
+                    shared_weight += weight - known[0]
         if not paragraphs and count - k < 2:
             continue
-        start = parts[k][0]
-        if start < (len(body) - start) * 0.8:
-            break  # the trailing run is not shorter than what precedes it: which one is the article?
-        total = sum(weight for weight, _ in tail.values())
         if total < min_words:
             continue
-        shared = [(weight, word, stem) for stem, (weight, word) in tail.items() if -1 < first_seen[stem] < start]
-        share = sum(weight for weight, _, _ in shared) / total
-        if share > max(max_shared, max_shared_cued, 2 * max_shared):
+        share = shared_weight / total
+        if share > most_shared:
             continue
+        shared = [(weight, word, stem) for stem, (weight, word) in tail.items() if -1 < first_seen[stem] < start]
         cue = _cue(body, parts, k, furniture_between, paragraphs)
         apart_from_lead = k >= LEAD_PARTS and all(first_seen[stem] >= min(start, lead_end) for _, _, stem in shared)
         if share <= (max_shared_cued if cue else max_shared) or (apart_from_lead and share <= 2 * max_shared):
-            found = _Story(start, parts[-1][1], count - k, [word for _, word, _ in sorted(shared, reverse=True)],
+            found = _Story(start, zone_end, count - k, [word for _, word, _ in sorted(shared, reverse=True)],
                            [], [], cue)
     if found is not None:
         shared_stems = {_stem(word) for word in found.shared}
@@ -675,37 +1107,27 @@ def _quote(text: str) -> str:
 
 
 def analyse_body(body: str, spec: FurnitureSpec, coherence: bool = True, max_shared: float = MAX_SHARED,
-                 max_shared_cued: float = MAX_SHARED_CUED, min_story_words: float = MIN_STORY_WORDS) -> dict | None:
-    """None when ``body`` is one article and nothing else; else what is wrong, one part per span."""
+                 max_shared_cued: float = MAX_SHARED_CUED, min_story_words: float = MIN_STORY_WORDS,
+                 may_hold_furniture: bool = True) -> dict | None:
+    """None when ``body`` is one article and nothing else; else what is wrong, one part per span.
+    ``may_hold_furniture=False`` (the prefilter's verdict, see :func:`furniture_possible`)
+    skips matching the lines and sentences against the patterns; the result is the same."""
     if not isinstance(body, str) or not body.strip():
         return None
     paragraphs = "\n" in body.strip()
-    units = _units(body, spec, spec.contains_for(body))
-    _assign_groups(units, spec)
-    blocks = _blocks(units)
+    if may_hold_furniture:
+        units = _units(body, spec, spec.contains_for(body))
+        _assign_groups(units, spec)
+        blocks = _blocks(units)
+    else:
+        units, blocks = [], []
     found: list[tuple[int, int, dict]] = []
     story = None
     if coherence:
-        # The article's parts: paragraphs (runs of article text within a line), else sentences.
-        parts: list[tuple[int, int]] = []
-        furniture_between: set[int] = set()
-        after_furniture = False
-        previous_line = None
-        for unit in units:
-            if unit.group:
-                after_furniture = True
-                continue
-            if paragraphs and parts and previous_line == unit.line and not after_furniture:
-                parts[-1] = (parts[-1][0], unit.end)
-            else:
-                if after_furniture and parts:
-                    furniture_between.add(len(parts))
-                parts.append((unit.start, unit.end))
-            after_furniture = False
-            previous_line = unit.line
-        masked = body
-        for block in blocks:  # furniture is no part of the article the tail is compared with
-            masked = masked[: block.start] + " " * (block.end - block.start) + masked[block.end:]
+        if may_hold_furniture:
+            parts, furniture_between, masked = _parts_around_furniture(body, units, blocks, paragraphs)
+        else:  # every line and sentence is article text
+            parts, furniture_between, masked = _article_parts(body, paragraphs), set(), body
         story = _other_story(masked, parts, furniture_between, paragraphs, max_shared, max_shared_cued,
                              min_story_words)
     absorbed: set[int] = set()
@@ -773,7 +1195,9 @@ def find_furniture(values: pd.Series, patterns: str | None = None, coherence: bo
                    max_shared: float | None = MAX_SHARED, max_shared_cued: float | None = MAX_SHARED_CUED,
                    min_story_words: float | None = MIN_STORY_WORDS) -> pd.Series:
     """Per row: None when the body is one article, else a dict with a ``message`` and one
-    ``parts`` entry (message, snippet, evidence) per furniture span or other story."""
+    ``parts`` entry (message, snippet, evidence) per furniture span or other story. The
+    column is searched once for places where furniture can be (:func:`furniture_possible`);
+    only those bodies are split into lines and sentences and matched."""
     spec = load_furniture(patterns)
     settings = dict(
         coherence=True if coherence is None else bool(coherence),
@@ -781,5 +1205,7 @@ def find_furniture(values: pd.Series, patterns: str | None = None, coherence: bo
         max_shared_cued=MAX_SHARED_CUED if max_shared_cued is None else float(max_shared_cued),
         min_story_words=MIN_STORY_WORDS if min_story_words is None else float(min_story_words),
     )
-    details = [analyse_body(body, spec, **settings) for body in values.tolist()]
+    bodies = values.tolist()
+    possible = furniture_possible(bodies, spec)
+    details = [analyse_body(body, spec, **settings, may_hold_furniture=flag) for body, flag in zip(bodies, possible)]
     return pd.Series(details, index=values.index, dtype=object)
