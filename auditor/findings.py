@@ -103,6 +103,8 @@ def _findings_of(outcome: ExpectationOutcome, rule, batch: Batch) -> list[dict[s
             for part in parts:
                 findings.append({
                     **finding,
+                    # A part may be only a note ("may belong to another story") next to real problems.
+                    "severity": "info" if part.get("level") == "info" else finding["severity"],
                     "message": part.get("message") or message,
                     **{key: part[key] for key in DETAIL_KEYS if part.get(key) is not None},
                 })
