@@ -35,6 +35,24 @@ def audit_records(ruleset: RuleSet, records: list[dict], name: str = "table.json
         return collect(ruleset, batch, outcome.outcomes, loaded.unreadable)
 
 
+def one_rule_file(tmp_path: Path, rule_id: str, expectation: str, column: str, args: str = "{}") -> Path:
+    """A rules file with the German column names and one warning rule; ``args`` is a YAML
+    flow mapping (``{min_rows: 100}``)."""
+    path = tmp_path / "rules.yaml"
+    path.write_text(
+        "columns: {Titel: title, Text: body, Vorfall: category, Ort: location, Quellen: sources}\n"
+        "rules:\n"
+        f"  - id: {rule_id}\n"
+        f"    description: {rule_id}, alone.\n"
+        "    severity: warning\n"
+        f"    expectation: {expectation}\n"
+        f"    column: {column}\n"
+        f"    args: {args}\n",
+        encoding="utf-8",
+    )
+    return path
+
+
 def findings_of(result: AuditResult, rule: str, column: str | None = None) -> list[dict]:
     return [f for f in result.findings if f["rule"] == rule and (column is None or f["column"] == column)]
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import random
-import textwrap
 from pathlib import Path
 
 import numpy as np
@@ -20,7 +19,7 @@ from auditor.expectations.consistency import ExpectBatchLabelsToBeConsistent
 from auditor.findings import collect
 from auditor.rules import RuleSet, load_rules
 from auditor.validate import run_validation
-from tests.conftest import SHARED, audit_records, findings_of
+from tests.conftest import one_rule_file, SHARED, audit_records, findings_of
 
 RULE = "category-consistent-in-batch"
 EXPECTATION = "expect_batch_labels_to_be_consistent"
@@ -293,23 +292,8 @@ def test_missing_text_column_is_an_error():
 
 # --- through GX, findings and the CLI -------------------------------------------------------
 
-def rules_file(tmp_path: Path, column: str = "category", args: str = "min_rows: 100") -> Path:
-    path = tmp_path / "rules.yaml"
-    path.write_text(textwrap.dedent(f"""\
-        columns:
-          Titel: title
-          Text: body
-          Vorfall: category
-        rules:
-          - id: {RULE}
-            description: The label agrees with how the rest of the batch labels similar text.
-            severity: warning
-            expectation: {EXPECTATION}
-            column: {column}
-            args:
-              {args}
-        """), encoding="utf-8")
-    return path
+def rules_file(tmp_path: Path, column: str = "category", args: str = "{min_rows: 100}") -> Path:
+    return one_rule_file(tmp_path, RULE, EXPECTATION, column, args)
 
 
 def records(frame: pd.DataFrame, label_column: str = "category") -> list[dict]:
@@ -364,7 +348,7 @@ def test_gx_run_reports_details_indexes_counts_and_findings(tmp_path):
 
 
 def test_gx_run_on_a_small_batch_passes_with_an_info_note(tmp_path):
-    ruleset = load_rules(rules_file(tmp_path, args="min_rows: 200"))
+    ruleset = load_rules(rules_file(tmp_path, args="{min_rows: 200}"))
     frame = synthetic_batch(per_topic=10)
     swap_labels(frame, 4)
     result = audit_records(ruleset, records(frame))
@@ -375,7 +359,7 @@ def test_gx_run_on_a_small_batch_passes_with_an_info_note(tmp_path):
 
 
 def test_works_for_a_section_column(tmp_path):
-    ruleset = load_rules(rules_file(tmp_path, column="rubrik", args="min_rows: 100"))
+    ruleset = load_rules(rules_file(tmp_path, column="rubrik", args="{min_rows: 100}"))
     frame = synthetic_batch(label_column="rubrik", seed=21)
     truth = swap_labels(frame, 6, column="rubrik")
     result = audit_records(ruleset, records(frame))
@@ -387,7 +371,7 @@ def test_works_for_a_section_column(tmp_path):
 
 
 def test_metric_errors_surface_as_rule_errors(tmp_path):
-    ruleset = load_rules(rules_file(tmp_path, args="text_columns: [title, lead]"))
+    ruleset = load_rules(rules_file(tmp_path, args="{text_columns: [title, lead]}"))
     [outcome] = run_validation(ruleset, synthetic_batch(per_topic=5)).outcomes
     assert not outcome.success and "column 'lead' is not in the batch" in outcome.error
 
@@ -396,7 +380,7 @@ def test_bad_argument_in_rules_file_is_reported_with_its_line(tmp_path):
     from auditor.errors import RulesError
 
     with pytest.raises(RulesError, match=r"rules\.yaml:\d+: rule 'category-consistent-in-batch': args\.folds"):
-        load_rules(rules_file(tmp_path, args="folds: 1"))
+        load_rules(rules_file(tmp_path, args="{folds: 1}"))
 
 
 def test_cli_end_to_end(tmp_path):

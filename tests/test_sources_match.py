@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import textwrap
 from pathlib import Path
 
 import pandas as pd
@@ -14,7 +13,7 @@ from auditor.loaders import load_inputs
 from auditor.rules import load_rules
 from auditor.text.analysis import analyse_texts
 from auditor.text.outlets import find_uncredited_sources, load_outlets, scan_texts
-from tests.conftest import audit_records, findings_of
+from tests.conftest import one_rule_file, audit_records, findings_of
 
 RULE = "sources-match-text"
 EXPECTATION = "expect_column_values_to_match_credited_outlets"
@@ -186,22 +185,7 @@ def test_malformed_outlets_file_names_file_line_and_entry(tmp_path, entry, probl
 # ---- through GX --------------------------------------------------------------------------------
 
 def rules_file(tmp_path: Path) -> Path:
-    path = tmp_path / "rules.yaml"
-    path.write_text(textwrap.dedent(f"""\
-        columns:
-          Titel: title
-          Text: body
-          Quellen: sources
-        rules:
-          - id: {RULE}
-            description: The sources list the outlets the article credits, and the article credits every source.
-            severity: warning
-            expectation: {EXPECTATION}
-            column: sources
-            args:
-              text_columns: [title, body]
-        """), encoding="utf-8")
-    return path
+    return one_rule_file(tmp_path, RULE, EXPECTATION, "sources", "{text_columns: [title, body]}")
 
 
 def test_text_columns_reach_the_metric():

@@ -3,7 +3,6 @@ agree on category and location; through the pure functions, a real GX run and th
 
 from __future__ import annotations
 
-import textwrap
 from pathlib import Path
 
 import pandas as pd
@@ -17,7 +16,7 @@ from auditor.batch.stories import candidate_pairs, find_story_conflicts, group_s
 from auditor.expectations.stories import ExpectSameStoriesToAgree
 from auditor.rules import load_rules
 from auditor.validate import run_validation
-from tests.conftest import audit_records, findings_of
+from tests.conftest import one_rule_file, audit_records, findings_of
 
 RULE = "duplicate-story-consistency"
 EXPECTATION = "expect_same_stories_to_agree"
@@ -230,24 +229,8 @@ def test_banding_pairs_rows_that_share_a_band_and_stays_linear_in_large_buckets(
 
 # --- through GX -------------------------------------------------------------------------
 
-def rules_file(tmp_path: Path, args: str = "also_columns: [location]") -> Path:
-    path = tmp_path / "rules.yaml"
-    path.write_text(textwrap.dedent(f"""\
-        columns:
-          Titel: title
-          Text: body
-          Vorfall: category
-          Ort: location
-        rules:
-          - id: {RULE}
-            description: Rows that tell the same story agree on category and location.
-            severity: warning
-            expectation: {EXPECTATION}
-            column: category
-            args:
-              {args}
-        """), encoding="utf-8")
-    return path
+def rules_file(tmp_path: Path, args: str = "{also_columns: [location]}") -> Path:
+    return one_rule_file(tmp_path, RULE, EXPECTATION, "category", args)
 
 
 def test_every_parameter_reaches_the_metric():
