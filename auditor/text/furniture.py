@@ -391,10 +391,9 @@ def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tu
     spans: list[tuple[int, int]] = []
     begin = position = start
     period_ends = _PERIOD_ENDS.get
-    for index in range(0, len(pieces) - 1, 3):
-        piece, punctuation = pieces[index], pieces[index + 1]
+    for piece, punctuation, space in zip(pieces[::3], pieces[1::3], pieces[2::3]):
         stop = position + len(piece)
-        position = stop + len(punctuation) + len(pieces[index + 2])
+        position = stop + len(punctuation) + len(space)
         if punctuation[0] == ".":
             # The characters before the period, back to the white space the piece starts after
             # at most: the same as back to the sentence's beginning (see _PERIOD_CONTEXT).
@@ -450,7 +449,7 @@ def _normal(text: str) -> str:
 # and holding its literal strings after them, each within a known number of characters of
 # the one before; a contains pattern anywhere in a line, with its literal strings likewise.
 # RE2 searches of the whole column for such places (pyarrow's C++ engine, as
-# ``auditor/text/outlets.py`` uses it; ~3 s per 100k bodies) rule out most bodies; only the
+# ``auditor/text/outlets.py`` uses it; 2-3 s per 100k bodies) rule out most bodies; only the
 # others are split and matched.
 #
 # The search errs on one side only: it may let through a body without furniture (it knows
@@ -726,15 +725,25 @@ def _prefilter(spec: FurnitureSpec) -> _Prefilter:
     return _Prefilter(spaces, searches(False), searches(True), 2 * limit)
 
 
+_PREFILTER_ROWS = 10_000  # bodies searched at a time: their Arrow copies stay small (~50 MB)
+
+
 def furniture_possible(bodies: list, spec: FurnitureSpec) -> list[bool]:
     """Per body: False when no line or sentence of it can match a pattern (see above), so
     that :func:`analyse_body` need not split and match it; True when it may."""
     prefilter = _prefilter(spec)
-    if prefilter.anywhere is None or not bodies:
+    if prefilter.anywhere is None:
         return [True] * len(bodies)
+    flags: list[bool] = []
+    for first in range(0, len(bodies), _PREFILTER_ROWS):
+        flags += _possible(bodies[first:first + _PREFILTER_ROWS], prefilter)
+    return flags
+
+
+def _possible(bodies: list, prefilter: _Prefilter) -> list[bool]:
     try:
         array = pa.array([body if isinstance(body, str) else None for body in bodies], type=pa.large_string())
-    except (pa.ArrowException, UnicodeError):  # lone surrogates are no UTF-8: let every body through
+    except (pa.ArrowException, UnicodeError):  # lone surrogates are no UTF-8: let these bodies through
         return [True] * len(bodies)
     try:
         collapsed = pc.replace_substring_regex(array, prefilter.spaces, " ")
@@ -754,11 +763,14 @@ def furniture_possible(bodies: list, spec: FurnitureSpec) -> list[bool]:
 
 
 def _found(texts: pa.Array, searches: tuple[str, str, str]) -> list[bool]:
+    """Per text: can a pattern match in it? The beginnings with what follows them are
+    searched only in the texts where a beginning alone is found (the quicker search)."""
     beginnings, followed, loose = searches
     found = pc.match_substring_regex(texts, loose).fill_null(True).to_pylist()
     rows = pc.indices_nonzero(pc.match_substring_regex(texts, beginnings).fill_null(True))
     if len(rows):
-        for row, hit in zip(rows.to_pylist(), pc.match_substring_regex(pc.take(texts, rows), followed).fill_null(True).to_pylist()):
+        hits = pc.match_substring_regex(pc.take(texts, rows), followed).fill_null(True).to_pylist()
+        for row, hit in zip(rows.to_pylist(), hits):
             found[row] = found[row] or hit
     return found
 
@@ -1053,7 +1065,7 @@ def _other_story(body: str, parts: list[tuple[int, int]], furniture_between: set
                     seen = _first_at_word_start(lowered, stem, start)
                     seen = length if seen == -1 else seen
                 first_seen[stem] = seen
-                if -1 < seen < start:
+                if seen < start:
                     shared_now.add(stem)
                     shared_weight += weight
                     heapq.heappush(leaving, (-seen, stem))
@@ -1203,8 +1215,8 @@ def find_furniture(values: pd.Series, patterns: str | None = None, coherence: bo
                    min_story_words: float | None = MIN_STORY_WORDS) -> pd.Series:
     """Per row: None when the body is one article, else a dict with a ``message`` and one
     ``parts`` entry (message, snippet, evidence) per furniture span or other story. The
-    column is searched once for places where furniture can be (:func:`furniture_possible`);
-    only those bodies are split into lines and sentences and matched."""
+    column is searched first for places where furniture can be (:func:`furniture_possible`);
+    only bodies with such a place are split into lines and sentences and matched."""
     spec = load_furniture(patterns)
     settings = dict(
         coherence=True if coherence is None else bool(coherence),
