@@ -123,8 +123,7 @@ def stem_bags(analysis: TextAnalysis, positions: np.ndarray, settings: StorySett
     """The rows' (``positions`` in ``analysis``) whole-text and lead stem bags, weighted."""
     mapping, stems = _stem_map(analysis, settings)
     whole = (analysis.counts[positions] @ mapping).tocsr()
-    lead_counts = analysis.lead_counts if analysis.lead_counts is not None else analysis.counts
-    lead = (lead_counts[positions] @ mapping).tocsr()
+    lead = (analysis.lead_counts[positions] @ mapping).tocsr()
     whole.eliminate_zeros()
     lead.eliminate_zeros()
     distinct = np.diff(whole.indptr)

@@ -18,9 +18,7 @@ from auditor.text.outlets import find_uncredited_sources
 def _judge_sources(values, analysis, text_columns):
     rows = analysis.rows(values.index)
     bodies = pd.Series(analysis.texts.iloc[rows].to_numpy(), index=values.index, dtype=object)
-    titles = None
-    if analysis.titles is not None:
-        titles = pd.Series(analysis.titles.iloc[rows].to_numpy(), index=values.index, dtype=object)
+    titles = pd.Series(analysis.titles.iloc[rows].to_numpy(), index=values.index, dtype=object)
     return find_uncredited_sources(values, bodies, titles)
 
 

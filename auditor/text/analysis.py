@@ -66,10 +66,10 @@ class TextAnalysis:
     forms: np.ndarray  # every normalised surface form and lemma of the batch, unique
     surface_forms: sp.csr_matrix  # surface words x forms: 1 for the word's surface form and its lemma
     token_totals: np.ndarray  # tokens per row (title counted once)
-    lead_counts: sp.csr_matrix | None = None  # rows x surface words of the title and the lead only, unweighted
+    lead_counts: sp.csr_matrix  # rows x surface words of the title and the lead only, unweighted
     # The raw texts analysed (references, not copies), for checks that read phrases rather than words.
-    titles: pd.Series | None = None
-    texts: pd.Series | None = None  # the body, as joined from the text columns
+    titles: pd.Series  # the title (all None when the batch has none)
+    texts: pd.Series  # the body, as joined from the text columns
 
     def rows(self, index: pd.Index) -> np.ndarray:
         """Positions in this analysis of the given row labels."""
