@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from auditor.errors import RulesError
+from auditor.resources import default_rules_dir
 from auditor.taxonomy import Taxonomy, load_taxonomy
 from auditor.yamldoc import load_validated, where
 
@@ -23,7 +24,7 @@ CANONICAL_FIELDS = (
     "id", "url", "title", "body", "published_at", "category", "cause", "location", "sources", "publisher",
 )
 
-DEFAULT_RULES_DIR = Path(__file__).resolve().parent.parent / "rules"
+DEFAULT_RULES_DIR = default_rules_dir()
 
 
 @dataclass(frozen=True)

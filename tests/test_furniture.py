@@ -21,9 +21,9 @@ from auditor.text.furniture import (
     find_furniture,
     furniture_possible,
     load_furniture,
-    sentence_spans,
 )
-from auditor.text.furniture import _ABBREVIATIONS as ABBREVIATIONS
+from auditor.text.sentences import _ABBREVIATIONS as ABBREVIATIONS
+from auditor.text.sentences import sentence_spans
 from tests.conftest import one_rule_file, audit_records, findings_of
 
 RULE = "body-without-furniture"

@@ -2,7 +2,7 @@
 
 Unlike the per-row checks in :mod:`auditor.text`, these cannot be split by rows: they
 learn from the whole batch (e.g. by cross-validation) and return a
-:class:`~auditor.expectations.base.BatchVerdict`. They know nothing about GX.
+:class:`~auditor.contracts.BatchVerdict`. They know nothing about GX.
 """
 
 from auditor.batch.label_consistency import find_inconsistent_labels

@@ -50,15 +50,13 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from typing import TYPE_CHECKING, Any, Sequence
+from typing import Any, Sequence
 
 import numpy as np
 import pandas as pd
 
+from auditor.contracts import BatchVerdict
 from auditor.text.labels import normalise_label
-
-if TYPE_CHECKING:
-    from auditor.expectations.base import BatchVerdict
 
 N_FEATURES = 2**21
 """Hash buckets for words. A 100k-row German batch has 1-1.5 M distinct words, most of
@@ -178,9 +176,6 @@ def find_inconsistent_labels(
 
 
 def _verdict(details: dict, evaluated: int, note: str | None) -> BatchVerdict:
-    # Imported here: auditor.expectations imports this module to register its expectation.
-    from auditor.expectations.base import BatchVerdict
-
     return BatchVerdict(details=details, evaluated=evaluated, note=note)
 
 

@@ -50,7 +50,9 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from auditor.text.analysis import TextAnalysis, analyse_texts, normalise
+from auditor.contracts import BatchVerdict
+from auditor.text.analysis import TextAnalysis, analyse_texts
+from auditor.text.words import normalise
 from auditor.text.labels import normalise_label
 
 
@@ -339,11 +341,10 @@ def find_story_conflicts(frame: pd.DataFrame, analysis: TextAnalysis | None = No
     (normalised label) or ``also_columns`` value (the first comma part, any case: ``Brüssel,
     Belgien`` and ``brüssel`` agree). Empty values conflict with nothing.
 
-    Returns a :class:`~auditor.expectations.base.BatchVerdict` with, besides ``details``,
+    Returns a :class:`~auditor.contracts.BatchVerdict` with, besides ``details``,
     ``evaluated`` (rows with enough text to compare) and ``note``, the key ``stories``:
     every group as a list of index labels (groups of one are not stories).
     """
-    from auditor.expectations.base import BatchVerdict
 
     compared = [column, *[name for name in (also_columns or ()) if name != column]]
     missing = [name for name in compared if name not in frame.columns]

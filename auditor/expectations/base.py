@@ -36,12 +36,11 @@ from great_expectations.expectations.metrics import (
 from great_expectations.expectations.metrics.metric_provider import MetricProvider, metric_partial, metric_value
 from great_expectations.validator.metric_configuration import MetricConfiguration
 
+from auditor.contracts import BatchVerdict, passes
+
 RowAnalysis = Callable[..., pd.Series]
 
 
-def passes(detail: Any) -> bool:
-    """A row passes when its check returned nothing, or only an info note ("level": "info")."""
-    return not isinstance(detail, dict) or detail.get("level") == "info"
 
 MAP_SUFFIX = MetricPartialFunctionTypeSuffixes.MAP.value
 
@@ -203,11 +202,6 @@ class AuditorColumnMapExpectation(ColumnMapExpectation):
 
 
 BatchAnalysis = Callable[..., "BatchVerdict"]
-
-
-class BatchVerdict(dict):
-    """What a batch-level analysis returns: ``details`` (index -> problem, failing rows
-    only), ``evaluated`` (rows it judged) and an optional ``note`` (e.g. why it skipped)."""
 
 
 def batch_check_metric(name: str, analyse: BatchAnalysis, value_keys: tuple[str, ...],

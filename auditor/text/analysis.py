@@ -21,20 +21,14 @@ import pyarrow.compute as pc
 import scipy.sparse as sp
 import simplemma
 
+from auditor.text.words import normalise
+
 LANGUAGE = "de"
 # Punctuation around a whitespace-separated token; hyphens inside a token stay, so
 # `Militär-Kooperation` is one compound, as simplemma expects.
 _EDGE_PUNCTUATION = "".join(sorted(set(".,;:!?\"'()[]{}<>«»„“”‚‘’`´*_#/\\|+=~^&%$§@•·…–—-")))
 LEAD_TOKENS = 40
 LEAD_WEIGHT = 2.0
-_UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue"})
-
-
-def normalise(word: str) -> str:
-    """The form words are compared in: case-folded (ß -> ss), umlauts as ae/oe/ue, no hyphens."""
-    return word.casefold().translate(_UMLAUTS).replace("-", "")
-
-
 @lru_cache(maxsize=2_000_000)
 def lemma_of(token: str) -> str:
     return simplemma.lemmatize(token, lang=LANGUAGE) if token else ""

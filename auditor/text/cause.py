@@ -16,7 +16,8 @@ import numpy as np
 import pandas as pd
 import simplemma
 
-from auditor.text.analysis import LANGUAGE, TextAnalysis, lemma_of, normalise
+from auditor.text.analysis import LANGUAGE, TextAnalysis, lemma_of
+from auditor.text.words import normalise
 from auditor.text.lexicon import MIN_COMPOUND_TERM, Lexicon, Term
 
 _TERM_SEPARATORS = re.compile(r"\s*[,;/|]\s*|\s+(?:und|sowie|bzw\.?)\s+")

@@ -23,7 +23,8 @@ from functools import lru_cache
 import numpy as np
 import scipy.sparse as sp
 
-from auditor.text.analysis import TextAnalysis, normalise
+from auditor.text.analysis import TextAnalysis
+from auditor.text.words import normalise
 
 # A compound's other part must be at least this long: `Großbrand` is a fire, `Sbrand` is noise.
 MIN_COMPOUND_REST = 3

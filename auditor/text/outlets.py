@@ -54,7 +54,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
 from auditor.errors import RulesError
-from auditor.text.analysis import normalise
+from auditor.text.words import normalise
 from auditor.text.domains import registered_domain, split_sources
 
 STRONG, WEAK = 2, 1

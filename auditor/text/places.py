@@ -19,7 +19,8 @@ import pandas as pd
 import pycountry
 from ruamel.yaml import YAML
 
-from auditor.text.analysis import TextAnalysis, normalise
+from auditor.text.analysis import TextAnalysis
+from auditor.text.words import normalise
 from auditor.text.lexicon import Lexicon, Term
 
 MIN_POPULATION = 500

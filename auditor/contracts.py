@@ -1,0 +1,51 @@
+"""What flows between the layers: a row's detail, a batch's verdict, a span of text.
+
+``text/`` and ``batch/`` produce these, ``expectations/`` carries them through GX and
+``findings`` turns them into results. This module imports nothing of the auditor, so any
+layer may use it without reaching up the data path.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal, TypedDict
+
+
+class RowDetail(TypedDict, total=False):
+    """What a per-row check says about one failing (or noted) row.
+
+    A check returns ``None`` for a row that passes, else a dict with these keys (only
+    ``message`` is required). ``span`` is ``[start, end]``: character offsets into the
+    checked value, end exclusive; ``lines`` the first and last line (from 1) it covers.
+    ``parts`` lists several separate problems of one value, each a detail of its own.
+    """
+
+    message: str
+    level: Literal["info"]
+    snippet: str
+    suggestion: str
+    score: float
+    evidence: Any
+    span: list[int]
+    lines: list[int]
+    parts: list["RowDetail"]
+
+
+def passes(detail: Any) -> bool:
+    """A row passes when its check returned nothing, or only an info note ("level": "info")."""
+    return not isinstance(detail, dict) or detail.get("level") == "info"
+
+
+class BatchVerdict(dict):
+    """What a batch-level analysis returns: ``details`` (index -> problem, failing rows
+    only), ``evaluated`` (rows it judged) and an optional ``note`` (e.g. why it skipped).
+    Further keys (the story groups, say) travel on to the expectation's result."""
+
+
+def span_of(text: str, start: int, end: int) -> dict[str, list[int]]:
+    """``{"span": [start, end], "lines": [first, last]}`` for ``text[start:end]``.
+
+    Lines count from 1; a span ending right after a line break ends on the line before it.
+    """
+    first = text.count("\n", 0, start) + 1
+    last = first + text.count("\n", start, max(start, end - 1))
+    return {"span": [int(start), int(end)], "lines": [first, last]}
