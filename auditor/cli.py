@@ -241,14 +241,55 @@ def rules_explain(rule_id: str = typer.Argument(..., help="The rule id, e.g. no-
     typer.echo(f"columns: {', '.join(rule.columns)}")
     typer.echo(f"expectation: {rule.expectation}" + (f"  args: {rule.args}" if rule.args else ""))
     typer.echo(f"defined at: {rule.origin}\n")
+    expectation = get_expectation_impl(rule.expectation)
     if rule.explain:
         # A rule on a GX built-in carries its editor-facing explanation in the rules file.
-        for key, heading in (("why", "Why it matters"), ("passes", "Passes"), ("fails", "Fails")):
-            if key in rule.explain:
-                typer.echo(f"{heading}: {rule.explain[key]}")
-        typer.echo("")
-    docstring = inspect.cleandoc(get_expectation_impl(rule.expectation).__doc__ or "(no description)")
+        if "why" in rule.explain:
+            typer.echo(f"Why it matters: {rule.explain['why']}\n")
+    docstring = inspect.cleandoc(expectation.__doc__ or "(no description)")
     typer.echo(docstring if not rule.explain else docstring.split("\n\n")[0])
+    if hasattr(expectation, "metric"):
+        options = explain_options(expectation)
+        typer.echo("\nOptions (under 'args:'):" + ("" if options else " none"))
+        for line in options:
+            typer.echo(f"  {line}")
+    from auditor.cases import describe, load_cases
+
+    cases = load_cases(rule.id)
+    if cases:
+        typer.echo(f"\nExamples (rules/cases/{rule.id}.yaml, run by the tests):")
+        reverse = {target: source for source, target in ruleset.column_mapping.items()}
+        for case in cases:
+            heading = {"pass": "Passes", "fail": "Fails", "note": "Note"}[case.expect]
+            typer.echo(f"  {heading}: {case.name}")
+            typer.echo(f"      {describe(case, case.column or rule.columns[0], reverse)}")
+            said = [f"{key} {value!r}" for key, value in (("message has", case.message), ("suggests", case.suggestion),
+                                                          ("snippet", case.snippet)) if value]
+            if case.span:
+                said.append(f"span {list(case.span)}")
+            if said:
+                typer.echo(f"      -> {'; '.join(said)}")
+
+
+def explain_options(expectation: type) -> list[str]:
+    """One line per option of an auditor expectation: name, default and meaning, from the
+    settings dataclass that declares it (taxonomy-filled options say so)."""
+    metric = getattr(expectation, "metric", None)
+    settings = getattr(metric, "settings", None)
+    if settings is None:
+        return []
+    import dataclasses
+
+    lines = []
+    for item in dataclasses.fields(settings):
+        if item.default_factory is not dataclasses.MISSING:
+            default = item.default_factory()
+        else:
+            default = item.default
+        shown = "(from the taxonomy)" if isinstance(default, dict) and not default else repr(default)
+        doc = item.metadata.get("description", "")
+        lines.append(f"{item.name} = {shown}" + (f": {doc}" if doc else ""))
+    return lines
 
 
 @rules_app.command("expectations")

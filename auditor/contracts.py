@@ -7,6 +7,7 @@ layer may use it without reaching up the data path.
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any, Literal, TypedDict
 
 
@@ -49,3 +50,27 @@ def span_of(text: str, start: int, end: int) -> dict[str, list[int]]:
     first = text.count("\n", 0, start) + 1
     last = first + text.count("\n", start, max(start, end - 1))
     return {"span": [int(start), int(end)], "lines": [first, last]}
+
+
+def setting(default: Any = dataclasses.MISSING, *, factory: Any = dataclasses.MISSING, doc: str = "",
+            **limits: Any) -> Any:
+    """A check's parameter in its settings dataclass: default, bounds and meaning, declared once.
+
+    ``limits`` are pydantic's (``ge``, ``le``, ``gt``, ``min_items``): the expectation built
+    from the settings enforces them when the rules are loaded, with the rule's line. ``doc``
+    is what ``auditor rules explain`` says of the option.
+    """
+    metadata = {**limits, "description": doc} if doc else limits
+    return dataclasses.field(default=default, default_factory=factory, metadata=metadata)
+
+
+def text_columns_setting() -> Any:
+    return setting(factory=lambda: ["title", "body"], min_items=1,
+                   doc="The columns of the text read: the title first (weighted more), then the body.")
+
+
+@dataclasses.dataclass(frozen=True)
+class TextSettings:
+    """The settings of a check whose only parameter is the text it reads."""
+
+    text_columns: list[str] = text_columns_setting()

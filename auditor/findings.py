@@ -23,7 +23,7 @@ READABLE_RULE = {
     "description": "Every input row can be read (complete JSON line, object in a JSON array).",
     "expectation": "(loader)",
 }
-DETAIL_KEYS = ("suggestion", "score", "evidence", "snippet")
+DETAIL_KEYS = ("suggestion", "score", "evidence", "snippet", "span", "lines")
 
 
 @dataclass

@@ -75,8 +75,10 @@ def run_check(frame: pd.DataFrame, direct: bool, **args) -> dict:
     params = {"text_columns": ["text"], **args}
     if direct:
         from auditor.batch import find_inconsistent_labels
+        from auditor.batch.label_consistency import LabelConsistencySettings
 
-        return {int(k): v for k, v in find_inconsistent_labels(frame, "rubrik", **params)["details"].items()}
+        verdict = find_inconsistent_labels(frame, "rubrik", LabelConsistencySettings(**params))
+        return {int(k): v for k, v in verdict["details"].items()}
     from auditor.rules import Rule, RuleSet
     from auditor.validate import run_validation
 

@@ -52,19 +52,13 @@ def settings_from_rules() -> tuple[dict, FitSettings]:
     ruleset = load_rules()
     rule = ruleset.get("category-fits-text")
     args = rule.args if rule else {}
-    defaults = FitSettings()
-    settings = FitSettings(
-        min_fit=float(args.get("min_fit", defaults.min_fit)),
-        topic_min_fit=float(args.get("topic_min_fit", defaults.topic_min_fit)),
-        min_tokens=int(args.get("min_tokens", defaults.min_tokens)),
-        baseline=float(args.get("baseline", defaults.baseline)),
-    )
-    return ruleset.taxonomy.fit_spec(), settings
+    spec = ruleset.taxonomy.fit_spec()
+    return spec, FitSettings(**args, taxonomy=spec)
 
 
 def judge(texts: pd.Series, labels: pd.Series, spec: dict, settings: FitSettings) -> pd.Series:
     analysis = analyse_texts(*title_and_body(texts))
-    return judge_category_fit(labels, analysis, spec, settings)
+    return judge_category_fit(labels, analysis, settings)
 
 
 def flagged(details: pd.Series) -> np.ndarray:
@@ -155,7 +149,7 @@ def time_at_scale(rows: int) -> None:
     started = time.perf_counter()
     analysis = analyse_texts(*title_and_body(texts))
     analysed = time.perf_counter()
-    details = judge_category_fit(labels, analysis, spec, settings)
+    details = judge_category_fit(labels, analysis, settings)
     finished = time.perf_counter()
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"\n{rows} rows ({texts.str.len().sum() / 1e6:.0f} MB of text, {len(analysis.surfaces)} distinct words): "

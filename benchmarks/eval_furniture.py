@@ -50,8 +50,8 @@ from auditor.text.furniture import (  # noqa: E402
     analyse_body,
     find_furniture,
     load_furniture,
-    sentence_spans,
 )
+from auditor.text.sentences import sentence_spans  # noqa: E402
 
 DATA = REPO.parent / "shared" / "data" / "gnad10k_dev.csv"
 SEED = 7

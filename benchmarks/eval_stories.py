@@ -46,7 +46,7 @@ SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-ZÄÖÜ„\"])")
 
 def settings_from_rules() -> StorySettings:
     rule = next(rule for rule in load_rules().rules if rule.id == "duplicate-story-consistency")
-    return StorySettings.of(dict(rule.args or {}))
+    return StorySettings(**dict(rule.args or {}))
 
 
 def groups_of(title: pd.Series | None, body: pd.Series, settings: StorySettings):

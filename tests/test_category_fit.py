@@ -173,11 +173,11 @@ def test_real_news_politik_labelled_terrorism_is_flagged_and_true_labels_pass(de
     from auditor.text.category_fit import FitSettings, judge_category_fit
 
     rule = default_rules.get("category-fits-text")
-    settings = FitSettings(**{k: v for k, v in rule.args.items() if k != "text_columns"})
+    settings = FitSettings(**{k: v for k, v in rule.args.items() if k != "text_columns"}, taxonomy=spec)
     body = pd.Series([texts[r["id"]] for r in labels] * 2)
     given = pd.Series([display[r["primary"]] for r in labels] + ["Terrorismus" if r["primary"] == "politik" else
                                                                     display[r["primary"]] for r in labels])
-    details = judge_category_fit(given, analyse_texts(None, body), spec, settings)
+    details = judge_category_fit(given, analyse_texts(None, body), settings)
     failing = details.map(lambda d: isinstance(d, dict) and d.get("level") != "info").to_numpy()
     n = len(labels)
     politik = np.array([r["primary"] == "politik" for r in labels])

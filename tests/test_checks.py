@@ -125,3 +125,35 @@ def test_rule_figures_count_checked_and_failing_values(default_rules):
     assert rule["evaluated"] == 17
     assert rule["unexpected"] == 1
     assert rule["passed"] is False and rule["status"] == "failed"
+
+
+def test_every_parameter_of_every_check_reaches_its_metric():
+    """Parameters are declared once, in the check's settings dataclass; GX hands a metric only
+    the value keys it lists (a missing one arrives as None), so each must be among them."""
+    import dataclasses
+
+    from auditor.expectations import AUDITOR_EXPECTATIONS
+    from auditor.expectations.base import RowCheckMetric
+
+    for name, expectation in AUDITOR_EXPECTATIONS.items():
+        settings = expectation.metric.settings
+        declared = tuple(item.name for item in dataclasses.fields(settings)) if settings else ()
+        assert expectation.success_keys == ("mostly", *declared), name
+        assert set(declared) <= set(expectation.__fields__), name
+        if issubclass(expectation.metric, RowCheckMetric):
+            assert expectation.metric.condition_value_keys == declared, name
+            built = expectation(column="x", **({"known_labels": {"a": "A"}} if "known_labels" in declared else {}))
+            config = built.get_validation_dependencies().get_metric_configuration(expectation.metric.details_metric())
+            assert set(config.metric_value_kwargs) == set(declared), name
+        else:
+            assert expectation.metric.value_keys == ("column", *declared), name
+
+
+def test_a_bound_declared_in_the_settings_is_enforced_when_rules_load(tmp_path):
+    from auditor.errors import RulesError
+    from auditor.rules import load_rules
+    from tests.conftest import one_rule_file
+
+    path = one_rule_file(tmp_path, "fit", "expect_column_values_to_be_in_language", "body", "{sample_chars: 5}")
+    with pytest.raises(RulesError, match=r"rules.yaml:\d+: rule 'fit': args.sample_chars"):
+        load_rules(path)

@@ -14,6 +14,7 @@ import pytest
 from typer.testing import CliRunner
 
 from auditor.batch import find_inconsistent_labels
+from auditor.batch.label_consistency import LabelConsistencySettings as Settings
 from auditor.cli import app
 from auditor.expectations.consistency import ExpectBatchLabelsToBeConsistent
 from auditor.findings import collect
@@ -162,7 +163,7 @@ def swap_labels(frame: pd.DataFrame, count: int, seed: int = 3, column: str = "c
 def test_swapped_labels_are_flagged_with_the_label_the_batch_gives():
     frame = synthetic_batch()
     truth = swap_labels(frame, 10)
-    verdict = find_inconsistent_labels(frame, "category", ["title", "body"], min_rows=100)
+    verdict = find_inconsistent_labels(frame, "category", Settings(text_columns=["title", "body"], min_rows=100))
     flagged = set(verdict["details"])
     assert set(truth) <= flagged
     assert len(flagged - set(truth)) <= 0.02 * (len(frame) - len(truth))  # clean rows are (almost) never flagged
@@ -185,32 +186,32 @@ def test_swapped_labels_are_flagged_with_the_label_the_batch_gives():
 def test_result_is_deterministic():
     frame = synthetic_batch(seed=11)
     swap_labels(frame, 8, seed=5)
-    first = find_inconsistent_labels(frame, "category", ["title", "body"], min_rows=100)
-    second = find_inconsistent_labels(frame.copy(), "category", ["title", "body"], min_rows=100)
+    first = find_inconsistent_labels(frame, "category", Settings(text_columns=["title", "body"], min_rows=100))
+    second = find_inconsistent_labels(frame.copy(), "category", Settings(text_columns=["title", "body"], min_rows=100))
     assert json.dumps(first, sort_keys=True, default=str) == json.dumps(second, sort_keys=True, default=str)
 
 
 def test_batch_below_min_rows_is_skipped_with_a_note():
     frame = synthetic_batch(per_topic=20)
     swap_labels(frame, 5)
-    verdict = find_inconsistent_labels(frame, "category", ["title", "body"], min_rows=200)
+    verdict = find_inconsistent_labels(frame, "category", Settings(text_columns=["title", "body"], min_rows=200))
     assert verdict["details"] == {} and verdict["evaluated"] == 0
     assert verdict["note"] == "not judged: 80 rows with a category and text; at least 200 are needed to learn from the batch"
 
 
 def test_batch_with_a_single_label_is_skipped_with_a_note():
     frame = synthetic_batch(per_topic=120, topics=("Politik",))
-    verdict = find_inconsistent_labels(frame, "category", ["title", "body"], min_rows=50)
+    verdict = find_inconsistent_labels(frame, "category", Settings(text_columns=["title", "body"], min_rows=50))
     assert verdict["details"] == {} and verdict["evaluated"] == 0
     assert "only one label has at least 20 rows" in verdict["note"]
 
 
 def test_batch_of_one_row():
     frame = synthetic_batch(per_topic=1, topics=("Sport",))
-    verdict = find_inconsistent_labels(frame, "category", ["title", "body"], min_rows=1)
+    verdict = find_inconsistent_labels(frame, "category", Settings(text_columns=["title", "body"], min_rows=1))
     assert verdict["details"] == {} and verdict["evaluated"] == 0
     assert verdict["note"].startswith("not judged: no label has at least 20 rows with text")
-    assert find_inconsistent_labels(frame, "category", ["title", "body"])["note"].startswith("not judged: 1 row with a category")
+    assert find_inconsistent_labels(frame, "category", Settings(text_columns=["title", "body"]))["note"].startswith("not judged: 1 row with a category")
 
 
 def test_empty_labels_and_texts_are_neither_judged_nor_flagged():
@@ -223,7 +224,7 @@ def test_empty_labels_and_texts_are_neither_judged_nor_flagged():
     frame.loc[no_text, ["title", "body"]] = [None, "   "]
     # Rows without text keep a wrong label: they must still not be judged.
     frame.loc[no_text, "category"] = "Sport"
-    verdict = find_inconsistent_labels(frame, "category", ["title", "body"], min_rows=100)
+    verdict = find_inconsistent_labels(frame, "category", Settings(text_columns=["title", "body"], min_rows=100))
     assert verdict["evaluated"] == len(frame) - 15
     flagged = set(verdict["details"])
     assert not flagged & set(no_label + blank_label + no_text)
@@ -235,7 +236,7 @@ def test_rare_labels_are_left_out_with_a_note():
     truth = swap_labels(frame, 6)
     rare = [row for row in range(len(frame)) if row not in truth][:3]
     frame.loc[rare, "category"] = "Chronik"
-    verdict = find_inconsistent_labels(frame, "category", ["title", "body"], min_rows=100, min_per_label=10)
+    verdict = find_inconsistent_labels(frame, "category", Settings(text_columns=["title", "body"], min_rows=100, min_per_label=10))
     assert verdict["evaluated"] == len(frame) - 3
     assert verdict["note"] == "3 rows of labels with fewer than 10 rows not judged: 'Chronik' (3)"
     assert not set(verdict["details"]) & set(rare)
@@ -248,7 +249,7 @@ def test_spellings_of_one_label_are_one_label_and_suggestions_use_the_common_spe
     sport = [row for row in frame.index[frame["category"] == "Sport"] if row not in truth]
     frame.loc[sport[:8], "category"] = " sport"
     frame.loc[sport[8:12], "category"] = "SPORT"
-    verdict = find_inconsistent_labels(frame, "category", ["title", "body"], min_rows=100)
+    verdict = find_inconsistent_labels(frame, "category", Settings(text_columns=["title", "body"], min_rows=100))
     flagged = set(verdict["details"])
     assert not flagged & set(sport[:12])
     assert set(truth) <= flagged
@@ -287,7 +288,7 @@ def test_hashing_in_worker_processes_gives_the_same_features(monkeypatch):
 
 def test_missing_text_column_is_an_error():
     with pytest.raises(ValueError, match="column 'lead' is not in the batch"):
-        find_inconsistent_labels(synthetic_batch(per_topic=5), "category", ["title", "lead"])
+        find_inconsistent_labels(synthetic_batch(per_topic=5), "category", Settings(text_columns=["title", "lead"]))
 
 
 # --- through GX, findings and the CLI -------------------------------------------------------
@@ -415,7 +416,7 @@ def test_finds_corrupted_sections_in_real_news():
     true = frame["rubrik"].copy()
     for row in corrupted:
         frame.at[row, "rubrik"] = rng.choice([s for s in sections if s != true[row]])
-    verdict = find_inconsistent_labels(frame, "rubrik", ["text"])
+    verdict = find_inconsistent_labels(frame, "rubrik", Settings(text_columns=["text"]))
     flagged = set(verdict["details"])
     hits = flagged & set(corrupted.tolist())
     recall, precision = len(hits) / len(corrupted), len(hits) / max(len(flagged), 1)

@@ -3,7 +3,8 @@ function, the patterns file and its validation, real GX runs, and the seed pages
 
 from __future__ import annotations
 
-import re
+import subprocess
+import sys
 import textwrap
 from pathlib import Path
 
@@ -14,16 +15,18 @@ from auditor.errors import RulesError
 from auditor.expectations.furniture import ExpectColumnValuesToBeFreeOfFurniture
 from auditor.extract import extract_page
 from auditor.rules import load_rules
-from auditor.text import furniture as furniture_module
 from auditor.text.furniture import (
     DEFAULT_PATTERNS,
     analyse_body,
+    FurnitureSettings,
     find_furniture,
     furniture_possible,
     load_furniture,
 )
-from auditor.text.sentences import _ABBREVIATIONS as ABBREVIATIONS
-from auditor.text.sentences import sentence_spans
+from auditor.text.furniture import coherence as coherence_module
+from auditor.text.furniture import prefilter as prefilter_module
+from auditor.text.words import stem
+from auditor.yamldoc import load_validated
 from tests.conftest import one_rule_file, audit_records, findings_of
 
 RULE = "body-without-furniture"
@@ -63,6 +66,27 @@ def parts(detail) -> list[dict]:
 
 def kinds(detail) -> set[str]:
     return {kind for part in parts(detail) for kind in part["evidence"]["kind"]}
+
+
+def spanned(body: str, part: dict) -> str:
+    """The text a part's span covers, after checking that its lines are those of the span."""
+    start, end = part["span"]
+    assert 0 <= start < end <= len(body)
+    first = body.count("\n", 0, start) + 1
+    assert part["lines"] == [first, first + body[start:end].count("\n")]
+    assert part["snippet"] == clip(body[start:end])
+    return body[start:end]
+
+
+def assert_spans(body: str, detail) -> None:
+    """Every part has a span and lines that agree with its snippet; the parts come in body
+    order without overlapping; a detail of one part has that part's span."""
+    found = parts(detail)
+    for part in found:
+        spanned(body, part)
+    assert all(a["span"][1] <= b["span"][0] for a, b in zip(found, found[1:]))
+    if len(found) == 1:
+        assert detail["span"] == found[0]["span"] and detail["lines"] == found[0]["lines"]
 
 
 # --- ordinary news text passes -------------------------------------------------------------
@@ -118,7 +142,7 @@ def test_each_kind_of_furniture_on_its_own_lines_is_flagged(kind, furniture):
     [part] = parts(detail)
     assert kind in part["evidence"]["kind"]
     assert part["snippet"] == clip(furniture)
-    assert part["snippet"] in body
+    assert spanned(body, part) == furniture
     assert " in the body: " in part["message"]
 
 
@@ -193,59 +217,103 @@ def test_a_story_after_furniture_or_opening_with_a_dateline_is_a_warning():
 
 def test_coherence_can_be_switched_off():
     body = " ".join(FLOOD + TRANSFER)
-    assert find_furniture(pd.Series([body]), coherence=False).iloc[0] is None
+    assert find_furniture(pd.Series([body]), FurnitureSettings(coherence=False)).iloc[0] is None
 
 
-def test_sentences_split_at_agency_tags_but_not_at_ordinals_or_initials():
-    text = "Am 4. Mai sprach J. Smith in Wien. Das war neu. (APA, 4.5.2024) Folgen Sie uns."
-    assert [text[a:b] for a, b in sentence_spans(text)] == [
-        "Am 4. Mai sprach J. Smith in Wien.", "Das war neu.", "(APA, 4.5.2024)", "Folgen Sie uns."
-    ]
+# --- the other-story check's words: generic words file and stems ----------------------------------
+
+def test_generic_words_file_loads_and_leaves_function_words_out():
+    words, stems = coherence_module.generic_words()
+    assert {"sagte", "prozent", "montag", "und"} <= words and stem("erklärte", 6) in stems
+    assert coherence_module.word_info("sagte") is None and coherence_module.word_info("Das") is None
+    assert coherence_module.word_info("Saalach") == ("saalac", 2.0)
+    assert coherence_module.word_info("evakuierte") == ("evakui", 1.0)
 
 
-def reference_sentence_spans(text: str) -> list[tuple[int, int]]:
-    """The sentence splitter as first written (a match object and a character loop per
-    candidate), to check the faster one against."""
-    end_of_sentence = re.compile(r"(?:[.!?…]+[\"“”»«')\]]*|\))\s+(?=[\"„“«»‚(]?[A-ZÄÖÜ0-9])")
-    tag = re.compile(r"[^()]{0,60}[\d,/][^()]{0,60}|[a-zäöü. ]{2,12}")
-    spans, begin = [], 0
-    for match in end_of_sentence.finditer(text):
-        stop = match.start()
-        if text[stop] == ".":
-            word_start = stop
-            while word_start > begin and text[word_start - 1].isalpha():
-                word_start -= 1
-            word = text[word_start:stop]
-            if word:
-                ends = len(word) > 1 and word.lower() not in ABBREVIATIONS
-            else:
-                digits = stop
-                while digits > begin and text[digits - 1].isdigit():
-                    digits -= 1
-                ends = stop - digits > 2 or stop == digits
-            if not ends:
-                continue
-        if text[stop] == ")":
-            opening = text.rfind("(", max(begin, stop - 80), stop)
-            if opening == -1 or not tag.fullmatch(text, opening + 1, stop):
-                continue
-        spans.append((begin, stop + len(match.group().rstrip())))
-        begin = match.end()
-    if begin < len(text) and text[begin:].strip():
-        spans.append((begin, len(text)))
-    return spans
-
-
-@pytest.mark.parametrize("text", [
-    "Am 4. Mai sprach J. Smith in Wien. Das war neu. (APA, 4.5.2024) Folgen Sie uns.",
-    "Dr. Müller und Prof. Dr. Huber sprachen z. B. über Art. 5. Danach ging es um die Nr. 12. Ende.",
-    "Im Jahr 2015. Dann 1. 2. 3. Vier. 12345. Fünf... Sechs?! „Sieben.“ (red) Acht (sda/dpa) Neun.",
-    ". Beginnt mit Punkt. A. B. C. Evang. Kirche. Bspw. so. Eine sehr lange Wortkette. Ein Ende",
-    "Ein Satz ohne Ende ... und weiter! Noch einer? (Mit Klammer.) Der Rest (ohne Tag) Folgt.",
-    "Zwei  Leerzeichen.  Und\u00a0Sonderzeichen.\tTab. Ja.",
+@pytest.mark.parametrize("text, error", [
+    ("words:\n  verbs: [sagte, Erklärte]\n", r"generic\.yaml:2: words\.verbs\[1\]: 'Erklärte' does not match"),
+    ("words:\n  verbs: []\n", r"generic\.yaml:2: words\.verbs: must not be empty"),
+    ("wörter:\n  verbs: [sagte]\n", r"generic\.yaml:1: missing required key 'words'"),
 ])
-def test_sentence_splitter_agrees_with_the_reference(text):
-    assert sentence_spans(text) == reference_sentence_spans(text)
+def test_malformed_generic_words_file_is_reported_with_file_and_line(tmp_path, text, error):
+    with pytest.raises(RulesError, match=error):
+        load_validated(write(tmp_path, text, "generic.yaml"), "generic_words")
+
+
+@pytest.mark.parametrize("word, expected", [
+    ("Nordkoreas", "nordko"), ("nordkoreanischen", "nordko"), ("Lehrerinnen", "lehrer"),
+    ("Häuser", "häus"), ("Haus", "haus"), ("Bären", "bären"), ("Straße", "straß"),
+])
+def test_stem_takes_one_ending_off_and_keeps_the_first_letters(word, expected):
+    assert stem(word, 6) == expected
+
+
+def test_the_furniture_package_runs_without_rules_expectations_or_gx():
+    """It must run where GX is not (Spark partitions): importing it loads none of them."""
+    code = ("import sys, auditor.text.furniture; print(sorted(m for m in sys.modules if m.split('.')[0] == "
+            "'great_expectations' or m.startswith(('auditor.rules', 'auditor.expectations'))))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                          cwd=Path(__file__).resolve().parents[1])
+    assert done.stdout.strip() == "[]"
+
+
+# --- spans: where in the body each finding is -------------------------------------------------
+
+def test_span_of_a_furniture_block_on_its_own_lines():
+    box = "Danke für deine Unterstützung!\nWürdest du gerne unsere Redaktion unterstützen? Mehr erfahren\n5 Euro\n10 Euro"
+    body = "\n\n".join([" ".join(FLOOD[:4]), " ".join(FLOOD[4:]), box, "Ein letzter Absatz über die Saalach und Unterweißbach."])
+    [part] = parts(one(body))
+    assert spanned(body, part) == box
+    assert part["span"] == [body.index(box), body.index(box) + len(box)]
+    assert part["lines"] == [5, 8]  # paragraph, blank, paragraph, blank, then the box's four lines
+
+
+def test_span_of_sentence_shaped_furniture_glued_into_a_flat_body():
+    sentence = "Folgen Sie uns auf Facebook."
+    body = " ".join(FLOOD[:5] + [sentence] + FLOOD[5:])
+    [part] = parts(one(body))
+    assert spanned(body, part) == sentence
+    assert part["span"][0] == body.index(sentence) and part["lines"] == [1, 1]
+
+
+def test_span_of_furniture_inside_a_paragraph_is_the_sentence_not_the_line():
+    sentence = "Melden Sie sich hier für unseren Newsletter an."
+    paragraph = " ".join(FLOOD[4:6] + [sentence] + FLOOD[6:])
+    body = " ".join(FLOOD[:4]) + "\n\n" + paragraph
+    [part] = parts(one(body))
+    assert spanned(body, part) == sentence and part["lines"] == [3, 3]
+
+
+def test_span_of_another_story_at_the_end_of_paragraphs():
+    teaser = "\n".join(TRANSFER)
+    body = "\n\n".join([" ".join(FLOOD[:3]), " ".join(FLOOD[3:6]), " ".join(FLOOD[6:]), teaser])
+    [part] = parts(one(body))
+    assert part["evidence"]["kind"] == ["other_story"]
+    assert spanned(body, part) == teaser
+    assert part["span"][1] == len(body) and part["lines"] == [7, 9]
+
+
+def test_span_of_another_story_in_a_flat_body_starts_at_its_first_sentence():
+    body = " ".join(FLOOD + TRANSFER)
+    [part] = parts(one(body))
+    assert spanned(body, part) == " ".join(TRANSFER) and part["lines"] == [1, 1]
+
+
+def test_span_of_another_story_takes_its_teaser_heading_and_link_text_along():
+    body = "\n".join([" ".join(FLOOD[:4]), " ".join(FLOOD[4:]), "Das könnte Sie auch interessieren:", *TRANSFER, "Zum Artikel"])
+    [part] = parts(one(body))
+    assert spanned(body, part) == "\n".join(["Das könnte Sie auch interessieren:", *TRANSFER, "Zum Artikel"])
+    assert part["lines"] == [3, 7]
+
+
+def test_each_part_of_a_body_with_several_has_its_own_span():
+    box = "Würdest du gerne unsere Arbeit unterstützen?\n5 Euro\n10 Euro\nBetrag frei wählen"
+    newsletter = "Abonnieren Sie unseren Newsletter!"
+    body = "\n\n".join([" ".join(FLOOD[:4]), newsletter, " ".join(FLOOD[4:]), box, "\n".join(TRANSFER)])
+    detail = one(body)
+    assert "span" not in detail  # several places: only the parts have one
+    assert [spanned(body, part) for part in parts(detail)] == [newsletter, box, "\n".join(TRANSFER)]
+    assert [part["lines"] for part in parts(detail)] == [[3, 3], [7, 10], [12, 14]]
 
 
 # --- the prefilter: bodies that cannot hold furniture skip the line and sentence matching ----
@@ -287,7 +355,7 @@ def test_prefilter_rules_out_ordinary_articles_with_the_same_results():
 
 
 def test_prefilter_and_full_matching_agree_on_the_test_bodies(monkeypatch):
-    monkeypatch.setattr(furniture_module, "_PREFILTER_ROWS", 7)  # several batches of bodies, a short last one
+    monkeypatch.setattr(prefilter_module, "_PREFILTER_ROWS", 7)  # several batches of bodies, a short last one
     furniture = ["Willst du unsere Arbeit unterstützen? Jetzt spenden", "5 Euro\n12,50 Euro\nBetrag frei wählen",
                  "Folgt uns auf Instagram und TikTok", "Besuchen Sie uns auf: www.talpost-beispiel.at",
                  "Um diesen Inhalt von YouTube anzuzeigen, brauchen wir Ihre Zustimmung.",
@@ -300,6 +368,8 @@ def test_prefilter_and_full_matching_agree_on_the_test_bodies(monkeypatch):
     expected = [all_units_matched(body) for body in bodies]
     assert sum(detail is not None for detail in expected) > len(bodies) // 2
     assert find_furniture(pd.Series(bodies)).tolist() == expected
+    for body, detail in zip(bodies, expected):
+        assert_spans(body, detail)
 
 
 def test_patterns_that_can_begin_anywhere_let_every_body_through(tmp_path):
@@ -308,7 +378,7 @@ def test_patterns_that_can_begin_anywhere_let_every_body_through(tmp_path):
     bodies = [" ".join(FLOOD), " ".join(FLOOD) + "\nJetzt gleich bestellen", " ".join(FLOOD) + "\nHallo"]
     # the first pattern holds a literal string to look for, the second none: no body is ruled out
     assert furniture_possible(bodies, spec) == [True, True, True]
-    assert [kinds(detail) for detail in find_furniture(pd.Series(bodies), patterns=str(path), coherence=False)] == [
+    assert [kinds(detail) for detail in find_furniture(pd.Series(bodies), FurnitureSettings(patterns=str(path), coherence=False))] == [
         set(), {"promo"}, {"promo"}]
 
 
@@ -373,9 +443,9 @@ def test_malformed_furniture_file_is_reported_with_file_and_line(tmp_path, text,
 def test_edited_file_is_read_again(tmp_path):
     path = write(tmp_path, "kinds:\n  promo:\n    label: promotion\n    whole: ['jetzt bestellen']\n")
     body = " ".join(FLOOD) + "\nJetzt bestellen"
-    assert kinds(find_furniture(pd.Series([body]), patterns=str(path)).iloc[0]) == {"promo"}
+    assert kinds(find_furniture(pd.Series([body]), FurnitureSettings(patterns=str(path))).iloc[0]) == {"promo"}
     path.write_text("kinds:\n  promo:\n    label: promotion\n    whole: ['gleich bestellen']\n", encoding="utf-8")
-    assert find_furniture(pd.Series([body]), patterns=str(path), coherence=False).iloc[0] is None
+    assert find_furniture(pd.Series([body]), FurnitureSettings(patterns=str(path), coherence=False)).iloc[0] is None
 
 
 # --- through GX ---------------------------------------------------------------------------------
@@ -391,7 +461,7 @@ def test_every_parameter_reaches_the_metric(tmp_path):
         column="body", patterns=str(custom), coherence=False, max_shared=0.07, max_shared_cued=0.3, min_story_words=20,
     )
     config = expectation.get_validation_dependencies().get_metric_configuration(
-        f"{ExpectColumnValuesToBeFreeOfFurniture.map_metric}.details"
+        ExpectColumnValuesToBeFreeOfFurniture.metric.details_metric()
     )
     assert dict(config.metric_value_kwargs) == {
         "patterns": str(custom), "coherence": False, "max_shared": 0.07, "max_shared_cued": 0.3, "min_story_words": 20,
@@ -452,7 +522,8 @@ def test_seed_000_furniture_and_other_story_are_separate_findings(shared_seeds):
     assert {"Marine", "Bardella"} <= set(story["evidence"]["story_words"])
     # donation box, comment notice and the unrelated story are three different findings
     assert len({id(by_kind[k]) for k in ("donation", "comment", "other_story")}) == 3
-    assert all(part["snippet"].rstrip("…") in body for part in found)
+    assert_spans(body, one(body))
+    assert spanned(body, by_kind["other_story"]).startswith("Rassemblement National")
 
 
 def test_seed_001_body_has_no_furniture(shared_seeds):

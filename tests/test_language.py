@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from auditor.text.language import find_wrong_language
+from auditor.text.language import LanguageSettings, find_wrong_language
 from tests.conftest import audit_records, findings_of
 
 GERMAN = ("Die Außenminister der Mitgliedstaaten haben am Dienstag in Brüssel über neue Sanktionen beraten. "
@@ -24,7 +24,7 @@ def test_german_passes_other_languages_are_named():
 
 
 def test_expected_language_is_configurable():
-    german, english = find_wrong_language(pd.Series([GERMAN, ENGLISH]), language="en").tolist()
+    german, english = find_wrong_language(pd.Series([GERMAN, ENGLISH]), LanguageSettings(language="en")).tolist()
     assert german["evidence"]["detected"] == "de" and english is None
 
 

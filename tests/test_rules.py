@@ -334,7 +334,18 @@ def test_cli_rules_explain_prints_description_and_examples(shipped):
     assert "expectation: expect_column_values_to_be_free_of_markup" in out
     assert f"defined at: {shipped.get('no-markup').origin}" in out
     assert "Why it matters" in out
-    assert re.search(r"^Passes: ", out, re.M) and re.search(r"^Fails: ", out, re.M)
+    assert re.search(r"^  Passes: ", out, re.M) and re.search(r"^  Fails: ", out, re.M)
+
+
+@pytest.mark.parametrize("rule_id", [rule.id for rule in load_rules().rules])
+def test_cli_rules_explain_prints_every_case_of_the_rules_cases_file(rule_id):
+    from auditor.cases import load_cases
+
+    out = CliRunner().invoke(app, ["rules", "explain", rule_id]).stdout
+    assert f"rules/cases/{rule_id}.yaml" in out
+    for case in load_cases(rule_id):
+        heading = {"pass": "Passes", "fail": "Fails", "note": "Note"}[case.expect]
+        assert f"  {heading}: {case.name}" in out, (rule_id, case.name)
 
 
 def _auditor_rule_ids() -> list[str]:
@@ -357,7 +368,7 @@ def test_every_auditor_expectation_is_registered_under_its_rule_id():
 def test_cli_rules_explain_auditor_checks_read_like_linter_rules(rule_id):
     result = CliRunner().invoke(app, ["rules", "explain", rule_id])
     assert result.exit_code == 0, result.output
-    for part in ("What it checks:", "Why it matters:", "Passes:", "Fails:"):
+    for part in ("What it checks:", "Why it matters:", "Known problems:", "Options (under 'args:')", "Passes:", "Fails:"):
         assert part in result.stdout, (rule_id, part)
 
 

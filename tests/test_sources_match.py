@@ -12,7 +12,9 @@ from auditor.expectations.sources import ExpectColumnValuesToMatchCreditedOutlet
 from auditor.loaders import load_inputs
 from auditor.rules import load_rules
 from auditor.text.analysis import analyse_texts
-from auditor.text.outlets import find_uncredited_sources, load_outlets, scan_texts
+from auditor.text.outlets import (
+    find_uncredited_sources, load_attribution_words, load_outlets, load_press_words, scan_texts,
+)
 from tests.conftest import one_rule_file, audit_records, findings_of
 
 RULE = "sources-match-text"
@@ -165,20 +167,50 @@ HEAD = "outlets:\n  - name: Heute\n    domains: [heute.at]\n    context_names: [
 
 
 @pytest.mark.parametrize("entry, problem", [
-    ("  - name: Beispielblatt\n    domains: [www.beispiel.at]\n",
-     r"outlets\.yaml:5: outlet 2 \('Beispielblatt'\): 'www\.beispiel\.at' is not a registered domain"),
+    # what the schema (auditor/schemas/outlets.schema.json) checks
     ("  - name: Beispielblatt\n    domain: [beispiel.at]\n",
-     r"outlets\.yaml:5: outlet 2 \('Beispielblatt'\): unknown key 'domain'"),
+     r"outlets\.yaml:6: outlets\[1\]: unknown key 'domain'; did you mean 'domains'\?"),
+    ("  - domains: [beispiel.at]\n", r"outlets\.yaml:5: outlets\[1\]: missing required key 'name'"),
+    ("  - name: Beispielblatt\n    domains: []\n", r"outlets\.yaml:6: outlets\[1\]\.domains: must not be empty"),
+    ("  - name: Beispielblatt\n    domains: [beispiel.at]\n    names: [Blatt, 42]\n",
+     r"outlets\.yaml:7: outlets\[1\]\.names\[1\]: expected a text, got a number \(42\)"),
+    # what the loader checks
+    ("  - name: Beispielblatt\n    domains: [beispiel.at, www.beispiel.at]\n",
+     r"outlets\.yaml:6: outlets\[1\] \('Beispielblatt'\): 'www\.beispiel\.at' is not a registered domain"),
     ("  - name: Beispielblatt\n    domains: [beispiel.at]\n    names: [Heute]\n",
-     r"outlets\.yaml:5: outlet 2 \('Beispielblatt'\): name 'Heute' also belongs to 'Heute'"),
-    ("  - domains: [beispiel.at]\n", r"outlets\.yaml:5: outlet 2: 'name' must be a non-empty text"),
-    ("  - name: Beispielblatt\n    domains: []\n", r"outlets\.yaml:5: outlet 2 \('Beispielblatt'\): 'domains' must list"),
+     r"outlets\.yaml:5: outlets\[1\] \('Beispielblatt'\): name 'Heute' also belongs to 'Heute'"),
 ])
 def test_malformed_outlets_file_names_file_line_and_entry(tmp_path, entry, problem):
     path = tmp_path / "outlets.yaml"
     path.write_text(HEAD + entry, encoding="utf-8")
     with pytest.raises(RulesError, match=problem) as error:
         load_outlets(path)
+    assert "\n" not in str(error.value)
+
+
+# ---- the vocabulary files ------------------------------------------------------------------------
+
+def test_vocabulary_files_are_valid():
+    assert "Nachrichtenmagazin" in load_press_words().descriptors
+    assert "berichtete" in load_attribution_words().report_verbs
+
+
+@pytest.mark.parametrize("name, load, old, new, problem", [
+    ("press_words.yaml", load_press_words, "  Zeitung, Tageszeitung,", "  Zeitung, 42,",
+     r"descriptors\[1\]: expected a text, got a number \(42\)"),
+    ("press_words.yaml", load_press_words, "  zeitung, rundschau,", "  Zeitung, rundschau,",
+     r"press_endings\[0\]: 'Zeitung' does not match"),
+    ("attribution_words.yaml", load_attribution_words, "quote_verbs: [", "quote_verb: [",
+     r"unknown key 'quote_verb'; did you mean 'quote_verbs'\?"),
+])
+def test_broken_vocabulary_file_names_file_and_line(tmp_path, name, load, old, new, problem):
+    bundled = (Path(__file__).parents[1] / "auditor" / "data" / name).read_text(encoding="utf-8")
+    assert old in bundled
+    line = bundled[: bundled.index(old)].count("\n") + 1
+    path = tmp_path / name
+    path.write_text(bundled.replace(old, new, 1), encoding="utf-8")
+    with pytest.raises(RulesError, match=rf"{name.replace('.', '[.]')}:{line}: {problem}") as error:
+        load(path)
     assert "\n" not in str(error.value)
 
 
@@ -191,7 +223,7 @@ def rules_file(tmp_path: Path) -> Path:
 def test_text_columns_reach_the_metric():
     expectation = ExpectColumnValuesToMatchCreditedOutlets(column="sources", text_columns=["headline", "text"])
     dependencies = expectation.get_validation_dependencies()
-    config = dependencies.get_metric_configuration(f"{expectation.map_metric}.details")
+    config = dependencies.get_metric_configuration(expectation.metric.details_metric())
     assert dict(config.metric_value_kwargs) == {"text_columns": ["headline", "text"]}
 
 

@@ -12,7 +12,7 @@ import zlib
 
 import numpy as np
 
-from auditor.batch.stories import candidate_pairs, find_story_conflicts, group_stories, minhash_signatures
+from auditor.batch.stories import StorySettings, candidate_pairs, find_story_conflicts, group_stories, minhash_signatures
 from auditor.expectations.stories import ExpectSameStoriesToAgree
 from auditor.rules import load_rules
 from auditor.validate import run_validation
@@ -189,7 +189,7 @@ def test_a_crowd_of_alike_rows_is_not_a_story():
     # Ten copies of one text with every category different: templated text, not one story
     # retold by several outlets. Judging every row against all others would say nothing.
     frame = frame_of([FLOOD_A] * 10 + [FLOOD_B, OTHERS[0]], categories=[f"C{n}" for n in range(12)])
-    verdict = find_story_conflicts(frame, max_group=5)
+    verdict = find_story_conflicts(frame, settings=StorySettings(max_group=5))
     assert verdict["stories"] == [] and verdict["details"] == {}
     assert verdict["note"] == "1 group(s) of more than 5 alike rows not judged (11 rows; templated text?)"
     assert len(find_story_conflicts(frame)["details"]) == 11
@@ -197,9 +197,9 @@ def test_a_crowd_of_alike_rows_is_not_a_story():
 
 def test_missing_column_is_an_error():
     with pytest.raises(ValueError, match="column 'lead' is not in the batch"):
-        find_story_conflicts(batch(), text_columns=["title", "lead"])
+        find_story_conflicts(batch(), settings=StorySettings(text_columns=["title", "lead"]))
     with pytest.raises(ValueError, match="column 'ort' is not in the batch"):
-        find_story_conflicts(batch(), also_columns=["ort"])
+        find_story_conflicts(batch(), settings=StorySettings(also_columns=["ort"]))
 
 
 def test_signatures_are_datasketchs_minhash():

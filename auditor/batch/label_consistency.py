@@ -50,12 +50,13 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
+from dataclasses import dataclass
 from typing import Any, Sequence
 
 import numpy as np
 import pandas as pd
 
-from auditor.contracts import BatchVerdict
+from auditor.contracts import BatchVerdict, setting, text_columns_setting
 from auditor.text.labels import normalise_label
 
 N_FEATURES = 2**21
@@ -69,18 +70,20 @@ PARALLEL_FROM_ROWS = 20_000
 _WORD = re.compile(r"(?u)\b\w\w+\b")  # the tokens HashingVectorizer uses by default
 
 
-def find_inconsistent_labels(
-    frame: pd.DataFrame,
-    column: str,
-    text_columns: Sequence[str] = ("title", "body"),
-    min_rows: int = 200,
-    min_per_label: int = 20,
-    folds: int = 5,
-    repeats: int = 3,
-    max_chars: int = 20_000,
-    workers: int = 2,
-    random_state: int = 0,
-) -> BatchVerdict:
+@dataclass(frozen=True)
+class LabelConsistencySettings:
+    text_columns: list[str] = text_columns_setting()
+    min_rows: int = setting(200, ge=2, doc="With fewer rows that have a label and text the check does not guess (a note says why).")
+    min_per_label: int = setting(20, ge=2, doc="Rows of rarer labels are not judged.")
+    folds: int = setting(5, ge=2, le=20, doc="Cross-validation folds: each row is judged only by models that never saw it.")
+    repeats: int = setting(3, ge=1, le=10, doc="Cross-validation repeats, averaged.")
+    max_chars: int = setting(20_000, ge=100, doc="Characters of each row read, so one runaway body cannot stall the batch.")
+    workers: int = setting(2, ge=1, le=64, doc="Processes sharing the hashing of large batches.")
+    random_state: int = setting(0, doc="Seed of the folds: a given seed gives the same findings every run.")
+
+
+def find_inconsistent_labels(frame: pd.DataFrame, column: str,
+                             settings: LabelConsistencySettings = LabelConsistencySettings()) -> BatchVerdict:
     """Flag rows whose ``column`` label disagrees with how the rest of the batch labels similar text.
 
     ``text_columns`` are joined to make each row's text (only the first ``max_chars``
@@ -90,11 +93,10 @@ def find_inconsistent_labels(
     ``workers`` processes share the hashing of large batches. Deterministic for a given
     ``random_state``. Returns a :class:`BatchVerdict` keyed by the frame's index.
     """
-    if folds is None or int(folds) < 2:
-        raise ValueError(f"folds must be at least 2, not {folds!r}")
-    folds, repeats = int(folds), max(1, int(repeats or 1))
-    min_rows, min_per_label = int(min_rows or 0), max(int(min_per_label or 0), folds)
-    text_columns = list(text_columns or [])
+    folds, repeats, min_rows = settings.folds, settings.repeats, settings.min_rows
+    min_per_label = max(settings.min_per_label, folds)
+    text_columns = list(settings.text_columns)
+    max_chars, workers, random_state = settings.max_chars, settings.workers, settings.random_state
     missing = [name for name in [column, *text_columns] if name not in frame.columns]
     if missing:
         raise ValueError(f"column {missing[0]!r} is not in the batch (columns: {', '.join(map(str, frame.columns[:15]))})")

@@ -42,7 +42,7 @@ Everything is seeded: the same batch gives the same groups.
 from __future__ import annotations
 
 import zlib
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Hashable, Sequence
 
@@ -50,7 +50,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from auditor.contracts import BatchVerdict
+from auditor.contracts import BatchVerdict, setting, text_columns_setting
 from auditor.text.analysis import TextAnalysis, analyse_texts
 from auditor.text.words import normalise
 from auditor.text.labels import normalise_label
@@ -60,31 +60,20 @@ from auditor.text.labels import normalise_label
 class StorySettings:
     """How rows are compared; the defaults were calibrated with ``benchmarks/eval_stories.py``."""
 
-    threshold: float = 0.25
-    lead_threshold: float = 0.35
-    num_perm: int = 128
-    rows_per_band: int = 2
-    min_word_length: int = 4
-    stem_length: int = 6
-    min_stems: int = 30
-    min_rows_for_idf: int = 50
-    max_bucket: int = 50
-    max_group: int = 200
-    seed: int = 1
-
-    @classmethod
-    def names(cls) -> tuple[str, ...]:
-        return tuple(field.name for field in fields(cls))
-
-    @classmethod
-    def of(cls, params: dict[str, Any]) -> "StorySettings":
-        """Settings from expectation parameters; missing or None ones keep their default."""
-        chosen = {}
-        for field in fields(cls):
-            value = params.get(field.name)
-            if value is not None:
-                chosen[field.name] = type(field.default)(value)
-        return cls(**chosen)
+    also_columns: list[str] = setting(
+        factory=lambda: ["location"], doc="Besides the label column, these must agree within a story (by their first comma part).")
+    text_columns: list[str] = text_columns_setting()
+    threshold: float = setting(0.25, gt=0, le=1, doc="TF-IDF cosine of two whole texts from which they may tell one story.")
+    lead_threshold: float = setting(0.35, ge=0, le=1, doc="The same for their leads: same topic is not same story.")
+    num_perm: int = setting(128, ge=16, le=1024, doc="MinHash permutations per row.")
+    rows_per_band: int = setting(2, ge=1, le=16, doc="Signature rows per LSH band (fewer: more candidate pairs).")
+    min_word_length: int = setting(4, ge=1, le=20, doc="Shorter words do not count.")
+    stem_length: int = setting(6, ge=3, le=100, doc="Words are compared by their first letters.")
+    min_stems: int = setting(30, ge=1, doc="Rows with fewer distinct words are not compared.")
+    min_rows_for_idf: int = setting(50, ge=2, doc="Smaller batches weigh words without IDF.")
+    max_bucket: int = setting(50, ge=2, doc="LSH buckets holding more rows are skipped (boilerplate).")
+    max_group: int = setting(200, ge=2, doc="Larger groups of alike rows are templated text, not one story: left out with a note.")
+    seed: int = setting(1, doc="Seed of the MinHash permutations.")
 
 
 BLOCK = 100_000  # (row, stem) entries per block when taking minima (x num_perm x 4 bytes)
@@ -286,12 +275,12 @@ def _analysis_of(frame: pd.DataFrame, text_columns: Sequence[str]) -> TextAnalys
     return analyse_texts(frame[text_columns[0]], body)
 
 
-def group_stories(frame: pd.DataFrame, text_columns: Sequence[str] = ("title", "body"),
-                  analysis: TextAnalysis | None = None, **settings: Any) -> list[list[Hashable]]:
+def group_stories(frame: pd.DataFrame, settings: StorySettings = StorySettings(),
+                  analysis: TextAnalysis | None = None) -> list[list[Hashable]]:
     """Groups of two or more rows (index labels) that tell the same story, ordered by
     their first row; rows within a group in batch order."""
-    analysis = analysis if analysis is not None else _analysis_of(frame, list(text_columns))
-    found = find_groups(analysis, analysis.rows(frame.index), StorySettings.of(settings))
+    analysis = analysis if analysis is not None else _analysis_of(frame, list(settings.text_columns))
+    found = find_groups(analysis, analysis.rows(frame.index), settings)
     return [[_plain(frame.index[position]) for position in group] for group in found.groups]
 
 
@@ -335,8 +324,7 @@ def _group_conflicts(frame: pd.DataFrame, group: list[int], compared: list[str],
 
 
 def find_story_conflicts(frame: pd.DataFrame, analysis: TextAnalysis | None = None, column: str = "category",
-                         also_columns: Sequence[str] = ("location",), text_columns: Sequence[str] = ("title", "body"),
-                         **settings: Any):
+                         settings: StorySettings = StorySettings()):
     """Rows telling the same story as other rows of the batch but with another ``column``
     (normalised label) or ``also_columns`` value (the first comma part, any case: ``Brüssel,
     Belgien`` and ``brüssel`` agree). Empty values conflict with nothing.
@@ -346,17 +334,16 @@ def find_story_conflicts(frame: pd.DataFrame, analysis: TextAnalysis | None = No
     every group as a list of index labels (groups of one are not stories).
     """
 
-    compared = [column, *[name for name in (also_columns or ()) if name != column]]
+    compared = [column, *[name for name in settings.also_columns if name != column]]
     missing = [name for name in compared if name not in frame.columns]
     if missing:
         raise ValueError(f"column {missing[0]!r} is not in the batch")
-    analysis = analysis if analysis is not None else _analysis_of(frame, list(text_columns or ()))
-    settings_of = StorySettings.of(settings)
-    found = find_groups(analysis, analysis.rows(frame.index), settings_of)
+    analysis = analysis if analysis is not None else _analysis_of(frame, list(settings.text_columns))
+    found = find_groups(analysis, analysis.rows(frame.index), settings)
     index = [_plain(label) for label in frame.index]
     details: dict[Any, dict] = {}
-    oversized = [group for group in found.groups if len(group) > settings_of.max_group]
-    groups = [group for group in found.groups if len(group) <= settings_of.max_group]
+    oversized = [group for group in found.groups if len(group) > settings.max_group]
+    groups = [group for group in found.groups if len(group) <= settings.max_group]
     for number, group in enumerate(groups, start=1):
         for at, (position, conflicts) in enumerate(zip(group, _group_conflicts(frame, group, compared, column))):
             if not conflicts:
@@ -384,7 +371,7 @@ def find_story_conflicts(frame: pd.DataFrame, analysis: TextAnalysis | None = No
         # Hundreds of rows alike are templated or boilerplate text, not one story told
         # by several outlets; pairing each of them with all others says nothing useful.
         sizes = ", ".join(str(len(group)) for group in oversized[:5])
-        notes.append(f"{len(oversized)} group(s) of more than {settings_of.max_group} alike rows not judged "
+        notes.append(f"{len(oversized)} group(s) of more than {settings.max_group} alike rows not judged "
                      f"({sizes} rows; templated text?)")
     note = "; ".join(notes) or None
     return BatchVerdict(details=details, evaluated=found.comparable, note=note, stories=stories)

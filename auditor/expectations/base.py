@@ -1,161 +1,196 @@
 """The shape every auditor check takes inside GX.
 
-A check is a pure per-row function ``analyse(column, **params) -> Series``: for each
-row it returns ``None`` when the row passes, or a dict describing the problem
-(``message`` and, where the check has them, ``snippet``, ``suggestion``, ``score``,
-``evidence``). :func:`row_check_metrics` wraps such a function into three GX metrics:
+A check is a pure function in ``text/`` or ``batch/`` and a settings dataclass beside it
+that declares its parameters once (name, type, default, bounds). Here it gets two
+classes, both written in source and named by one stem:
 
-- ``column_values.<name>.map`` (function metric): the per-row details, computed once;
-- ``column_values.<name>`` (condition metric): a row passes when its detail is None;
-  GX derives unexpected counts and index lists from it as for any built-in;
-- ``column_values.<name>.details`` (value metric): the failing rows' details keyed by
-  row index, which :class:`AuditorColumnMapExpectation` copies into ``result["details"]``.
+- a metric, ``<Stem>Metric(RowCheckMetric)`` or ``(BatchCheckMetric)``, naming the
+  function and its settings; its GX metric name, value keys and partials are derived;
+- an expectation, ``Expect…(AuditorColumnMapExpectation)`` or
+  ``(AuditorBatchExpectation)``, naming the metric; its GX fields, ``success_keys`` and
+  ``map_metric``/``batch_metric`` are derived from the metric's settings.
 
-Keeping ``analyse`` free of GX is what lets the same logic run on Spark later:
-only the thin partials below are engine-specific.
+A per-row metric registers ``column_values.auditor_<stem>.detail.map`` (each row's
+detail: ``None`` when it passes, else a :class:`~auditor.contracts.RowDetail`) and the
+condition ``column_values.auditor_<stem>`` built on it, from which GX derives unexpected
+counts and index lists as for any built-in. The expectation also depends on the detail
+metric itself and copies the failing rows' details into ``result["details"]``, so the
+details are computed once.
+
+Keeping the functions free of GX is what lets the same logic run on Spark later: only
+the thin partials below are engine-specific.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import inspect
 import math
+import re
+import typing
 from typing import Any, Callable, ClassVar, Dict, Optional
 
 import pandas as pd
+from great_expectations.compatibility.pydantic import Field
 from great_expectations.core.metric_domain_types import MetricDomainTypes
 from great_expectations.core.metric_function_types import (
     MetricPartialFunctionTypes,
     MetricPartialFunctionTypeSuffixes,
 )
 from great_expectations.execution_engine import PandasExecutionEngine
-from great_expectations.expectations.expectation import BatchExpectation, ColumnMapExpectation
-from great_expectations.expectations.metrics import (
-    ColumnMapMetricProvider,
-    column_condition_partial,
-    column_function_partial,
-)
-from great_expectations.expectations.metrics.metric_provider import MetricProvider, metric_partial, metric_value
+from great_expectations.expectations.expectation import BatchExpectation, ColumnMapExpectation, MetaExpectation
+from great_expectations.expectations.metrics import ColumnMapMetricProvider, column_condition_partial
+from great_expectations.expectations.metrics.metric_provider import metric_partial, metric_value
+from great_expectations.expectations.metrics.table_metric_provider import TableMetricProvider
 from great_expectations.validator.metric_configuration import MetricConfiguration
 
-from auditor.contracts import BatchVerdict, passes
-
-RowAnalysis = Callable[..., pd.Series]
-
-
-
-MAP_SUFFIX = MetricPartialFunctionTypeSuffixes.MAP.value
-
+from auditor.contracts import passes
 
 TEXT_ANALYSIS = "table.auditor_text_analysis"
+MAP_SUFFIX = MetricPartialFunctionTypeSuffixes.MAP.value
+CONDITION_SUFFIX = MetricPartialFunctionTypeSuffixes.CONDITION.value
 
 
-def _pandas_function_with_text(metric_fn):
-    """Like GX's ``column_function_partial`` for pandas, but the metric function also
-    receives ``analysis``: the batch's shared text analysis (a metric of its own, so GX
-    computes it once for every check that names the same text columns)."""
+# --- parameters: declared once, in a settings dataclass -----------------------------------
+
+def parameter_names(settings: type | None) -> tuple[str, ...]:
+    return tuple(item.name for item in dataclasses.fields(settings)) if settings is not None else ()
+
+
+def _pydantic_fields(settings: type | None) -> dict[str, tuple[Any, Any]]:
+    """Annotation and pydantic default of each settings field; bounds (``ge``, ``le``,
+    ``min_items``…) come from the field's metadata."""
+    if settings is None:
+        return {}
+    hints = typing.get_type_hints(settings)
+    declared = {}
+    for item in dataclasses.fields(settings):
+        limits = dict(item.metadata)
+        if item.default_factory is not dataclasses.MISSING:
+            default = Field(default_factory=item.default_factory, **limits)
+        else:
+            default = Field(item.default, **limits) if limits else item.default
+        declared[item.name] = (hints[item.name], default)
+    return declared
+
+
+def _settings_of(settings: type | None, values: dict[str, Any]):
+    if settings is None:
+        return None
+    return settings(**{name: values[name] for name in parameter_names(settings) if name in values})
+
+
+def _stem(class_name: str, suffix: str) -> str:
+    """``FreeOfMarkupMetric`` -> ``free_of_markup``: the check's one name stem in GX."""
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", class_name.removesuffix(suffix)).lower()
+
+
+def _declare_check(metric: type) -> None:
+    """The check function as a plain function of the metric class; it is handed its
+    settings when it has a ``settings`` parameter (a text check reading only
+    ``text_columns`` needs none: the text comes as its analysis)."""
+    check = metric.__dict__["check"]
+    check = check.__func__ if isinstance(check, staticmethod) else check
+    metric.check = staticmethod(check)
+    metric.takes_settings = metric.settings is not None and "settings" in inspect.signature(check).parameters
+
+
+def _text_analysis_dependency(metric: MetricConfiguration, text_key: str = "text_columns") -> MetricConfiguration:
+    # The same configuration for every check on the same text columns, so GX computes it once.
+    return MetricConfiguration(
+        metric_name=TEXT_ANALYSIS,
+        metric_domain_kwargs={k: v for k, v in metric.metric_domain_kwargs.items() if k == "batch_id"},
+        metric_value_kwargs={"text_columns": list(metric.metric_value_kwargs.get(text_key) or [])},
+    )
+
+
+# --- per-row checks -------------------------------------------------------------------------
+
+class RowCheckMetric(ColumnMapMetricProvider):
+    """Base of the per-row check metrics. A subclass sets ``check`` (the pure function),
+    ``settings`` (its parameters' dataclass, or None) and ``reads_text`` (the function
+    also receives the batch's shared :class:`~auditor.text.analysis.TextAnalysis` of
+    ``settings.text_columns``). It is called ``check(values, [analysis,] [settings])``
+    with the column's non-empty values and returns one detail per value.
+    """
+
+    check: ClassVar[Callable[..., pd.Series]]
+    settings: ClassVar[Optional[type]] = None
+    reads_text: ClassVar[bool] = False
+    takes_settings: ClassVar[bool] = False
+    # Empty values are left to the not-null rules; no check sees them.
+    filter_column_isnull = True
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        _declare_check(cls)
+        name = f"column_values.auditor_{_stem(cls.__name__, 'Metric')}"
+        cls.condition_metric_name = name
+        cls.function_metric_name = f"{name}.detail"
+        cls.condition_value_keys = cls.function_value_keys = parameter_names(cls.settings)
+
+    @classmethod
+    def details_metric(cls) -> str:
+        return f"{cls.function_metric_name}.{MAP_SUFFIX}"
 
     @metric_partial(engine=PandasExecutionEngine, partial_fn_type=MetricPartialFunctionTypes.MAP_SERIES,
                     domain_type=MetricDomainTypes.COLUMN)
-    def inner_func(cls, execution_engine, metric_domain_kwargs, metric_value_kwargs, metrics, runtime_configuration):
+    def _pandas_details(cls, execution_engine, metric_domain_kwargs, metric_value_kwargs, metrics,
+                        runtime_configuration):
         df, compute_domain_kwargs, accessor_domain_kwargs = execution_engine.get_compute_domain(
             domain_kwargs=metric_domain_kwargs, domain_type=MetricDomainTypes.COLUMN
         )
         column = df[accessor_domain_kwargs["column"]]
-        values = metric_fn(cls, column[column.notnull()], analysis=metrics[TEXT_ANALYSIS], **metric_value_kwargs)
-        return values, compute_domain_kwargs, accessor_domain_kwargs
+        arguments = [column[column.notnull()]]
+        if cls.reads_text:
+            arguments.append(metrics[TEXT_ANALYSIS])
+        if cls.takes_settings:
+            arguments.append(_settings_of(cls.settings, metric_value_kwargs))
+        return cls.check(*arguments), compute_domain_kwargs, accessor_domain_kwargs
 
-    return inner_func
-
-
-def row_check_metrics(
-    name: str, analyse: RowAnalysis, value_keys: tuple[str, ...] = (), text_key: str | None = None
-) -> str:
-    """Register the GX metrics for one per-row check and return the condition metric's name.
-
-    With ``text_key`` (the argument naming the text columns, e.g. ``text_columns``),
-    ``analyse`` is called as ``analyse(column, analysis, **params)`` with the batch's
-    shared :class:`~auditor.text.analysis.TextAnalysis` of those columns.
-    """
-    condition_name = f"column_values.{name}"
-    function_name = f"column_values.{name}.detail"
-    function_metric = f"{function_name}.{MAP_SUFFIX}"
-
-    def _function(cls, column, analysis=None, **kwargs):
-        params = {key: kwargs.get(key) for key in value_keys}
-        if text_key is not None:
-            return analyse(column, analysis, **params)
-        return analyse(column, **params)
-
-    def _condition(cls, column, _metrics, **kwargs):
-        details, _, _ = _metrics[function_metric]
+    @column_condition_partial(engine=PandasExecutionEngine)
+    def _pandas_condition(cls, column, _metrics, **kwargs):
+        details, _, _ = _metrics[cls.details_metric()]
         return details.map(passes).astype(bool)
 
-    def _evaluation_dependencies(cls, metric, configuration=None, execution_engine=None, runtime_configuration=None):
-        dependencies = ColumnMapMetricProvider._get_evaluation_dependencies.__func__(
-            cls, metric, configuration, execution_engine, runtime_configuration
+    @classmethod
+    def _get_evaluation_dependencies(cls, metric, configuration=None, execution_engine=None,
+                                     runtime_configuration=None):
+        dependencies = super()._get_evaluation_dependencies(
+            metric, configuration, execution_engine, runtime_configuration
         )
-        if metric.metric_name == f"{condition_name}.{MetricPartialFunctionTypeSuffixes.CONDITION.value}":
-            dependencies[function_metric] = MetricConfiguration(
-                metric_name=function_metric,
+        if metric.metric_name == f"{cls.condition_metric_name}.{CONDITION_SUFFIX}":
+            dependencies[cls.details_metric()] = MetricConfiguration(
+                metric_name=cls.details_metric(),
                 metric_domain_kwargs=metric.metric_domain_kwargs,
-                metric_value_kwargs={k: v for k, v in metric.metric_value_kwargs.items() if k in value_keys},
+                metric_value_kwargs={k: v for k, v in metric.metric_value_kwargs.items()
+                                     if k in cls.function_value_keys},
             )
-        if text_key is not None and metric.metric_name == function_metric:
-            dependencies[TEXT_ANALYSIS] = MetricConfiguration(
-                metric_name=TEXT_ANALYSIS,
-                metric_domain_kwargs={k: v for k, v in metric.metric_domain_kwargs.items() if k == "batch_id"},
-                metric_value_kwargs={"text_columns": list(metric.metric_value_kwargs.get(text_key) or [])},
-            )
+        if cls.reads_text and metric.metric_name == cls.details_metric():
+            dependencies[TEXT_ANALYSIS] = _text_analysis_dependency(metric)
         return dependencies
 
-    provider_name = "".join(part.title() for part in name.replace("-", "_").split("_"))
-    type(
-        f"{provider_name}Metric",
-        (ColumnMapMetricProvider,),
-        {
-            "condition_metric_name": condition_name,
-            "function_metric_name": function_name,
-            "condition_value_keys": value_keys,
-            "function_value_keys": value_keys,
-            # Empty values are left to the not-null rules; no check sees them.
-            "filter_column_isnull": True,
-            "_pandas_function": (
-                _pandas_function_with_text(_function)
-                if text_key is not None
-                else column_function_partial(engine=PandasExecutionEngine)(_function)
-            ),
-            "_pandas_condition": column_condition_partial(engine=PandasExecutionEngine)(_condition),
-            "_get_evaluation_dependencies": classmethod(_evaluation_dependencies),
-        },
-    )
 
-    def _details(cls, execution_engine, metric_domain_kwargs, metric_value_kwargs, metrics, runtime_configuration):
-        details, _, _ = metrics[function_metric]
-        failing = details.dropna()
-        return {str(index): detail for index, detail in failing.items()}
+class _DeclaredBySettings(MetaExpectation):
+    """Gives an auditor expectation the GX fields and success keys of its metric's settings,
+    so a parameter is written once, in the settings dataclass."""
 
-    def _details_dependencies(cls, metric, configuration=None, execution_engine=None, runtime_configuration=None):
-        dependencies = MetricProvider._get_evaluation_dependencies.__func__(
-            cls, metric, configuration, execution_engine, runtime_configuration
-        )
-        dependencies[function_metric] = MetricConfiguration(
-            metric_name=function_metric,
-            metric_domain_kwargs=metric.metric_domain_kwargs,
-            metric_value_kwargs=metric.metric_value_kwargs,
-        )
-        return dependencies
-
-    type(
-        f"{provider_name}Details",
-        (MetricProvider,),
-        {
-            "metric_name": f"{condition_name}.details",
-            "domain_keys": ColumnMapMetricProvider.condition_domain_keys,
-            "value_keys": value_keys,
-            "_pandas": metric_value(engine=PandasExecutionEngine)(_details),
-            "_get_evaluation_dependencies": classmethod(_details_dependencies),
-        },
-    )
-    return condition_name
+    def __new__(mcs, clsname, bases, attrs):
+        metric = attrs.get("metric")
+        if metric is not None:
+            annotations = dict(attrs.get("__annotations__", {}))
+            for name, (annotation, default) in _pydantic_fields(metric.settings).items():
+                if name not in annotations:
+                    annotations[name] = annotation
+                    attrs[name] = default
+            attrs["__annotations__"] = annotations
+            attrs.setdefault("success_keys", ("mostly", *parameter_names(metric.settings)))
+            if issubclass(metric, RowCheckMetric):
+                attrs["map_metric"] = metric.condition_metric_name
+            else:
+                attrs["batch_metric"] = metric.metric_name
+                attrs["metric_dependencies"] = (metric.metric_name,)
+        return super().__new__(mcs, clsname, bases, attrs)
 
 
 def _json_safe(value: Any) -> Any:
@@ -168,12 +203,13 @@ def _json_safe(value: Any) -> Any:
     return value
 
 
-class AuditorColumnMapExpectation(ColumnMapExpectation):
+class AuditorColumnMapExpectation(ColumnMapExpectation, metaclass=_DeclaredBySettings):
     """Base of the auditor's own column checks: a GX map expectation whose result
     also carries ``details`` (index -> what is wrong) for every failing row."""
 
+    metric: ClassVar[Optional[type]] = None
     rule_id: ClassVar[str] = ""
-    """The default rule id that uses this check; shown by ``auditor rules explain``."""
+    """The default rule id that uses this check; its cases are ``rules/cases/<rule_id>.yaml``."""
 
     def _value_kwargs(self) -> dict:
         return {key: getattr(self, key) for key in self.success_keys if key != "mostly"}
@@ -186,9 +222,9 @@ class AuditorColumnMapExpectation(ColumnMapExpectation):
             f"{self.map_metric}.unexpected_count"
         ).metric_domain_kwargs
         dependencies.set_metric_configuration(
-            metric_name=f"{self.map_metric}.details",
+            metric_name=self.metric.details_metric(),
             metric_configuration=MetricConfiguration(
-                metric_name=f"{self.map_metric}.details",
+                metric_name=self.metric.details_metric(),
                 metric_domain_kwargs=domain_kwargs,
                 metric_value_kwargs=self._value_kwargs(),
             ),
@@ -197,34 +233,47 @@ class AuditorColumnMapExpectation(ColumnMapExpectation):
 
     def _validate(self, metrics: Dict, runtime_configuration: Optional[dict] = None, execution_engine=None):
         outcome = super()._validate(metrics, runtime_configuration, execution_engine)
-        outcome.setdefault("result", {})["details"] = metrics.get(f"{self.map_metric}.details") or {}
+        details = metrics.get(self.metric.details_metric())
+        failing = details[0].dropna() if details is not None else pd.Series([], dtype=object)
+        outcome.setdefault("result", {})["details"] = {str(index): detail for index, detail in failing.items()}
         return outcome
 
 
-BatchAnalysis = Callable[..., "BatchVerdict"]
+# --- batch-level checks ---------------------------------------------------------------------
 
-
-def batch_check_metric(name: str, analyse: BatchAnalysis, value_keys: tuple[str, ...],
-                       text_key: str | None = None) -> str:
-    """Register a table-level GX metric for a batch-level check and return its name.
-
-    ``analyse(frame, **params)`` sees the whole batch (the columns it names in its
-    params) and judges every row against the rest, e.g. by cross-validation. Unlike a
-    per-row check it cannot be split by rows, which is why it is a separate, explicit
-    step: on Spark it needs its own distributed implementation. With ``text_key`` (the
-    parameter naming the text columns) it is called as ``analyse(frame, analysis, **params)``
-    with the batch's shared text analysis, as per-row checks are.
+class BatchCheckMetric(TableMetricProvider):
+    """Base of the batch-level check metrics: ``check(frame, [analysis,] column, settings)``
+    sees the whole batch and judges every row against the rest, e.g. by cross-validation.
+    Unlike a per-row check it cannot be split by rows, which is why it is a separate,
+    explicit step: on Spark it needs its own distributed implementation. It returns a
+    :class:`~auditor.contracts.BatchVerdict`; keys beyond details/evaluated/note (the story
+    groups) travel on to the expectation's ``_validate``.
     """
-    metric_name = f"table.{name}"
 
+    check: ClassVar[Callable[..., Any]]
+    settings: ClassVar[Optional[type]] = None
+    reads_text: ClassVar[bool] = False
+    takes_settings: ClassVar[bool] = False
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        _declare_check(cls)
+        cls.metric_name = f"table.auditor_{_stem(cls.__name__, 'Metric')}"
+        # 'column' (the label column) is a domain key of the expectation; the table-level
+        # metric gets it as a value key, with every parameter.
+        cls.value_keys = ("column", *parameter_names(cls.settings))
+
+    @metric_value(engine=PandasExecutionEngine)
     def _pandas(cls, execution_engine, metric_domain_kwargs, metric_value_kwargs, metrics, runtime_configuration):
-        df, _, _ = execution_engine.get_compute_domain(domain_kwargs=metric_domain_kwargs, domain_type=MetricDomainTypes.TABLE)
-        params = {key: metric_value_kwargs.get(key) for key in value_keys}
-        if text_key is not None:
-            verdict = analyse(df, metrics[TEXT_ANALYSIS], **params)
-        else:
-            verdict = analyse(df, **params)
-        # Keys beyond details/evaluated/note (e.g. the story groups) travel on to _validate.
+        df, _, _ = execution_engine.get_compute_domain(domain_kwargs=metric_domain_kwargs,
+                                                       domain_type=MetricDomainTypes.TABLE)
+        arguments = [df]
+        if cls.reads_text:
+            arguments.append(metrics[TEXT_ANALYSIS])
+        arguments.append(metric_value_kwargs["column"])
+        if cls.takes_settings:
+            arguments.append(_settings_of(cls.settings, metric_value_kwargs))
+        verdict = cls.check(*arguments)
         return {
             **verdict,
             "details": {str(index): detail for index, detail in verdict["details"].items()},
@@ -232,35 +281,18 @@ def batch_check_metric(name: str, analyse: BatchAnalysis, value_keys: tuple[str,
             "note": verdict.get("note"),
         }
 
-    from great_expectations.expectations.metrics.table_metric_provider import TableMetricProvider
-
-    attributes: dict[str, Any] = {
-        "metric_name": metric_name,
-        "value_keys": value_keys,
-        "_pandas": metric_value(engine=PandasExecutionEngine)(_pandas),
-    }
-    if text_key is not None:
-        def _get_evaluation_dependencies(cls, metric, configuration=None, execution_engine=None,
-                                         runtime_configuration=None):
-            dependencies = TableMetricProvider._get_evaluation_dependencies.__func__(
-                cls, metric, configuration, execution_engine, runtime_configuration
-            )
-            # The same configuration as the per-row checks ask for, so GX computes it once.
-            dependencies[TEXT_ANALYSIS] = MetricConfiguration(
-                metric_name=TEXT_ANALYSIS,
-                metric_domain_kwargs={k: v for k, v in metric.metric_domain_kwargs.items() if k == "batch_id"},
-                metric_value_kwargs={"text_columns": list(metric.metric_value_kwargs.get(text_key) or [])},
-            )
-            return dependencies
-
-        attributes["_get_evaluation_dependencies"] = classmethod(_get_evaluation_dependencies)
-
-    provider_name = "".join(part.title() for part in name.replace("-", "_").split("_"))
-    type(f"{provider_name}BatchMetric", (TableMetricProvider,), attributes)
-    return metric_name
+    @classmethod
+    def _get_evaluation_dependencies(cls, metric, configuration=None, execution_engine=None,
+                                     runtime_configuration=None):
+        dependencies = super()._get_evaluation_dependencies(
+            metric, configuration, execution_engine, runtime_configuration
+        )
+        if cls.reads_text:
+            dependencies[TEXT_ANALYSIS] = _text_analysis_dependency(metric)
+        return dependencies
 
 
-class AuditorBatchExpectation(BatchExpectation):
+class AuditorBatchExpectation(BatchExpectation, metaclass=_DeclaredBySettings):
     """Base of the auditor's batch-level checks: judged on the whole batch, reported per
     row like a map expectation (``unexpected_index_list``, ``details``), plus a ``note``."""
 
@@ -271,6 +303,7 @@ class AuditorBatchExpectation(BatchExpectation):
     # reaches the table-level batch metric, which must list it among its value keys.
     # Without it GX handed the metric column=None.
     domain_keys: ClassVar[tuple[str, ...]] = ("batch_id", "column")
+    metric: ClassVar[Optional[type]] = None
     batch_metric: ClassVar[str] = ""
     rule_id: ClassVar[str] = ""
 

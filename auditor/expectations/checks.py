@@ -1,25 +1,31 @@
-"""The auditor's own GX expectations for the metadata table.
+"""The auditor's own per-row GX expectations for the metadata table.
 
-Each class is one check; its docstring is what ``auditor rules explain`` prints, so it
-reads like a linter rule: what it checks, why it matters to an editor, and an example
-that passes and one that fails.
+Each check is a metric and an expectation named by one stem (``FreeOfMarkupMetric``,
+``ExpectColumnValuesToBeFreeOfMarkup``). The metric names the pure function and the
+settings dataclass that declares its parameters; the expectation's docstring is what
+``auditor rules explain`` prints, read like a linter rule: what it checks, why it matters
+to an editor, known problems. Its options come from the settings, its passing and failing
+examples from ``rules/cases/<rule-id>.yaml``, which the tests run.
 """
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Dict, List, Optional
+from typing import ClassVar
 
-from great_expectations.compatibility.pydantic import Field
-
-from auditor.expectations.base import AuditorColumnMapExpectation, row_check_metrics
+from auditor.contracts import TextSettings
+from auditor.expectations.base import AuditorColumnMapExpectation, RowCheckMetric
 from auditor.text.category_fit import FitSettings, judge_category_fit
 from auditor.text.cause import find_unsupported_causes
-from auditor.text.dates import find_bad_dates
+from auditor.text.dates import DateSettings, find_bad_dates
 from auditor.text.domains import find_malformed_sources
-from auditor.text.labels import find_unknown_labels
-from auditor.text.language import find_wrong_language
+from auditor.text.labels import KnownLabelSettings, find_unknown_labels
+from auditor.text.language import LanguageSettings, find_wrong_language
 from auditor.text.markup import find_markup
 from auditor.text.places import find_ungrounded_locations
+
+
+class FreeOfMarkupMetric(RowCheckMetric):
+    check = find_markup
 
 
 class ExpectColumnValuesToBeFreeOfMarkup(AuditorColumnMapExpectation):
@@ -32,15 +38,18 @@ class ExpectColumnValuesToBeFreeOfMarkup(AuditorColumnMapExpectation):
 
     Why it matters: leaked markup shows up literally on the aggregator's page and in
     feeds, and signals that the extraction of this field went wrong. The finding names
-    the first offending snippet so the editor can find it.
+    the first offending snippet and where it is (span), so the editor can find it.
 
-    Passes: `www.example-news.at, www.zeitung-beispiel.de`
-    Fails:  `<ul style="list-style-type: none">• www.example-news.at` (HTML tag `<ul …>`)
-    Fails:  `Wie **Beispielblatt** berichtet, …` (markdown emphasis)
+    Known problems: a text that writes about HTML (`das Tag <p>`) is flagged.
     """
 
-    map_metric: ClassVar[str] = row_check_metrics("auditor_free_of_markup", find_markup)
+    metric: ClassVar[type] = FreeOfMarkupMetric
     rule_id: ClassVar[str] = "no-markup"
+
+
+class KnownCategoryMetric(RowCheckMetric):
+    check = find_unknown_labels
+    settings = KnownLabelSettings
 
 
 class ExpectColumnValuesToBeKnownCategory(AuditorColumnMapExpectation):
@@ -55,19 +64,21 @@ class ExpectColumnValuesToBeKnownCategory(AuditorColumnMapExpectation):
     compared, and usually is a typo or an extraction error. The finding suggests the
     closest known label.
 
-    Passes: `Politik`, `diplomatie`, `Verkehrsunfall`
-    Fails:  `Terorismus` (typo; suggests `Terrorismus`), `Allgemein`
+    Known problems: a new category the aggregator introduced is flagged until the
+    taxonomy lists it.
     """
 
-    known_labels: Dict[str, str] = Field(default_factory=dict)
-    success_keys: ClassVar[tuple[str, ...]] = ("mostly", "known_labels")
-    map_metric: ClassVar[str] = row_check_metrics("auditor_known_category", find_unknown_labels, ("known_labels",))
+    metric: ClassVar[type] = KnownCategoryMetric
     rule_id: ClassVar[str] = "category-known"
     needs_taxonomy: ClassVar[bool] = True
 
     @staticmethod
     def taxonomy_kwargs(taxonomy) -> dict:
         return {"known_labels": taxonomy.known_labels()}
+
+
+class SourceDomainsMetric(RowCheckMetric):
+    check = find_malformed_sources
 
 
 class ExpectColumnValuesToBeSourceDomains(AuditorColumnMapExpectation):
@@ -82,12 +93,16 @@ class ExpectColumnValuesToBeSourceDomains(AuditorColumnMapExpectation):
     that is not a domain (`www.zeitung`, `dpa`) cannot be followed or matched against
     the outlets the article cites.
 
-    Passes: `www.example-news.at, https://www.zeitung-beispiel.de/politik/1`
-    Fails:  `www.zeitung` (no public suffix), `Agenturmeldung` (not a domain)
+    Known problems: a public suffix added after the bundled list was made is unknown.
     """
 
-    map_metric: ClassVar[str] = row_check_metrics("auditor_source_domains", find_malformed_sources)
+    metric: ClassVar[type] = SourceDomainsMetric
     rule_id: ClassVar[str] = "sources-well-formed"
+
+
+class PastDatesMetric(RowCheckMetric):
+    check = find_bad_dates
+    settings = DateSettings
 
 
 class ExpectColumnValuesToBePastDates(AuditorColumnMapExpectation):
@@ -96,28 +111,23 @@ class ExpectColumnValuesToBePastDates(AuditorColumnMapExpectation):
     What it checks: the value parses as ISO 8601 (`2026-03-14T09:30:00+01:00`) or as a
     German date (`14.03.2026, 09:30`, `14. März 2026`); dates without a zone are taken
     as Central European time. The moment must not be later than the time of the run
-    plus `max_future_minutes` (default 0).
+    plus `max_future_minutes`.
 
     Why it matters: a date that cannot be read breaks sorting and archives; a date in
     the future is an extraction or time-zone error that puts the article in the wrong
     place of every feed.
 
-    Passes: `04.12.2024, 18:49`, `2024-12-04T18:49:00+01:00`
-    Fails:  `gestern` (not a date), `31.02.2024` (no such day), `2031-01-01` (future)
+    Known problems: relative dates (`gestern`, `vor 2 Stunden`) are not read.
     """
 
-    max_future_minutes: Optional[int] = 0
-    now: Optional[str] = None
-    success_keys: ClassVar[tuple[str, ...]] = ("mostly", "max_future_minutes", "now")
-    map_metric: ClassVar[str] = row_check_metrics(
-        "auditor_past_dates", find_bad_dates, ("max_future_minutes", "now")
-    )
+    metric: ClassVar[type] = PastDatesMetric
     rule_id: ClassVar[str] = "published-at-valid"
 
 
-def _judge_fit(labels, analysis, taxonomy, text_columns, min_fit, topic_min_fit, min_tokens, baseline):
-    settings = FitSettings(min_fit=min_fit, topic_min_fit=topic_min_fit, min_tokens=min_tokens, baseline=baseline)
-    return judge_category_fit(labels, analysis, taxonomy, settings)
+class FitsArticleTextMetric(RowCheckMetric):
+    check = judge_category_fit
+    settings = FitSettings
+    reads_text = True
 
 
 class ExpectColumnValuesToFitArticleText(AuditorColumnMapExpectation):
@@ -133,33 +143,18 @@ class ExpectColumnValuesToFitArticleText(AuditorColumnMapExpectation):
     evidence, the article's own words for each side. Title and lead weigh more than the
     rest: an incident mentioned in passing does not make the category. Topics
     (`Politik`, `Sonstiges`) are contradicted by incident categories as usual, but by
-    each other only below `topic_min_fit`. Texts shorter than `min_tokens`
-    words get an info note instead of a verdict; unknown labels are left to
-    `category-known`.
+    each other only below `topic_min_fit`. Texts shorter than `min_tokens` words get an
+    info note instead of a verdict; unknown labels are left to `category-known`.
 
     Why it matters: the category decides where an article is filed, which alerts it
     triggers and which statistics it feeds. A ministers' meeting labelled `Terrorismus`
     sends readers and editors the wrong signal.
 
-    Passes: `Politik` on a report of an EU foreign ministers' meeting about sanctions.
-    Passes: `Terrorismus` on a report of a bomb attack claimed by a jihadist group.
-    Fails:  `Terrorismus` on a report of NATO ministers accusing Russia of helping North
-            Korea (suggests `Politik`; evidence: Außenminister, NATO, Sanktionen).
+    Known problems: neighbouring categories (assault vs killing, theft vs robbery) and
+    an incident that is a consequence rather than the main event are often confused.
     """
 
-    taxonomy: Dict[str, Any] = Field(default_factory=dict)
-    text_columns: List[str] = Field(default_factory=lambda: ["title", "body"])
-    min_fit: float = FitSettings.min_fit
-    topic_min_fit: float = FitSettings.topic_min_fit
-    min_tokens: int = FitSettings.min_tokens
-    baseline: float = FitSettings.baseline
-    success_keys: ClassVar[tuple[str, ...]] = (
-        "mostly", "taxonomy", "text_columns", "min_fit", "topic_min_fit", "min_tokens", "baseline",
-    )
-    map_metric: ClassVar[str] = row_check_metrics(
-        "auditor_fits_article_text", _judge_fit,
-        ("taxonomy", "text_columns", "min_fit", "topic_min_fit", "min_tokens", "baseline"), text_key="text_columns",
-    )
+    metric: ClassVar[type] = FitsArticleTextMetric
     rule_id: ClassVar[str] = "category-fits-text"
     needs_taxonomy: ClassVar[bool] = True
 
@@ -168,8 +163,10 @@ class ExpectColumnValuesToFitArticleText(AuditorColumnMapExpectation):
         return {"taxonomy": taxonomy.fit_spec()}
 
 
-def _judge_cause(values, analysis, text_columns):
-    return find_unsupported_causes(values, analysis)
+class SupportedByTextMetric(RowCheckMetric):
+    check = find_unsupported_causes
+    settings = TextSettings
+    reads_text = True
 
 
 class ExpectColumnValuesToBeSupportedByText(AuditorColumnMapExpectation):
@@ -181,21 +178,21 @@ class ExpectColumnValuesToBeSupportedByText(AuditorColumnMapExpectation):
     compound either way (`Militär-Kooperation` matches `Militärkooperation`,
     `Kooperation` matches `Militärkooperation`). A term of four or more words may have
     one word paraphrased. Uses the batch's shared text analysis (lemmas by simplemma).
+    Each unsupported term's place in the value is its span.
 
     Why it matters: a cause that the article never mentions was invented or copied
     from another story; readers take the metadata for a summary of the article.
 
-    Passes: `UN-Sanktionen, Militär-Kooperation` on a text about military cooperation
-            between two states under UN sanctions.
-    Fails:  `Brandstiftung` on a report of a warehouse fire whose cause is unknown.
+    Known problems: synonyms (`Feuer` for `Brand`) are not recognised.
     """
 
-    text_columns: List[str] = Field(default_factory=lambda: ["title", "body"])
-    success_keys: ClassVar[tuple[str, ...]] = ("mostly", "text_columns")
-    map_metric: ClassVar[str] = row_check_metrics(
-        "auditor_supported_by_text", _judge_cause, ("text_columns",), text_key="text_columns"
-    )
+    metric: ClassVar[type] = SupportedByTextMetric
     rule_id: ClassVar[str] = "cause-in-text"
+
+
+class InLanguageMetric(RowCheckMetric):
+    check = find_wrong_language
+    settings = LanguageSettings
 
 
 class ExpectColumnValuesToBeInLanguage(AuditorColumnMapExpectation):
@@ -203,31 +200,25 @@ class ExpectColumnValuesToBeInLanguage(AuditorColumnMapExpectation):
 
     What it checks: the first `sample_chars` characters of the value are classified
     with lingua (offline models bundled in the package) among the `candidates`
-    languages; the row fails when the detected language is not `language` (default
-    `de`). Texts shorter than `min_chars` get an info note instead of a verdict.
+    languages; the row fails when the detected language is not `language`. Texts
+    shorter than `min_chars` get an info note instead of a verdict.
 
     Why it matters: a German aggregator that publishes an untranslated English or
     French agency text, or a body swapped with another language edition, shows readers
     a page they cannot read, and every German-text check on that row is meaningless.
 
-    Passes: `Die Außenminister der NATO berieten am Dienstag in Brüssel über Sanktionen.`
-    Fails:  `The foreign ministers of NATO met in Brussels on Tuesday to discuss sanctions.`
-            (English, expected German)
+    Known problems: lists of names and numbers (sports results) may be taken for
+    another language.
     """
 
-    language: str = "de"
-    candidates: Optional[List[str]] = None
-    sample_chars: int = 300
-    min_chars: int = 80
-    success_keys: ClassVar[tuple[str, ...]] = ("mostly", "language", "candidates", "sample_chars", "min_chars")
-    map_metric: ClassVar[str] = row_check_metrics(
-        "auditor_in_language", find_wrong_language, ("language", "candidates", "sample_chars", "min_chars")
-    )
+    metric: ClassVar[type] = InLanguageMetric
     rule_id: ClassVar[str] = "language-matches"
 
 
-def _judge_location(values, analysis, text_columns):
-    return find_ungrounded_locations(values, analysis)
+class GroundedPlacesMetric(RowCheckMetric):
+    check = find_ungrounded_locations
+    settings = TextSettings
+    reads_text = True
 
 
 class ExpectColumnValuesToBeGroundedPlaces(AuditorColumnMapExpectation):
@@ -245,14 +236,8 @@ class ExpectColumnValuesToBeGroundedPlaces(AuditorColumnMapExpectation):
     the story never mentions, or one filed under the wrong country, sends the article
     to the wrong readers.
 
-    Passes: `Brüssel, Belgien` on a story about a ministers' meeting in Brussels.
-    Fails:  `Wien, Deutschland` (Vienna is in Austria).
-    Fails:  `Steyr, Österreich` on a story that only mentions Wels.
+    Known problems: villages under 500 inhabitants and districts are unknown.
     """
 
-    text_columns: List[str] = Field(default_factory=lambda: ["title", "body"])
-    success_keys: ClassVar[tuple[str, ...]] = ("mostly", "text_columns")
-    map_metric: ClassVar[str] = row_check_metrics(
-        "auditor_grounded_places", _judge_location, ("text_columns",), text_key="text_columns"
-    )
+    metric: ClassVar[type] = GroundedPlacesMetric
     rule_id: ClassVar[str] = "location-in-text"

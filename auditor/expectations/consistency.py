@@ -1,21 +1,20 @@
-"""Batch-level expectations: each row judged against the rest of the batch.
+"""Batch-level expectation: each row's label judged against the rest of the batch.
 
-Like the checks in :mod:`auditor.expectations.checks`, each class's docstring is what
+Like the checks in :mod:`auditor.expectations.checks`, the class's docstring is what
 ``auditor rules explain`` prints.
 """
 
 from __future__ import annotations
 
-from typing import ClassVar, List
+from typing import ClassVar
 
-from great_expectations.compatibility.pydantic import Field
+from auditor.batch.label_consistency import LabelConsistencySettings, find_inconsistent_labels
+from auditor.expectations.base import AuditorBatchExpectation, BatchCheckMetric
 
-from auditor.batch.label_consistency import find_inconsistent_labels
-from auditor.expectations.base import AuditorBatchExpectation, batch_check_metric
 
-_LABEL_CONSISTENCY_KEYS = (
-    "column", "text_columns", "min_rows", "min_per_label", "folds", "repeats", "max_chars", "workers", "random_state",
-)
+class LabelConsistencyMetric(BatchCheckMetric):
+    check = find_inconsistent_labels
+    settings = LabelConsistencySettings
 
 
 class ExpectBatchLabelsToBeConsistent(AuditorBatchExpectation):
@@ -38,27 +37,9 @@ class ExpectBatchLabelsToBeConsistent(AuditorBatchExpectation):
     label itself is valid. The suggestion shows the editor where the article probably
     belongs; a low score or an unusual article may well be right as it is.
 
-    Passes: an article on a parliament's budget debate labelled `Politik` in a batch
-    whose other parliament and government stories are labelled `Politik`.
-    Fails:  the same article labelled `Terrorismus` (suggests `Politik`; words:
-            Parlament, Budget, Abgeordnete).
+    Known problems: real sections overlap, so a few per cent of honest rows disagree
+    with the batch; the default rule fails only when more than 5 % do.
     """
 
-    text_columns: List[str] = Field(default_factory=lambda: ["title", "body"], min_items=1)
-    min_rows: int = Field(200, ge=2)
-    min_per_label: int = Field(20, ge=2)
-    folds: int = Field(5, ge=2, le=20)
-    repeats: int = Field(3, ge=1, le=10)
-    max_chars: int = Field(20_000, ge=100)
-    workers: int = Field(2, ge=1, le=64)
-    random_state: int = 0
-
-    # The expectation's 'column' is the label column. It is a domain key so that rules
-    # can name it like any column check; the metric itself is table-level, so it gets
-    # 'column' as one of its value keys, with every other parameter.
-    success_keys: ClassVar[tuple[str, ...]] = ("mostly", *_LABEL_CONSISTENCY_KEYS[1:])
-    batch_metric: ClassVar[str] = batch_check_metric(
-        "auditor_label_consistency", find_inconsistent_labels, _LABEL_CONSISTENCY_KEYS
-    )
-    metric_dependencies: ClassVar[tuple[str, ...]] = (batch_metric,)
+    metric: ClassVar[type] = LabelConsistencyMetric
     rule_id: ClassVar[str] = "category-consistent-in-batch"

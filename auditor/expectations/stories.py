@@ -6,15 +6,16 @@ Like the checks in :mod:`auditor.expectations.checks`, the class's docstring is 
 
 from __future__ import annotations
 
-from typing import ClassVar, Dict, List, Optional
-
-from great_expectations.compatibility.pydantic import Field
+from typing import ClassVar, Dict, Optional
 
 from auditor.batch.stories import StorySettings, find_story_conflicts
-from auditor.expectations.base import AuditorBatchExpectation, batch_check_metric
+from auditor.expectations.base import AuditorBatchExpectation, BatchCheckMetric
 
-_DEFAULTS = StorySettings()
-_STORY_KEYS = ("column", "also_columns", "text_columns", *StorySettings.names())
+
+class SameStoriesMetric(BatchCheckMetric):
+    check = find_story_conflicts
+    settings = StorySettings
+    reads_text = True
 
 
 class ExpectSameStoriesToAgree(AuditorBatchExpectation):
@@ -39,32 +40,11 @@ class ExpectSameStoriesToAgree(AuditorBatchExpectation):
     the event in one place and not the other. The rows the finding points at show the
     editor which label the other versions carry.
 
-    Passes: two rewrites of one ministers' meeting in Brüssel, both `Vorfall: Politik`,
-    one with `Ort: Brüssel, Belgien`, the other `Ort: brüssel`.
-    Fails:  the same two rewrites, one labelled `Politik` and the other `Terrorismus`
-            (each row points at the other).
+    Known problems: follow-up reports of one event (day two of a trial) may be grouped
+    with the first report although their location or category may rightly differ.
     """
 
-    also_columns: List[str] = Field(default_factory=lambda: ["location"])
-    text_columns: List[str] = Field(default_factory=lambda: ["title", "body"], min_items=1)
-    threshold: float = Field(_DEFAULTS.threshold, gt=0, le=1)
-    lead_threshold: float = Field(_DEFAULTS.lead_threshold, ge=0, le=1)
-    num_perm: int = Field(_DEFAULTS.num_perm, ge=16, le=1024)
-    rows_per_band: int = Field(_DEFAULTS.rows_per_band, ge=1, le=16)
-    min_word_length: int = Field(_DEFAULTS.min_word_length, ge=1, le=20)
-    stem_length: int = Field(_DEFAULTS.stem_length, ge=3, le=100)
-    min_stems: int = Field(_DEFAULTS.min_stems, ge=1)
-    min_rows_for_idf: int = Field(_DEFAULTS.min_rows_for_idf, ge=2)
-    max_bucket: int = Field(_DEFAULTS.max_bucket, ge=2)
-    max_group: int = Field(_DEFAULTS.max_group, ge=2)
-    seed: int = _DEFAULTS.seed
-
-    # 'column' is the label column (a domain key, as in every batch check); the metric is
-    # table-level and gets it among its value keys, with every other parameter.
-    success_keys: ClassVar[tuple[str, ...]] = ("mostly", *_STORY_KEYS[1:])
-    batch_metric: ClassVar[str] = batch_check_metric("auditor_same_stories", find_story_conflicts, _STORY_KEYS,
-                                                    text_key="text_columns")
-    metric_dependencies: ClassVar[tuple[str, ...]] = (batch_metric,)
+    metric: ClassVar[type] = SameStoriesMetric
     rule_id: ClassVar[str] = "duplicate-story-consistency"
 
     def _validate(self, metrics: Dict, runtime_configuration: Optional[dict] = None, execution_engine=None):

@@ -149,23 +149,33 @@ def excerpts_for(finding: dict[str, Any], title: str | None, body: str | None,
                              {"f": field, "m": [[s, e, k] for s, e, k in _nonoverlapping(spans)]})
     snippet = finding.get("snippet")
     column = finding.get("column")
-    if isinstance(snippet, str) and snippet.strip():
-        if column == "body" and isinstance(body, str):
-            text = body
-        elif column == "title" and isinstance(title, str):
-            text = title
-        else:
-            text = finding.get("value") if isinstance(finding.get("value"), str) else ""
-        needle = snippet[:-1] if snippet.endswith("…") else snippet
-        position = text.find(needle) if needle else -1
-        # A snippet that is the whole value needs no context (the value is shown already).
-        if position != -1 and needle.strip() != text.strip():
-            kind = kinds.setdefault("snippet", len(kinds))
-            span = (position, position + len(needle), kind)
-            found = [item for item in found if item["f"] != column]
-            found.append(excerpt(text, [span], column or "value", width=2 * SNIPPET_CONTEXT + len(needle),
-                                 lead=SNIPPET_CONTEXT))
+    if column == "body" and isinstance(body, str):
+        text = body
+    elif column == "title" and isinstance(title, str):
+        text = title
+    else:
+        text = finding.get("value") if isinstance(finding.get("value"), str) else ""
+    start, end = _located(finding, text, snippet)
+    # A snippet that is the whole value needs no context (the value is shown already).
+    if start is not None and text[start:end].strip() != text.strip():
+        kind = kinds.setdefault("snippet", len(kinds))
+        found = [item for item in found if item["f"] != column]
+        found.append(excerpt(text, [(start, end, kind)], column or "value", width=2 * SNIPPET_CONTEXT + end - start,
+                             lead=SNIPPET_CONTEXT))
     return found
+
+
+def _located(finding: dict[str, Any], text: str, snippet: Any) -> tuple[int | None, int]:
+    """Where the finding sits in its field's text: its span when it has one (exact, and
+    right where a snippet occurs more than once), else the first place of its snippet."""
+    span = finding.get("span")
+    if isinstance(span, list) and len(span) == 2 and 0 <= span[0] < span[1] <= len(text):
+        return int(span[0]), int(span[1])
+    if not isinstance(snippet, str) or not snippet.strip():
+        return None, 0
+    needle = snippet[:-1] if snippet.endswith("…") else snippet
+    position = text.find(needle) if needle else -1
+    return (position, position + len(needle)) if position != -1 else (None, 0)
 
 
 def _nonoverlapping(spans: list[tuple[int, int, int]]) -> list[tuple[int, int, int]]:

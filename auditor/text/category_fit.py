@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from auditor.contracts import setting, text_columns_setting
 from auditor.text.analysis import TextAnalysis
 from auditor.text.labels import normalise_label
 from auditor.text.lexicon import CategoryScores, Lexicon, score_categories
@@ -25,10 +26,12 @@ SHORT_TEXT_EVIDENCE = 6.0  # two strong terms
 
 @dataclass(frozen=True)
 class FitSettings:
-    min_fit: float = 0.35
-    topic_min_fit: float = 0.2
-    min_tokens: int = 25
-    baseline: float = 5.0
+    taxonomy: dict = setting(factory=dict, doc="The taxonomy's fit spec (Taxonomy.fit_spec()); default: the rules' taxonomy.")
+    text_columns: list[str] = text_columns_setting()
+    min_fit: float = setting(0.35, ge=0, le=1, doc="Below this share of the best category's evidence the label does not fit.")
+    topic_min_fit: float = setting(0.2, ge=0, le=1, doc="The looser bar between two topics (Politik, Sonstiges).")
+    min_tokens: int = setting(25, ge=0, doc="Shorter texts get an info note instead of a verdict.")
+    baseline: float = setting(5.0, ge=0, doc="The score Sonstiges starts from: text without incident words is no incident.")
 
 
 def _words(analysis: TextAnalysis, scores: CategoryScores, lexicon: Lexicon, row: int, position: int,
@@ -41,12 +44,13 @@ def _ratio(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
     return np.divide(numerator, denominator, out=np.ones_like(numerator, dtype=float), where=denominator > 0)
 
 
-def judge_category_fit(labels: pd.Series, analysis: TextAnalysis, taxonomy: dict, settings: FitSettings) -> pd.Series:
+def judge_category_fit(labels: pd.Series, analysis: TextAnalysis, settings: FitSettings) -> pd.Series:
     """Per row: None when the category fits (or is unknown), else a dict with suggestion and evidence.
 
-    ``taxonomy`` is ``Taxonomy.fit_spec()``: labels -> ids, ids -> display labels, the
-    lexicon per id and the fallback id.
+    ``settings.taxonomy`` is ``Taxonomy.fit_spec()``: labels -> ids, ids -> display labels,
+    the lexicon per id and the fallback id.
     """
+    taxonomy = settings.taxonomy
     if labels.empty:
         return pd.Series([], index=labels.index, dtype=object)
     lexicon = Lexicon.from_spec(taxonomy["lexicon"])

@@ -16,6 +16,8 @@ import numpy as np
 import pandas as pd
 import simplemma
 
+from auditor.contracts import span_of
+
 from auditor.text.analysis import LANGUAGE, TextAnalysis, lemma_of
 from auditor.text.words import normalise
 from auditor.text.lexicon import MIN_COMPOUND_TERM, Lexicon, Term
@@ -97,9 +99,12 @@ def find_unsupported_causes(values: pd.Series, analysis: TextAnalysis) -> pd.Ser
             details.append(None)
             continue
         listed = ", ".join(repr(term) for term in missing)
+        value = str(values[index])
+        start = value.find(missing[0])
         details.append({
             "message": f"cause not found in the article: {listed}",
             "snippet": missing[0][:80],
+            **(span_of(value, start, start + len(missing[0])) if start >= 0 else {}),
             "evidence": {"unsupported": missing, "supported": [t for t in terms if t not in missing]},
         })
     return pd.Series(details, index=values.index, dtype=object)

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 import pandas as pd
+
+from auditor.contracts import setting
 
 _GERMAN_MONTHS = {
     "januar": 1, "jänner": 1, "jaenner": 1, "februar": 2, "feber": 2, "märz": 3, "maerz": 3,
@@ -66,11 +69,17 @@ def parse_dates(values: pd.Series) -> pd.Series:
     return parsed
 
 
-def find_bad_dates(values: pd.Series, max_future_minutes: int | None = None, now: str | None = None) -> pd.Series:
+@dataclass(frozen=True)
+class DateSettings:
+    max_future_minutes: int = setting(0, ge=0, doc="How far past the time of the run a date may lie (clock and time-zone slack).")
+    now: str | None = setting(None, doc="The moment dates are compared with (ISO 8601); default: the time of the run.")
+
+
+def find_bad_dates(values: pd.Series, settings: DateSettings) -> pd.Series:
     """Per row: None for a parseable past date, else a dict saying what is wrong."""
     parsed = parse_dates(values)
-    reference = pd.Timestamp(now, tz="UTC") if now else pd.Timestamp.now(tz="UTC")
-    limit = reference + pd.Timedelta(minutes=max_future_minutes or 0)
+    reference = pd.Timestamp(settings.now, tz="UTC") if settings.now else pd.Timestamp.now(tz="UTC")
+    limit = reference + pd.Timedelta(minutes=settings.max_future_minutes)
     details = pd.Series(None, index=values.index, dtype=object)
     for index in parsed.index[parsed.isna()]:
         details[index] = {"message": f"not a date: {str(values[index])[:60]!r}", "snippet": str(values[index])[:60]}

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import difflib
+from dataclasses import dataclass
 import re
 import unicodedata
 
 import pandas as pd
+
+from auditor.contracts import setting
 
 _SPACE = re.compile(r"\s+")
 
@@ -16,12 +19,15 @@ def normalise_label(label: str) -> str:
     return _SPACE.sub(" ", unicodedata.normalize("NFC", str(label))).strip().casefold()
 
 
-def find_unknown_labels(values: pd.Series, known_labels: dict[str, str] | None = None) -> pd.Series:
-    """Per row: None when the label is known, else a dict with the closest known label.
+@dataclass(frozen=True)
+class KnownLabelSettings:
+    known_labels: dict[str, str] = setting(
+        factory=dict, doc="Each normalised label or alias -> the category's display label (default: the taxonomy's).")
 
-    ``known_labels`` maps each normalised label or alias to the category's display label.
-    """
-    known = known_labels or {}
+
+def find_unknown_labels(values: pd.Series, settings: KnownLabelSettings) -> pd.Series:
+    """Per row: None when the label is known, else a dict with the closest known label."""
+    known = settings.known_labels
     normalised = values.map(normalise_label)
     unknown = ~normalised.isin(known.keys())
     details = pd.Series(None, index=values.index, dtype=object)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import lru_cache
 
 import pandas as pd
+
+from auditor.contracts import setting
 from lingua import IsoCode639_1, Language, LanguageDetectorBuilder
 
 # Languages an aggregator for German-speaking readers plausibly ingests; restricting the
@@ -21,10 +24,20 @@ def _detector(candidates: tuple[str, ...]):
     return LanguageDetectorBuilder.from_languages(*(_language(code) for code in candidates)).build()
 
 
-def find_wrong_language(values: pd.Series, language: str = "de", candidates: list[str] | None = None,
-                        sample_chars: int = 300, min_chars: int = 80) -> pd.Series:
-    """Per row: None when the text is in ``language``; a dict naming the detected language
-    otherwise; an info note when the text is too short to tell."""
+@dataclass(frozen=True)
+class LanguageSettings:
+    language: str = setting("de", doc="The language the text must be in (ISO 639-1 code).")
+    candidates: list[str] | None = setting(
+        None, doc="The languages told apart (default: those an aggregator for German-speaking readers meets).")
+    sample_chars: int = setting(300, ge=20, doc="How much of the text's beginning is read.")
+    min_chars: int = setting(80, ge=1, doc="Shorter texts get an info note instead of a verdict.")
+
+
+def find_wrong_language(values: pd.Series, settings: LanguageSettings = LanguageSettings()) -> pd.Series:
+    """Per row: None when the text is in ``settings.language``; a dict naming the detected
+    language otherwise; an info note when the text is too short to tell."""
+    language, candidates = settings.language, settings.candidates
+    sample_chars, min_chars = settings.sample_chars, settings.min_chars
     codes = tuple(sorted({language, *(candidates or DEFAULT_CANDIDATES)}))
     detector = _detector(codes)
     expected = _language(language)

@@ -6,6 +6,8 @@ import re
 
 import pandas as pd
 
+from auditor.contracts import span_of
+
 SNIPPET_LIMIT = 80
 
 # Single `*` or `_` are left alone on purpose: German gender forms ("Bürger*innen")
@@ -54,18 +56,20 @@ def find_markup(values: pd.Series) -> pd.Series:
     """Per row: None when the text is free of markup, else a dict naming the first snippet."""
     text = values.astype(str)
     text = text[text.map(_may_hold_markup).astype(bool)]
-    first = text.str.extract(_ANY_MARKUP, expand=False)
-    found = first.notna()
-    counts = text[found].str.count(_ANY_MARKUP.pattern)
     details = pd.Series(None, index=values.index, dtype=object)
-    for index, snippet in first[found].items():
+    for index, value in text.items():
+        matches = list(_ANY_MARKUP.finditer(value))
+        if not matches:
+            continue
+        first = matches[0]
+        snippet = first.group(0)
         kind = markup_kind(snippet)
-        count = int(counts[index])
-        more = f" (and {count - 1} more)" if count > 1 else ""
+        more = f" (and {len(matches) - 1} more)" if len(matches) > 1 else ""
         details[index] = {
             "message": f"{_KIND_LABELS[kind]} leaked into the text: {_shorten(snippet)!r}{more}",
             "snippet": _shorten(snippet),
+            **span_of(value, first.start(), first.end()),
             "kind": kind,
-            "count": count,
+            "count": len(matches),
         }
     return details

@@ -1,0 +1,86 @@
+"""The check itself: a body's furniture blocks and other story, per body and per column.
+
+Per body: units (:mod:`.units`), grouped into blocks (:mod:`.blocks`), the article parts
+between them judged for another story (:mod:`.coherence`), and the findings written
+(:mod:`.report`). Per column: the prefilter (:mod:`.prefilter`) first rules out the bodies
+that cannot hold furniture, so only the others are split and matched.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from auditor.text.furniture.blocks import Block, article_parts, assign_groups, furniture_blocks, parts_around_furniture
+from auditor.text.furniture.coherence import MAX_SHARED, MAX_SHARED_CUED, MIN_STORY_WORDS, Story, other_story
+from auditor.text.furniture.patterns import load_furniture
+from auditor.text.furniture.prefilter import furniture_possible
+from auditor.text.furniture.report import block_part, body_detail, story_part
+from auditor.text.furniture.spec import FurnitureSpec
+from auditor.text.furniture.units import classified_units
+from auditor.text.furniture.settings import FurnitureSettings
+
+
+def analyse_body(body: str, spec: FurnitureSpec, coherence: bool = True, max_shared: float = MAX_SHARED,
+                 max_shared_cued: float = MAX_SHARED_CUED, min_story_words: float = MIN_STORY_WORDS,
+                 may_hold_furniture: bool = True) -> dict | None:
+    """None when ``body`` is one article and nothing else; else what is wrong, one part per span.
+    ``may_hold_furniture=False`` (the prefilter's verdict, see :func:`furniture_possible`)
+    skips matching the lines and sentences against the patterns; the result is the same."""
+    if not isinstance(body, str) or not body.strip():
+        return None
+    paragraphs = "\n" in body.strip()
+    if may_hold_furniture:
+        units = classified_units(body, spec, spec.contains_for(body))
+        assign_groups(units, spec)
+        furniture = furniture_blocks(units)
+    else:
+        units, furniture = [], []
+    found: list[tuple[int, dict]] = []  # (start, part)
+    absorbed: set[int] = set()
+    if coherence:
+        if may_hold_furniture:
+            parts, furniture_between, masked = parts_around_furniture(body, units, furniture, paragraphs)
+        else:  # every line and sentence is article text
+            parts, furniture_between, masked = article_parts(body, paragraphs), set(), body
+        story = other_story(masked, parts, furniture_between, paragraphs, max_shared, max_shared_cued,
+                            min_story_words)
+        if story is not None:
+            absorbed = _absorb_teasers(body, story, furniture, spec)
+            found.append((story.start, story_part(body, story, paragraphs)))
+    for index, block in enumerate(furniture):
+        if index not in absorbed and block.kinds:
+            found.append((block.start, block_part(body, block, units, spec)))
+    if not found:
+        return None
+    found.sort(key=lambda item: item[0])
+    return body_detail([part for _, part in found])
+
+
+def _absorb_teasers(body: str, story: Story, furniture: list[Block], spec: FurnitureSpec) -> set[int]:
+    """Teaser headings and link texts right around the other story belong to it: widen the
+    story over them and return their indexes, so they make no finding of their own."""
+    absorbed: set[int] = set()
+    for index, block in enumerate(furniture):
+        teaserish = all(spec.kinds[kind].joins or spec.kinds[kind].group == "teaser" for kind in block.kinds)
+        gap_before = body[block.end:story.start]
+        gap_after = body[story.end:block.start]
+        if teaserish and ((block.end <= story.start and not gap_before.strip())
+                          or (block.start >= story.end and not gap_after.strip())):
+            absorbed.add(index)
+            story.start, story.end = min(story.start, block.start), max(story.end, block.end)
+    return absorbed
+
+
+def find_furniture(values: pd.Series, settings: FurnitureSettings = FurnitureSettings()) -> pd.Series:
+    """Per row: None when the body is one article, else a dict with a ``message`` and one
+    ``parts`` entry (message, snippet, span, lines, evidence) per furniture span or other
+    story. The column is searched first for places where furniture can be
+    (:func:`furniture_possible`); only bodies with such a place are split and matched."""
+    spec = load_furniture(settings.patterns)
+    bodies = values.tolist()
+    possible = furniture_possible(bodies, spec)
+    details = [analyse_body(body, spec, coherence=settings.coherence, max_shared=settings.max_shared,
+                            max_shared_cued=settings.max_shared_cued, min_story_words=settings.min_story_words,
+                            may_hold_furniture=flag)
+               for body, flag in zip(bodies, possible)]
+    return pd.Series(details, index=values.index, dtype=object)
