@@ -8,6 +8,7 @@ PYTHONPATH (a plain path entry: no .pth files run, so this checkout's editable i
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 import sysconfig
@@ -25,7 +26,11 @@ SEEDS = REPO.parent / "shared" / "seeds"
 def installed(tmp_path_factory) -> Path:
     """A fresh venv with only the wheel built from this checkout; returns its python."""
     work = tmp_path_factory.mktemp("wheel")
-    built = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(work / "dist"), str(REPO)],
+    # setuptools builds in the source tree (build/, *.egg-info): build a copy, so the checkout stays clean.
+    source = work / "source"
+    shutil.copytree(REPO, source, symlinks=True, ignore=shutil.ignore_patterns(
+        ".venv", ".git", "build", "dist", "*.egg-info", "__pycache__", "reports", "out", "test-artifacts", ".pytest_cache"))
+    built = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(work / "dist"), str(source)],
                            capture_output=True, text=True)
     if built.returncode != 0:
         pytest.fail(f"building the wheel failed:\n{built.stderr[-2000:]}")
