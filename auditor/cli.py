@@ -240,6 +240,13 @@ def rules_explain(rule_id: str = typer.Argument(..., help="The rule id, e.g. no-
     typer.echo(f"{rule.id}  ({rule.severity})  {rule.description}")
     typer.echo(f"columns: {', '.join(rule.columns)}")
     typer.echo(f"expectation: {rule.expectation}" + (f"  args: {rule.args}" if rule.args else ""))
+    if rule.confidence:
+        levels = ", ".join(f"{severity} at confidence >= {rule.confidence[severity]}" for severity in ("error", "warning")
+                           if severity in rule.confidence)
+        typer.echo(f"severity by confidence: {levels}; below, no finding")
+    if rule.gate:
+        typer.echo(f"gate: the run fails on this rule when more than {rule.gate['max_share']:.0%} of its rows have open "
+                   f"findings with confidence >= {rule.gate['min_confidence']}")
     typer.echo(f"defined at: {rule.origin}\n")
     expectation = get_expectation_impl(rule.expectation)
     if rule.explain:

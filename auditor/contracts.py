@@ -18,6 +18,8 @@ class RowDetail(TypedDict, total=False):
     ``message`` is required). ``span`` is ``[start, end]``: character offsets into the
     checked value, end exclusive; ``lines`` the first and last line (from 1) it covers.
     ``parts`` lists several separate problems of one value, each a detail of its own.
+    ``confidence`` is how sure the check is that the value is wrong: a calibrated probability
+    (0-1) that the rule's ``confidence`` levels turn into a severity.
     """
 
     message: str
@@ -25,6 +27,7 @@ class RowDetail(TypedDict, total=False):
     snippet: str
     suggestion: str
     score: float
+    confidence: float
     evidence: Any
     span: list[int]
     lines: list[int]

@@ -12,7 +12,7 @@ from typing import Any
 
 from auditor.loaders import UnreadableRow
 from auditor.mapping import Batch
-from auditor.rules import SEVERITIES, RuleSet
+from auditor.rules import SEVERITIES, RuleSet, severity_at
 from auditor.validate import ExpectationOutcome
 
 SEVERITY_RANK = {"error": 3, "warning": 2, "info": 1}
@@ -23,7 +23,7 @@ READABLE_RULE = {
     "description": "Every input row can be read (complete JSON line, object in a JSON array).",
     "expectation": "(loader)",
 }
-DETAIL_KEYS = ("suggestion", "score", "evidence", "snippet", "span", "lines")
+DETAIL_KEYS = ("suggestion", "score", "confidence", "evidence", "snippet", "span", "lines")
 
 
 @dataclass
@@ -80,13 +80,16 @@ def _findings_of(outcome: ExpectationOutcome, rule, batch: Batch) -> list[dict[s
         index = int(index)
         value = column_values.iat[index]
         detail = details.get(str(index), {})
+        severity = "info" if detail.get("level") == "info" else severity_at(rule, detail.get("confidence"))
+        if severity is None:
+            continue  # less sure than the rule's lowest confidence level: no finding
         if rule.message:
             message = rule.message.format(column=outcome.column, value=_shorten(value))
         else:
             message = detail.get("message") or _builtin_message(outcome, value, duplicates)
         finding = {
             "rule": rule.id,
-            "severity": "info" if detail.get("level") == "info" else rule.severity,
+            "severity": severity,
             "row_id": str(row_ids[index]),
             "source": str(sources[index]),
             "position": int(positions[index]),
@@ -146,7 +149,23 @@ def _stories(outcomes: list[ExpectationOutcome], batch: Batch) -> list[dict[str,
     return stories
 
 
-def _rule_entry(rule, outcomes: list[ExpectationOutcome], fail_on: str) -> dict[str, Any]:
+def counts_for_gate(finding: dict[str, Any]) -> bool:
+    """Findings an editor has not waived count for the gates (issue 12 adds waivers)."""
+    return finding.get("status", "open") == "open"
+
+
+def _gate(rule, findings: list[dict[str, Any]], evaluated: int) -> dict[str, Any]:
+    """A rule with a confidence gate fails when too many of its rows are wrong with enough confidence."""
+    floor, max_share = rule.gate["min_confidence"], rule.gate["max_share"]
+    rows = {(finding["source"], finding["position"]) for finding in findings
+            if finding["rule"] == rule.id and counts_for_gate(finding) and (finding.get("confidence") or 0.0) >= floor}
+    share = len(rows) / evaluated if evaluated else 0.0
+    return {"min_confidence": floor, "max_share": max_share, "rows": len(rows), "share": round(share, 4),
+            "passed": share <= max_share}
+
+
+def _rule_entry(rule, outcomes: list[ExpectationOutcome], fail_on: str,
+                findings: list[dict[str, Any]] | None = None) -> dict[str, Any]:
     evaluated = unexpected = 0
     errors = [f"{o.column}: {o.error}" for o in outcomes if o.error]
     for outcome in outcomes:
@@ -154,6 +173,10 @@ def _rule_entry(rule, outcomes: list[ExpectationOutcome], fail_on: str) -> dict[
         evaluated += int(result.get("element_count", 0)) - int(result.get("missing_count", 0) or 0)
         unexpected += int(result.get("unexpected_count", 0) or 0)
     passed = not errors and all(o.success for o in outcomes)
+    gate = _gate(rule, findings or [], evaluated) if rule.gate and not errors else None
+    if gate is not None:
+        # The run's verdict follows the gate; GX's own success (every judged row passes) stays in Data Docs.
+        passed = gate["passed"]
     entry = {
         "id": rule.id,
         "severity": rule.severity,
@@ -167,6 +190,8 @@ def _rule_entry(rule, outcomes: list[ExpectationOutcome], fail_on: str) -> dict[
         "unexpected_percent": round(100.0 * unexpected / evaluated, 3) if evaluated else 0.0,
         "gates": fails_at(rule.severity, fail_on),
     }
+    if gate is not None:
+        entry["gate"] = gate
     if errors:
         entry["error"] = "; ".join(errors)
     notes = [outcome.result["note"] for outcome in outcomes if outcome.result.get("note")]
@@ -191,9 +216,9 @@ def collect(
     rules: list[dict[str, Any]] = []
     for rule in ruleset.rules:
         rule_outcomes = by_rule.get(rule.id, [])
-        rules.append(_rule_entry(rule, rule_outcomes, fail_on))
-        for outcome in rule_outcomes:
-            findings.extend(_findings_of(outcome, rule, batch))
+        rule_findings = [finding for outcome in rule_outcomes for finding in _findings_of(outcome, rule, batch)]
+        rules.append(_rule_entry(rule, rule_outcomes, fail_on, rule_findings))
+        findings.extend(rule_findings)
 
     unreadable_findings = [
         {

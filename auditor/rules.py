@@ -38,6 +38,9 @@ class Rule:
     mostly: float | None = None
     message: str | None = None
     explain: dict[str, str] = field(default_factory=dict)  # why / passes / fails, for built-ins
+    # Severity from a finding's confidence: {"error": 0.9, "warning": 0.6}; below the lowest, no finding.
+    confidence: dict[str, float] = field(default_factory=dict)
+    gate: dict[str, float] | None = None  # {"min_confidence": 0.9, "max_share": 0.04}
     origin: str = ""  # "file:line", for error messages
     arg_origins: dict[str, str] = field(default_factory=dict, compare=False, repr=False)  # arg -> "file:line"
 
@@ -110,7 +113,10 @@ def load_rules(path: Path | None = None) -> RuleSet:
 
 # Keys a rule sets itself, and GX settings the auditor sets when it builds the suite:
 # neither may come from 'args' (a 'column' there would silently override the rule's).
-RULE_LEVEL_KEYS = ("column", "columns", "mostly", "severity", "description", "id", "explain", "message")
+RULE_LEVEL_KEYS = ("column", "columns", "mostly", "severity", "description", "id", "explain", "message", "confidence",
+                   "gate")
+# A check that says how sure it is takes the lowest confidence of a finding from the rule's levels.
+CONFIDENCE_SETTING = "min_confidence"
 AUDITOR_SET_KEYS = ("meta", "result_format", "catch_exceptions", "rendered_content", "batch_id", "windows")
 
 
@@ -136,8 +142,12 @@ def _rule(file: Path, document: Any, position: int, entry: dict, known: dict, pr
     for key in args:
         if key in RULE_LEVEL_KEYS:
             raise RulesError(f"{arg_origins[str(key)]}: rule {rule_id!r}: set {key!r} on the rule itself, not under 'args'")
+        if key == CONFIDENCE_SETTING:
+            raise RulesError(f"{arg_origins[str(key)]}: rule {rule_id!r}: {key!r} comes from the rule's confidence levels; "
+                             "write 'confidence: {warning: …}' on the rule instead")
         if key in AUDITOR_SET_KEYS:
             raise RulesError(f"{arg_origins[str(key)]}: rule {rule_id!r}: {key!r} is set by the auditor and cannot be given in 'args'")
+    confidence, gate = _confidence_levels(file, document, position, entry, rule_id, known[name])
     if "column" in entry:
         columns = (str(entry["column"]),)
     elif "columns" in entry:
@@ -154,14 +164,53 @@ def _rule(file: Path, document: Any, position: int, entry: dict, known: dict, pr
         mostly=float(entry["mostly"]) if "mostly" in entry else None,
         message=str(entry["message"]) if "message" in entry else None,
         explain={str(key): str(value).strip() for key, value in (entry.get("explain") or {}).items()},
+        confidence=confidence,
+        gate=gate,
         origin=origin,
         arg_origins=arg_origins,
     )
 
 
+def _confidence_levels(file: Path, document: Any, position: int, entry: dict, rule_id: str,
+                       expectation_class: type) -> tuple[dict[str, float], dict[str, float] | None]:
+    """The rule's confidence levels and gate, checked against each other and the expectation."""
+    levels = {str(key): float(value) for key, value in (entry.get("confidence") or {}).items()}
+    at = where(file, document, ["rules", position, "confidence"]) if levels else where(file, document, ["rules", position])
+    if levels and CONFIDENCE_SETTING not in getattr(expectation_class, "__fields__", {}):
+        raise RulesError(f"{at}: rule {rule_id!r}: {entry['expectation']} does not say how sure it is, so its findings "
+                         "cannot take a severity from 'confidence'; remove 'confidence' or use a check that reports it")
+    if "error" in levels and levels["error"] < levels["warning"]:
+        raise RulesError(f"{at}: rule {rule_id!r}: confidence.error ({levels['error']}) is below confidence.warning "
+                         f"({levels['warning']}); errors must need more confidence than warnings")
+    gate = entry.get("gate")
+    if gate is None:
+        return levels, None
+    gate_at = where(file, document, ["rules", position, "gate"])
+    if not levels:
+        raise RulesError(f"{gate_at}: rule {rule_id!r}: a gate counts findings by confidence; give the rule "
+                         "'confidence' levels too")
+    floor = float(gate.get("min_confidence", levels.get("error", levels["warning"])))
+    if floor < levels["warning"]:
+        raise RulesError(f"{gate_at}: rule {rule_id!r}: gate.min_confidence ({floor}) is below confidence.warning "
+                         f"({levels['warning']}); there are no findings below it to count")
+    return levels, {"min_confidence": floor, "max_share": float(gate["max_share"])}
+
+
+def severity_at(rule: Rule, confidence: float | None) -> str | None:
+    """The severity of a finding of ``rule`` with this confidence; None below the rule's lowest level."""
+    if not rule.confidence or confidence is None:
+        return rule.severity
+    for severity in SEVERITIES:
+        if severity in rule.confidence and confidence >= rule.confidence[severity]:
+            return severity
+    return None
+
+
 def expectation_kwargs(rule: Rule, column: str, taxonomy: Taxonomy | None, expectation_class: type) -> dict[str, Any]:
     """The keyword arguments of the GX expectation that runs ``rule`` on ``column``."""
     kwargs: dict[str, Any] = {"column": column, **rule.args}
+    if rule.confidence:
+        kwargs[CONFIDENCE_SETTING] = rule.confidence["warning"]
     if rule.mostly is not None:
         kwargs["mostly"] = rule.mostly
     if hasattr(expectation_class, "taxonomy_kwargs") and taxonomy is not None:

@@ -23,6 +23,7 @@ class Category:
     incident: bool = True
     indicators: dict[str, tuple[str, ...]] = field(default_factory=dict)  # strength -> terms
     counter: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    requires: tuple[str, ...] = ()  # any of these terms must be in the text, or the evidence counts less
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,7 @@ class Taxonomy:
                 category.id: {
                     "indicators": {STRENGTHS[name]: list(terms) for name, terms in category.indicators.items()},
                     "counter": {STRENGTHS[name]: list(terms) for name, terms in category.counter.items()},
+                    "requires": list(category.requires),
                 }
                 for category in self.categories
             },
@@ -72,6 +74,7 @@ def load_taxonomy(file: Path) -> Taxonomy:
             incident=bool(entry.get("incident", True)),
             indicators={name: tuple(map(str, terms)) for name, terms in (entry.get("indicators") or {}).items()},
             counter={name: tuple(map(str, terms)) for name, terms in (entry.get("counter") or {}).items()},
+            requires=tuple(map(str, entry.get("requires") or ())),
         )
         at = where(file, document, ["categories", position, "id"])
         if category.id in first_id_at:

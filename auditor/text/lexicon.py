@@ -77,10 +77,13 @@ class Lexicon:
     categories: tuple[str, ...]
     terms: tuple[Term, ...]
     weights: np.ndarray  # terms x categories
+    # terms x categories: 1 where the term is one of what the category requires (a death, a road vehicle)
+    required: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.float32))
 
     @staticmethod
     def from_spec(spec: dict[str, dict]) -> "Lexicon":
-        """``spec``: category id -> {"indicators": {weight: [terms]}, "counter": {weight: [terms]}}."""
+        """``spec``: category id -> {"indicators": {weight: [terms]}, "counter": {weight: [terms]},
+        "requires": [terms]}."""
         return _compiled(json.dumps(spec, sort_keys=True, ensure_ascii=False))
 
     def match_matrix(self, forms: np.ndarray) -> sp.csr_matrix:
@@ -125,20 +128,30 @@ def _compiled(spec_json: str) -> Lexicon:
     index: dict[tuple, int] = {}
     terms: list[Term] = []
     entries: list[tuple[int, int, float]] = []
+    requirements: list[tuple[int, int]] = []
+
+    def position_of(written: str) -> int:
+        term = parse_term(str(written))
+        key = (term.form, term.as_head, term.as_modifier)
+        if key not in index:
+            index[key] = len(terms)
+            terms.append(term)
+        return index[key]
+
     for column, category in enumerate(categories):
         for kind, sign in (("indicators", 1.0), ("counter", -1.0)):
             for weight, written_terms in (spec[category].get(kind) or {}).items():
                 for written in written_terms:
-                    term = parse_term(str(written))
-                    key = (term.form, term.as_head, term.as_modifier)
-                    if key not in index:
-                        index[key] = len(terms)
-                        terms.append(term)
-                    entries.append((index[key], column, sign * float(weight)))
+                    entries.append((position_of(written), column, sign * float(weight)))
+        for written in spec[category].get("requires") or ():
+            requirements.append((position_of(written), column))
     weights = np.zeros((len(terms), len(categories)), dtype=np.float32)
     for row, column, weight in entries:
         weights[row, column] += weight
-    return Lexicon(categories=categories, terms=tuple(terms), weights=weights)
+    required = np.zeros((len(terms), len(categories)), dtype=np.float32)
+    for row, column in requirements:
+        required[row, column] = 1.0
+    return Lexicon(categories=categories, terms=tuple(terms), weights=weights, required=required)
 
 
 @dataclass
@@ -147,6 +160,7 @@ class CategoryScores:
 
     categories: tuple[str, ...]
     scores: np.ndarray  # rows x categories
+    requirement_met: np.ndarray  # rows x categories: False where the category requires what the text lacks
     term_hits: sp.csr_matrix  # rows x terms, sublinear counts
     surface_terms: sp.csr_matrix  # surface words x terms: 1 where the word matches the term
     _word_weights: dict[int, np.ndarray] = field(default_factory=dict, repr=False)
@@ -159,18 +173,29 @@ class CategoryScores:
         return self._word_weights[category]
 
 
-def score_categories(analysis: TextAnalysis, lexicon: Lexicon, rows: np.ndarray | None = None) -> CategoryScores:
-    """Evidence per category: each matched term adds weight x (1 + ln count), floored at 0."""
+def score_categories(analysis: TextAnalysis, lexicon: Lexicon, rows: np.ndarray | None = None,
+                     unmet_requirement: float = 1.0) -> CategoryScores:
+    """Evidence per category: each matched term adds weight x (1 + ln count), floored at 0.
+
+    A category that requires something (a death, force or threat, a road vehicle) whose text
+    names none of it keeps only ``unmet_requirement`` of its evidence: a stabbing without a
+    death is no killing, however many crime words it holds."""
     surface_terms = (analysis.surface_forms @ lexicon.match_matrix(analysis.forms)).tocsr()
     surface_terms.data[:] = 1.0  # a word counts once for a term, though both its forms match
     counts = analysis.counts if rows is None else analysis.counts[rows]
     term_counts = (counts @ surface_terms).tocsr()
     # Sublinear: the tenth mention of `Regierung` says less than the first.
     term_counts.data = 1.0 + np.log(np.maximum(term_counts.data, 1.0))
-    scores = np.asarray(term_counts @ lexicon.weights)
+    scores = np.maximum(np.asarray(term_counts @ lexicon.weights), 0.0)
+    demanding = lexicon.required.any(axis=0) if lexicon.required.size else np.zeros(len(lexicon.categories), bool)
+    met = np.ones_like(scores, dtype=bool)
+    if demanding.any():
+        met = np.asarray((term_counts @ lexicon.required) > 0) | ~demanding[None, :]
+        scores = np.where(met, scores, scores * unmet_requirement)
     return CategoryScores(
         categories=lexicon.categories,
-        scores=np.maximum(scores, 0.0),
+        scores=scores,
+        requirement_met=met,
         term_hits=term_counts,
         surface_terms=surface_terms,
     )
