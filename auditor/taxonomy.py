@@ -24,6 +24,7 @@ class Category:
     indicators: dict[str, tuple[str, ...]] = field(default_factory=dict)  # strength -> terms
     counter: dict[str, tuple[str, ...]] = field(default_factory=dict)
     requires: tuple[str, ...] = ()  # any of these terms must be in the text, or the evidence counts less
+    excludes: tuple[str, ...] = ()  # any of these terms in the text, and the evidence counts less
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,7 @@ class Taxonomy:
                     "indicators": {STRENGTHS[name]: list(terms) for name, terms in category.indicators.items()},
                     "counter": {STRENGTHS[name]: list(terms) for name, terms in category.counter.items()},
                     "requires": list(category.requires),
+                    "excludes": list(category.excludes),
                 }
                 for category in self.categories
             },
@@ -75,6 +77,7 @@ def load_taxonomy(file: Path) -> Taxonomy:
             indicators={name: tuple(map(str, terms)) for name, terms in (entry.get("indicators") or {}).items()},
             counter={name: tuple(map(str, terms)) for name, terms in (entry.get("counter") or {}).items()},
             requires=tuple(map(str, entry.get("requires") or ())),
+            excludes=tuple(map(str, entry.get("excludes") or ())),
         )
         at = where(file, document, ["categories", position, "id"])
         if category.id in first_id_at:

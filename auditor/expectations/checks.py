@@ -136,10 +136,16 @@ class ExpectColumnValuesToFitArticleText(AuditorColumnMapExpectation):
     What it checks: every category of the taxonomy is scored on the article's title
     and body with the category's indicator terms (`rules/taxonomy.yaml`: weighted German
     terms, matched through lemmas and inside compounds, so `Terroranschläge`,
-    `Außenministertreffen` and `Militär-Kooperation` count). `Sonstiges` starts from a
-    baseline, so text without incident vocabulary counts as "no incident". The fit of
-    the assigned category is its score over the best score; below `min_fit` the row
-    fails, with the best category as the suggestion, the fit as the score and, as
+    `Außenministertreffen` and `Militär-Kooperation` count). A category that
+    `requires` something (a death for a killing, force or threat for a robbery, a road
+    vehicle for a road accident) and whose text names none of it, or whose text names
+    what `excludes` it (a death, for an assault), keeps only `unmet_requirement` of its
+    evidence. `Sonstiges` starts from a baseline, so text without incident vocabulary
+    counts as "no incident". The fit of the assigned category is its score over the best
+    score, and `calibration` turns the fit into the probability that the label is wrong
+    (Platt scaling fitted on held-out dev folds). The row fails when that probability
+    reaches `min_confidence` (the rule's `confidence.warning`), with the best category as
+    the suggestion, the fit as the score, the probability as `confidence` and, as
     evidence, the article's own words for each side. Title and lead weigh more than the
     rest: an incident mentioned in passing does not make the category. Topics
     (`Politik`, `Sonstiges`) are contradicted by incident categories as usual, but by
@@ -150,8 +156,11 @@ class ExpectColumnValuesToFitArticleText(AuditorColumnMapExpectation):
     triggers and which statistics it feeds. A ministers' meeting labelled `Terrorismus`
     sends readers and editors the wrong signal.
 
-    Known problems: neighbouring categories (assault vs killing, theft vs robbery) and
-    an incident that is a consequence rather than the main event are often confused.
+    Known problems: on dev police releases it catches 92 % of wrong labels (target 95 %):
+    a real incident labelled `Sonstiges` passes when its vocabulary is thin, and an
+    editor's acceptable second choice (fraud for a trick theft, assault for an attempted
+    killing) is flagged about one time in four. The probability assumes as many wrong
+    labels as right ones.
     """
 
     metric: ClassVar[type] = FitsArticleTextMetric

@@ -79,11 +79,13 @@ class Lexicon:
     weights: np.ndarray  # terms x categories
     # terms x categories: 1 where the term is one of what the category requires (a death, a road vehicle)
     required: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.float32))
+    # terms x categories: 1 where the term rules the category out (a death rules out an assault)
+    excluded: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.float32))
 
     @staticmethod
     def from_spec(spec: dict[str, dict]) -> "Lexicon":
         """``spec``: category id -> {"indicators": {weight: [terms]}, "counter": {weight: [terms]},
-        "requires": [terms]}."""
+        "requires": [terms], "excludes": [terms]}."""
         return _compiled(json.dumps(spec, sort_keys=True, ensure_ascii=False))
 
     def match_matrix(self, forms: np.ndarray) -> sp.csr_matrix:
@@ -129,6 +131,7 @@ def _compiled(spec_json: str) -> Lexicon:
     terms: list[Term] = []
     entries: list[tuple[int, int, float]] = []
     requirements: list[tuple[int, int]] = []
+    exclusions: list[tuple[int, int]] = []
 
     def position_of(written: str) -> int:
         term = parse_term(str(written))
@@ -145,13 +148,18 @@ def _compiled(spec_json: str) -> Lexicon:
                     entries.append((position_of(written), column, sign * float(weight)))
         for written in spec[category].get("requires") or ():
             requirements.append((position_of(written), column))
+        for written in spec[category].get("excludes") or ():
+            exclusions.append((position_of(written), column))
     weights = np.zeros((len(terms), len(categories)), dtype=np.float32)
     for row, column, weight in entries:
         weights[row, column] += weight
     required = np.zeros((len(terms), len(categories)), dtype=np.float32)
     for row, column in requirements:
         required[row, column] = 1.0
-    return Lexicon(categories=categories, terms=tuple(terms), weights=weights, required=required)
+    excluded = np.zeros((len(terms), len(categories)), dtype=np.float32)
+    for row, column in exclusions:
+        excluded[row, column] = 1.0
+    return Lexicon(categories=categories, terms=tuple(terms), weights=weights, required=required, excluded=excluded)
 
 
 @dataclass
@@ -160,7 +168,7 @@ class CategoryScores:
 
     categories: tuple[str, ...]
     scores: np.ndarray  # rows x categories
-    requirement_met: np.ndarray  # rows x categories: False where the category requires what the text lacks
+    requirement_met: np.ndarray  # rows x categories: False where the text lacks what the category requires, or excludes it
     term_hits: sp.csr_matrix  # rows x terms, sublinear counts
     surface_terms: sp.csr_matrix  # surface words x terms: 1 where the word matches the term
     _word_weights: dict[int, np.ndarray] = field(default_factory=dict, repr=False)
@@ -179,7 +187,8 @@ def score_categories(analysis: TextAnalysis, lexicon: Lexicon, rows: np.ndarray 
 
     A category that requires something (a death, force or threat, a road vehicle) whose text
     names none of it keeps only ``unmet_requirement`` of its evidence: a stabbing without a
-    death is no killing, however many crime words it holds."""
+    death is no killing, however many crime words it holds. So does a category whose text
+    names what excludes it (a death, for an assault)."""
     surface_terms = (analysis.surface_forms @ lexicon.match_matrix(analysis.forms)).tocsr()
     surface_terms.data[:] = 1.0  # a word counts once for a term, though both its forms match
     counts = analysis.counts if rows is None else analysis.counts[rows]
@@ -191,7 +200,9 @@ def score_categories(analysis: TextAnalysis, lexicon: Lexicon, rows: np.ndarray 
     met = np.ones_like(scores, dtype=bool)
     if demanding.any():
         met = np.asarray((term_counts @ lexicon.required) > 0) | ~demanding[None, :]
-        scores = np.where(met, scores, scores * unmet_requirement)
+    if lexicon.excluded.size and lexicon.excluded.any():
+        met &= ~np.asarray((term_counts @ lexicon.excluded) > 0)
+    scores = np.where(met, scores, scores * unmet_requirement)
     return CategoryScores(
         categories=lexicon.categories,
         scores=scores,
