@@ -37,12 +37,15 @@ class FitSettings:
         0.6, ge=0, le=1, doc="A row fails when the calibrated probability that its label is wrong reaches this "
                              "(set from the rule's confidence levels).")
     calibration: dict = setting(
-        factory=lambda: {"intercept": -3.79, "slope": -3.58, "offset": 0.02},
+        factory=lambda: {"intercept": -3.81, "slope": -3.54, "offset": 0.02},
         doc="Platt scaling of ln(fit + offset) to the probability that the label is wrong "
             "(fitted by benchmarks/calibrate_fit.py).")
     topic_min_fit: float = setting(0.2, ge=0, le=1, doc="The looser bar between two topics (Politik, Sonstiges).")
     min_tokens: int = setting(25, ge=0, doc="Shorter texts get an info note instead of a verdict.")
     baseline: float = setting(5.0, ge=0, doc="The score Sonstiges starts from: text without incident words is no incident.")
+    baseline_words: int = setting(
+        200, ge=1, doc="The text length (words) at which Sonstiges starts from `baseline`; longer texts start "
+                       "higher, shorter ones lower (with the square root of the length).")
     unmet_requirement: float = setting(
         0.3, ge=0, le=1, doc="The share of its evidence a category keeps when the text lacks what it requires "
                              "(the taxonomy's requires: a death for a killing, force or threat for a robbery).")
@@ -93,7 +96,10 @@ def weigh_category_fit(labels: pd.Series, analysis: TextAnalysis, settings: FitS
     scores = score_categories(analysis, lexicon, positions, settings.unmet_requirement)
     evidence = scores.scores.copy()
     if fallback is not None:
-        evidence[:, fallback] += settings.baseline
+        # A long text meets incident words by chance more often than a short one; the bar for
+        # "this is an incident" grows with it (as the square root, as the term counts are sublinear).
+        length = np.maximum(analysis.token_totals[positions], 1.0) / settings.baseline_words
+        evidence[:, fallback] += settings.baseline * np.sqrt(length)
     known = assigned >= 0
     given = np.maximum(assigned, 0)
     rows = np.arange(len(labels))
