@@ -37,9 +37,9 @@ class FitSettings:
         0.6, ge=0, le=1, doc="A row fails when the calibrated probability that its label is wrong reaches this "
                              "(set from the rule's confidence levels).")
     calibration: dict = setting(
-        factory=lambda: {"intercept": -3.81, "slope": -3.54, "offset": 0.02},
-        doc="Platt scaling of ln(fit + offset) to the probability that the label is wrong "
-            "(fitted by benchmarks/calibrate_fit.py).")
+        factory=lambda: {"intercept": -3.94, "slope": -3.57, "offset": 0.02, "fallback_shift": 0.45},
+        doc="Platt scaling of ln(fit + offset), plus fallback_shift for a 'no incident' label, to the "
+            "probability that the label is wrong (fitted by benchmarks/calibrate_fit.py).")
     topic_min_fit: float = setting(0.2, ge=0, le=1, doc="The looser bar between two topics (Politik, Sonstiges).")
     min_tokens: int = setting(25, ge=0, doc="Shorter texts get an info note instead of a verdict.")
     baseline: float = setting(5.0, ge=0, doc="The score Sonstiges starts from: text without incident words is no incident.")
@@ -78,9 +78,12 @@ class FitWeighing:
     lexicon: Lexicon
 
 
-def calibrated(fit: np.ndarray, calibration: dict) -> np.ndarray:
-    """Platt scaling: the probability that a label with this fit is wrong."""
+def calibrated(fit: np.ndarray, calibration: dict, fallback: np.ndarray | None = None) -> np.ndarray:
+    """Platt scaling: the probability that a label with this fit is wrong. A "no incident" label
+    (the fallback) at the same fit is wrong more often, hence its own shift."""
     z = calibration["intercept"] + calibration["slope"] * np.log(np.asarray(fit, dtype=float) + calibration["offset"])
+    if fallback is not None:
+        z = z + calibration.get("fallback_shift", 0.0) * fallback
     return 1.0 / (1.0 + np.exp(-z))
 
 
@@ -123,7 +126,9 @@ def weigh_category_fit(labels: pd.Series, analysis: TextAnalysis, settings: FitS
     too_short = (analysis.token_totals[positions] < settings.min_tokens) & (
         scores.scores.max(axis=1, initial=0.0) < SHORT_TEXT_EVIDENCE
     )
-    return FitWeighing(assigned=assigned, best=best, fit=fit, confidence=calibrated(fit, settings.calibration),
+    is_fallback = known & (assigned == (fallback if fallback is not None else -2))
+    return FitWeighing(assigned=assigned, best=best, fit=fit,
+                       confidence=calibrated(fit, settings.calibration, is_fallback),
                        assigned_score=assigned_score,
                        best_score=evidence[rows, best], topic_pair=by_topic, too_short=too_short,
                        positions=positions, scores=scores, lexicon=lexicon)

@@ -46,6 +46,8 @@ def _variants(form: str) -> tuple[str, ...]:
             variants.append(form[: -len(suffix)])
             break
     for ending in _INFLECTION_ENDINGS:
+        if ending == "n" and form.endswith(("eln", "ern")):
+            continue  # an infinitive (`handeln`, `ändern`), not a plural: `handeln` is no `Handel`
         if form.endswith(ending) and len(form) - len(ending) >= MIN_COMPOUND_TERM + 1:
             variants.append(form[: -len(ending)])
             break
