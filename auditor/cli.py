@@ -59,7 +59,7 @@ def audit(
                                            "(number, 'latest' or 'previous') instead of the run before."),
     data_docs: bool = typer.Option(True, "--data-docs/--no-data-docs", help="Build GX Data Docs in OUT/data-docs."),
     decisions: Optional[List[Path]] = typer.Option(None, "--decisions", help="Editors' decisions (decisions.yaml from "
-                                                   "the report; repeatable): dismissed findings are waived, accepted "
+                                                   "the report, or a folder of them; repeatable): dismissed findings are waived, accepted "
                                                    "and corrected values go to OUT/corrections.csv."),
     fail_on_new: bool = typer.Option(False, "--fail-on-new", help="Gate only on findings new since the last run of the "
                                      "same inputs (or --baseline), as with a linter's baseline."),

@@ -97,10 +97,21 @@ def _has_entries(file: Path) -> bool:
     return any(line.strip() and not line.lstrip().startswith("#") for line in text.splitlines())
 
 
+def decision_files(paths: list[Path]) -> list[Path]:
+    """Files as given; a folder stands for its ``*.yaml``/``*.yml`` files (one per editor and day)."""
+    files: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            files.extend(sorted(p for p in path.iterdir() if p.suffix in (".yaml", ".yml") and not p.name.startswith(".")))
+        else:
+            files.append(path)
+    return files
+
+
 def load_decisions(files: list[Path]) -> list[Decision]:
     """Every entry of ``files``, in order; a broken file raises with ``file:line: what is wrong``."""
     decisions: list[Decision] = []
-    for file in files:
+    for file in decision_files(files):
         if not file.is_file():
             raise DecisionsError(f"{file}: no such decisions file; pass the decisions.yaml downloaded from the report "
                                  "with --decisions")
@@ -244,7 +255,7 @@ def apply_decisions(findings: list[dict[str, Any]], batch: Batch, decisions: lis
     ``decision``. A decision that matches nothing in this run is stale, never an error.
     """
     merged = merge(decisions)
-    outcome = DecisionOutcome(files=[str(file) for file in files], decisions=merged.decisions,
+    outcome = DecisionOutcome(files=[str(file) for file in decision_files(files)], decisions=merged.decisions,
                               conflicts=merged.conflicts)
     by_key: dict[tuple, list[dict[str, Any]]] = {}
     for finding in findings:

@@ -317,25 +317,26 @@ class HistoryStore:
     def record(self, summary: dict[str, Any], rules: list[dict[str, Any]], findings: list[dict[str, Any]],
                run_info: dict[str, Any], out_dir: Path | None = None,
                titles: dict[tuple[str, int], Any] | None = None, baseline: str | int | None = None,
-               decisions: dict[str, Any] | None = None) -> Recorded:
-        """Store one run and compare it with ``baseline`` (default: the latest run before it);
-        ``decisions`` (what the editors' decisions did in the run) is kept with it."""
+               decisions: dict[str, Any] | None = None, compare: bool = True) -> Recorded:
+        """Store one run and compare it with ``baseline`` (default: the latest run before it;
+        with ``compare=False`` and no baseline, with none); ``decisions`` (what the editors'
+        decisions did in the run) is kept with it."""
         # Tens of thousands of small objects: the cyclic GC would walk the whole batch for nothing.
         collecting = gc.isenabled()
         gc.disable()
         try:
-            return self._record(summary, rules, findings, run_info, out_dir, titles, baseline, decisions)
+            return self._record(summary, rules, findings, run_info, out_dir, titles, baseline, decisions, compare)
         finally:
             if collecting:
                 gc.enable()
 
-    def _record(self, summary, rules, findings, run_info, out_dir, titles, baseline, decisions) -> Recorded:
+    def _record(self, summary, rules, findings, run_info, out_dir, titles, baseline, decisions, compare) -> Recorded:
         keys = finding_keys(findings)
         compact = compact_findings(findings, titles, keys)
         with self._transaction():
             row = self._db.execute("SELECT id FROM runs ORDER BY id DESC LIMIT 1").fetchone()
             previous_id = int(row[0]) if row else None
-            baseline_id = self.resolve(baseline) if baseline is not None else previous_id
+            baseline_id = self.resolve(baseline) if baseline is not None else (previous_id if compare else None)
             baseline_findings = self.findings(baseline_id) if baseline_id is not None else None
             if previous_id == baseline_id:
                 previous_findings = baseline_findings

@@ -143,12 +143,12 @@ def run_audit(inputs: list[Path], ruleset: RuleSet, out_dir: Path, fail_on: str 
                 titles = {key: text["title"] for key, text in texts.items()}
                 recorded = store.record(result.summary, result.rules, result.findings, run_info,
                                         out_dir=out_dir.resolve(), titles=titles,
-                                        baseline=baseline, decisions=_decisions_record(outcome))
-                # Gating on new findings compares with the same input's last run only.
-                compared_with = recorded.baseline if recorded.baseline and (baseline is not None or not fail_on_new) else None
-                _mark_new(result, recorded.new_indexes, compared_with is not None)
+                                        baseline=baseline, decisions=_decisions_record(outcome),
+                                        # Gating on new findings compares with the same input's last run only.
+                                        compare=not fail_on_new)
+                _mark_new(result, recorded.new_indexes, recorded.baseline is not None)
                 if fail_on_new:
-                    regate(result, only_new=True, baseline_run=compared_with["id"] if compared_with else None)
+                    regate(result, only_new=True, baseline_run=recorded.baseline["id"] if recorded.baseline else None)
                     store.update_verdict(recorded.run_id, result.summary)
         history = recorded.view() if recorded else None
         try:

@@ -179,9 +179,17 @@ def test_when_the_value_changes_the_finding_is_open_again(decided, tmp_path):
 
 def test_decisions_named_in_the_rules_folder_apply_to_every_run(decided, tmp_path):
     root, _, export, editor, _, _ = decided
-    rules = rules_file(tmp_path / "rules", decisions=str(editor))
+    folder = tmp_path / "rules" / "decisions"  # a folder: every editor's file in it
+    folder.mkdir(parents=True)
+    (folder / "2026-12-02-anna.yaml").write_text(editor.read_text(encoding="utf-8"), encoding="utf-8")
+    (folder / "2026-12-02-ben.yaml").write_text(
+        decision("location-present", "r3", "location", None, "dismiss", "2026-12-02T09:00:00Z", by="Ben"), encoding="utf-8")
+    rules = rules_file(tmp_path / "rules", decisions="decisions")
     audit(str(export), "--rules", str(rules), "--out", str(tmp_path / "out"), "--no-history")
-    assert finding(results(tmp_path / "out"), "category-known", "r1")["status"] == "waived"
+    document = results(tmp_path / "out")
+    assert finding(document, "category-known", "r1")["status"] == "waived"
+    assert finding(document, "location-present", "r3")["waiver"]["by"] == "Ben"
+    assert len(document["decisions"]["files"]) == 2 and len(document["decisions"]["conflicts"]) == 1
 
 
 def test_merged_files_of_two_editors_keep_the_later_decision_whatever_the_order(tmp_path):
