@@ -155,7 +155,8 @@ def _json_lines(file: Path, data: bytes) -> _Table:
 
     def put(row: int, column: str, value: str) -> None:
         objects[row][column] = value
-        lines[at[row]] = json.dumps(objects[row], ensure_ascii=False)
+        ending = "\r" if lines[at[row]].endswith("\r") else ""  # a CRLF file stays CRLF
+        lines[at[row]] = json.dumps(objects[row], ensure_ascii=False) + ending
 
     def write(target: Path) -> None:
         target.write_text("\n".join(lines), encoding="utf-8", newline="")

@@ -93,6 +93,16 @@ def test_jsonl_copy_keeps_every_other_line_as_it_was(tmp_path):
     assert list(json.loads(after[3])) == list(ROWS[2]) and json.loads(after[3])["Ort"] == "Steyr"
 
 
+def test_jsonl_with_crlf_line_ends_keeps_them(tmp_path):
+    table = tmp_path / "export.jsonl"
+    table.write_bytes("\r\n".join(json.dumps(row, ensure_ascii=False) for row in ROWS).encode("utf-8") + b"\r\n")
+    output = tmp_path / "out.jsonl"
+    assert apply(str(corrections_file(tmp_path)), str(table), "-o", str(output)).exit_code == 0
+    written = output.read_bytes()
+    assert written.count(b"\r\n") == 3 and b"\n" not in written.replace(b"\r\n", b"")
+    assert '"Vorfall": "Terrorismus"' in written.decode("utf-8")
+
+
 def test_parquet_copy_keeps_the_schema_and_other_cells(tmp_path):
     table = tmp_path / "export.parquet"
     frame = pa.Table.from_pylist(ROWS, schema=pa.schema([("id", pa.string()), ("Titel", pa.string()),
