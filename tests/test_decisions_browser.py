@@ -129,6 +129,11 @@ def test_values_with_quotes_breaks_and_odd_characters_survive_the_decisions_file
     page, problems, _ = open_page(browser, report)
     page.wait_for_selector("html[data-findings-rendered='1']")
     item = page.locator("#articles li.finding", has_text="category-known")
+    item.locator(".d-dismiss").click()
+    item.locator(".d-confirm").click()
+    assert page.inner_text("#d-count") == "1 decision not yet downloaded"
+    item.locator("button.undo").click()  # taken back: nothing left to download
+    assert page.inner_text("#d-count") == "no decisions yet" and page.locator("#d-download").is_disabled()
     item.locator(".d-correct").click()
     new_value = 'Politik "neu": # \u2029ok'
     item.locator(".d-value").fill(new_value)
