@@ -133,7 +133,7 @@ def history_command(
         typer.echo(f"{history}: no runs recorded yet")
         return
     header = (f"{'run':>5}  {'started (UTC)':<25}  {'rows':>8}  {'passing':>8}  {'errors':>7}  {'warnings':>8}  {'infos':>6}  "
-              f"{'new':>6}  {'fixed':>6}  {'waived':>6}  {'corrected':>9}  verdict  output")
+              f"{'new':>6}  {'fixed':>6}  {'waived':>6}  {'corrected':>9}  {'verdict':<9}  output")
     typer.echo(header)
     for run in runs:
         new = "-" if run["new"] is None else str(run["new"])
@@ -142,8 +142,15 @@ def history_command(
             f"{'#' + str(run['id']):>5}  {run['started_at']:<25}  {run['rows']:>8}  {run['share_passed']:>7.1f}%  "
             f"{run['errors']:>7}  {run['warnings']:>8}  {run['infos']:>6}  {new:>6}  {fixed:>6}  "
             f"{run.get('waived') or 0:>6}  {run.get('corrected') or 0:>9}  "
-            f"{'passed' if run['passed'] else 'failed':<7}  {run['out_dir'] or ''}"
+            f"{_run_verdict(run):<9}  {run['out_dir'] or ''}"
         )
+
+
+def _run_verdict(run: dict) -> str:
+    # A run under --fail-on never decided nothing; "passed" would read as "all is well".
+    if run.get("fail_on") == "never":
+        return "not gated"
+    return "passed" if run["passed"] else "failed"
 
 
 @app.command("diff")

@@ -260,6 +260,10 @@ def test_under_fail_on_never_the_verdict_says_not_gated(tmp_path):
     assert run.exit_code == 0
     verdict = results(tmp_path / "out")["summary"]["verdict"]
     assert verdict == {"state": "not_gated", "text": "not gated (--fail-on never): 2 errors"}
+    history_run = audit(str(export), "--rules", str(rules), "--out", str(tmp_path / "reports" / "1"), "--fail-on", "never")
+    assert history_run.exit_code == 0
+    listing = CliRunner().invoke(app, ["history", "--history", str(tmp_path / "reports" / "history.sqlite")]).output
+    assert "not gated" in listing.splitlines()[1] and "passed" not in listing.splitlines()[1]
     page = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
     assert 'class="verdict not-gated">not gated<' in page and "not gated (--fail-on never): 2 errors" in page
     assert 'class="verdict passed"' not in page
