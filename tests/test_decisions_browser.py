@@ -69,6 +69,7 @@ def test_dismiss_and_accept_in_the_seeds_report_then_the_next_run_follows(browse
     page.wait_for_selector("html[data-findings-rendered='1']")
     assert page.inner_text("#d-count") == "2 decisions not yet downloaded"
     decisions = download_decisions(page, tmp_path / "decisions.yaml")
+    assert page.inner_text("#d-count") == "2 decisions kept in this browser, all downloaded"
     assert problems == []
     page.close()
     entries = {entry.rule: entry for entry in load_decisions([decisions])}
