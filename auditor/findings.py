@@ -306,8 +306,8 @@ def gate_summary(rules: list[dict[str, Any]], findings: list[dict[str, Any]], fa
 
     A failing rule gates when its severity is at or above ``fail_on`` and one of its findings
     still counts (``counts_for_gate``; with ``only_new``, only findings new since the baseline).
-    Info findings are notes on passing rows and never gate; a failed rule without any finding
-    has nothing to waive and gates as before.
+    Info findings are notes on passing rows and never count; a failed rule without any other
+    finding has nothing to waive and gates as GX decided.
     """
     open_per_severity = {severity: 0 for severity in SEVERITIES}
     counting: dict[str, int] = {}
@@ -315,7 +315,8 @@ def gate_summary(rules: list[dict[str, Any]], findings: list[dict[str, Any]], fa
     waived: dict[str, int] = {}
     for finding in findings:
         rule_id = finding["rule"]
-        with_findings.add(rule_id)
+        if finding["severity"] != "info":
+            with_findings.add(rule_id)
         if not counts_for_gate(finding):
             waived[rule_id] = waived.get(rule_id, 0) + 1
             continue
