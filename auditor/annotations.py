@@ -44,7 +44,11 @@ def annotation_lines(findings: Iterable[dict[str, Any]], limit: int = MAX_ERROR_
                      workspace: str | None = None, report: str | None = None) -> list[str]:
     """``::error file=…,line=…,title=…::message`` for the first ``limit`` error findings, and one
     notice for the rest."""
-    errors = [finding for finding in findings if finding.get("severity") == "error"]
+    # Imported here: findings pulls in GX, which 'auditor diff' (markdown_text) does not need.
+    from auditor.findings import counts_for_gate
+
+    # A waived finding was judged a wrong alarm by an editor: not worth an annotation.
+    errors = [finding for finding in findings if finding.get("severity") == "error" and counts_for_gate(finding)]
     lines = []
     for finding in errors[:limit]:
         source = str(finding.get("source") or "")
@@ -86,8 +90,11 @@ def job_summary(summary: dict[str, Any], rules: list[dict[str, Any]], findings: 
     per = summary.get("findings_per_severity", {})
     rows_total = summary.get("rows") or 0
     passing = 100.0 * summary.get("rows_passed", 0) / rows_total if rows_total else 100.0
-    verdict = "✅ passed" if summary.get("passed") else "❌ failed"
+    state = (summary.get("verdict") or {}).get("state") or ("passed" if summary.get("passed") else "failed")
+    verdict = {"passed": "✅ passed", "failed": "❌ failed", "not_gated": "⚪ not gated"}.get(state, state)
     lines = [f"## Metadata audit: {verdict} (fails on {summary.get('fail_on')})", ""]
+    if (summary.get("verdict") or {}).get("text"):
+        lines += [markdown_text(summary["verdict"]["text"], 300), ""]
     header = "| rows | passing | errors | warnings | infos |"
     values = f"| {rows_total:,} | {passing:.1f} % | {per.get('error', 0):,} | {per.get('warning', 0):,} | {per.get('info', 0):,} |"
     divider = "|---:|---:|---:|---:|---:|"

@@ -58,6 +58,11 @@ def audit(
     baseline: Optional[str] = typer.Option(None, "--baseline", help="Compare with this run of the history "
                                            "(number, 'latest' or 'previous') instead of the run before."),
     data_docs: bool = typer.Option(True, "--data-docs/--no-data-docs", help="Build GX Data Docs in OUT/data-docs."),
+    decisions: Optional[List[Path]] = typer.Option(None, "--decisions", help="Editors' decisions (decisions.yaml from "
+                                                   "the report, or a folder of them; repeatable): dismissed findings are waived, accepted "
+                                                   "and corrected values go to OUT/corrections.csv."),
+    fail_on_new: bool = typer.Option(False, "--fail-on-new", help="Gate only on findings new since the last run of the "
+                                     "same inputs (or --baseline), as with a linter's baseline."),
 ) -> None:
     """Audit INPUTS and write results.json, junit.xml, report.html and GX Data Docs; record the run in the history.
 
@@ -68,15 +73,25 @@ def audit(
 
     ruleset = _load_rules(rules)
     run = run_audit(inputs, ruleset, out or default_out_dir(), fail_on.value, show_progress=sys.stderr.isatty() and not quiet,
-                    history_path=history, use_history=not no_history, baseline=baseline, data_docs=data_docs)
+                    history_path=history, use_history=not no_history, baseline=baseline, data_docs=data_docs,
+                    decisions=decisions or [], fail_on_new=fail_on_new)
     summary = run.result.summary
     if not quiet:
         per = summary["findings_per_severity"]
-        verdict = "passed" if summary["passed"] else f"FAILED ({', '.join(summary['gating_rules_failed'])})"
+        verdict = summary["verdict"]["text"]
+        if summary["verdict"]["state"] == "failed":
+            verdict = "FAILED" + verdict[len("failed"):]  # the word a CI log is searched for
         typer.echo(
             f"{summary['rows']} rows, {summary['rows_with_findings']} with findings, {summary['rows_not_checked']} not checked: "
-            f"{per['error']} errors, {per['warning']} warnings, {per['info']} infos -> {verdict} [fail on {summary['fail_on']}]"
+            f"{per['error']} errors, {per['warning']} warnings, {per['info']} infos -> {verdict}"
         )
+        from auditor.decisions import describe_outcome
+
+        for line in describe_outcome(run.decisions) if run.decisions else []:
+            notice = line.startswith(("warning:", "note:"))
+            typer.echo(f"auditor: {line}" if notice else line, err=notice)
+        if run.outputs.get("corrections.csv"):
+            typer.echo(f"corrections: {run.outputs['corrections.csv']}")
         if run.history and run.history.get("baseline"):
             typer.echo(f"since run #{run.history['baseline']['id']}: {run.history['new']} new, {run.history['fixed']} fixed "
                        f"[history: {run.history['path']}, run #{run.history['run_id']}]")
@@ -117,7 +132,8 @@ def history_command(
     if not runs:
         typer.echo(f"{history}: no runs recorded yet")
         return
-    header = f"{'run':>5}  {'started (UTC)':<25}  {'rows':>8}  {'passing':>8}  {'errors':>7}  {'warnings':>8}  {'infos':>6}  {'new':>6}  {'fixed':>6}  verdict  output"
+    header = (f"{'run':>5}  {'started (UTC)':<25}  {'rows':>8}  {'passing':>8}  {'errors':>7}  {'warnings':>8}  {'infos':>6}  "
+              f"{'new':>6}  {'fixed':>6}  {'waived':>6}  {'corrected':>9}  {'verdict':<9}  output")
     typer.echo(header)
     for run in runs:
         new = "-" if run["new"] is None else str(run["new"])
@@ -125,8 +141,16 @@ def history_command(
         typer.echo(
             f"{'#' + str(run['id']):>5}  {run['started_at']:<25}  {run['rows']:>8}  {run['share_passed']:>7.1f}%  "
             f"{run['errors']:>7}  {run['warnings']:>8}  {run['infos']:>6}  {new:>6}  {fixed:>6}  "
-            f"{'passed' if run['passed'] else 'failed':<7}  {run['out_dir'] or ''}"
+            f"{run.get('waived') or 0:>6}  {run.get('corrected') or 0:>9}  "
+            f"{_run_verdict(run):<9}  {run['out_dir'] or ''}"
         )
+
+
+def _run_verdict(run: dict) -> str:
+    # A run under --fail-on never decided nothing; "passed" would read as "all is well".
+    if run.get("fail_on") == "never":
+        return "not gated"
+    return "passed" if run["passed"] else "failed"
 
 
 @app.command("diff")
@@ -192,6 +216,33 @@ def diff_command(
     else:
         target.write_text(json.dumps(changes, ensure_ascii=False, indent=1, default=str) + "\n", encoding="utf-8")
     typer.echo(f"\nwritten: {target}")
+
+
+@app.command("apply")
+def apply_command(
+    corrections: Path = typer.Argument(..., help="corrections.csv, as an audit with --decisions wrote it."),
+    table: Path = typer.Argument(..., help="The input table to correct (CSV, TSV, JSONL, JSON, Parquet)."),
+    output: Path = typer.Option(..., "--output", "-o", help="Where to write the corrected copy (same format as TABLE)."),
+    rules: Optional[Path] = RulesOption,
+) -> None:
+    """Write a corrected copy of TABLE: the cells of CORRECTIONS changed, every other cell, row and column as it was.
+
+    Exit 1 when some correction could not be applied (its row is missing, or the cell holds
+    neither the old nor the new value); they are listed.
+    """
+    from auditor.corrections import apply_corrections
+
+    ruleset = _load_rules(rules)
+    applied = apply_corrections(corrections, table, output, ruleset.column_mapping)
+    for change in applied.changed:
+        typer.echo(f"{table}:{change['position']} {change['row_id']} [{change['input_column']}]: "
+                   f"{change['old_value']!r} -> {change['new_value']!r}")
+    for entry in applied.not_applied:
+        typer.echo(f"auditor: warning: {entry['correction']}: not applied: {entry['reason']}", err=True)
+    already = f", {len(applied.unchanged)} already corrected" if applied.unchanged else ""
+    missed = f", {len(applied.not_applied)} not applied" if applied.not_applied else ""
+    typer.echo(f"{len(applied.changed)} cell{'s' if len(applied.changed) != 1 else ''} changed{already}{missed} -> {output}")
+    raise typer.Exit(1 if applied.not_applied else 0)
 
 
 @app.command()

@@ -36,6 +36,8 @@ class AuditResult:
     timings: dict[str, float] = field(default_factory=dict)
     # Rows that tell one story (from the story check): [{"story", "rows": [row ids], "label"}]
     stories: list[dict[str, Any]] | None = None
+    # What the editors' decisions did in this run (auditor.decisions.DecisionOutcome.to_dict()).
+    decisions: dict[str, Any] | None = None
 
     @property
     def rule_errors(self) -> list[dict[str, Any]]:
@@ -44,6 +46,12 @@ class AuditResult:
 
 def fails_at(severity: str, fail_on: str) -> bool:
     return fail_on != "never" and SEVERITY_RANK[severity] >= SEVERITY_RANK[fail_on]
+
+
+def counts_for_gate(finding: dict[str, Any]) -> bool:
+    """Whether a finding may fail the run: every gate (``--fail-on``, a rule's gate) asks this,
+    so an editor's waiver takes a finding out of all of them at once."""
+    return finding.get("status", "open") == "open"
 
 
 def _shorten(value: Any) -> Any:
@@ -96,6 +104,7 @@ def _findings_of(outcome: ExpectationOutcome, rule, batch: Batch) -> list[dict[s
             "column": outcome.column,
             "value": _shorten(value),
             "message": message,
+            "status": "open",
         }
         finding.update({key: detail[key] for key in DETAIL_KEYS if detail.get(key) is not None})
         _name_rows(finding, row_ids)
@@ -149,16 +158,14 @@ def _stories(outcomes: list[ExpectationOutcome], batch: Batch) -> list[dict[str,
     return stories
 
 
-def counts_for_gate(finding: dict[str, Any]) -> bool:
-    """Findings an editor has not waived count for the gates (issue 12 adds waivers)."""
-    return finding.get("status", "open") == "open"
-
-
-def _gate(rule, findings: list[dict[str, Any]], evaluated: int) -> dict[str, Any]:
-    """A rule with a confidence gate fails when too many of its rows are wrong with enough confidence."""
-    floor, max_share = rule.gate["min_confidence"], rule.gate["max_share"]
+def _rule_gate(rule_id: str, gate: dict[str, Any], evaluated: int, findings: list[dict[str, Any]],
+               only_new: bool = False) -> dict[str, Any]:
+    """A rule with a confidence gate fails when too many of its rows are wrong with enough
+    confidence; findings that do not count (waived; with ``only_new``, old ones) are left out."""
+    floor, max_share = gate["min_confidence"], gate["max_share"]
     rows = {(finding["source"], finding["position"]) for finding in findings
-            if finding["rule"] == rule.id and counts_for_gate(finding) and (finding.get("confidence") or 0.0) >= floor}
+            if finding["rule"] == rule_id and counts_for_gate(finding) and (not only_new or finding.get("new"))
+            and (finding.get("confidence") or 0.0) >= floor}
     share = len(rows) / evaluated if evaluated else 0.0
     return {"min_confidence": floor, "max_share": max_share, "rows": len(rows), "share": round(share, 4),
             "passed": share <= max_share}
@@ -173,7 +180,7 @@ def _rule_entry(rule, outcomes: list[ExpectationOutcome], fail_on: str,
         evaluated += int(result.get("element_count", 0)) - int(result.get("missing_count", 0) or 0)
         unexpected += int(result.get("unexpected_count", 0) or 0)
     passed = not errors and all(o.success for o in outcomes)
-    gate = _gate(rule, findings or [], evaluated) if rule.gate and not errors else None
+    gate = _rule_gate(rule.id, rule.gate, evaluated, findings or []) if rule.gate and not errors else None
     if gate is not None:
         # The run's verdict follows the gate; GX's own success (every judged row passes) stays in Data Docs.
         passed = gate["passed"]
@@ -230,6 +237,7 @@ def collect(
             "column": None,
             "value": None,
             "message": row.reason,
+            "status": "open",
         }
         for row in unreadable
     ]
@@ -293,9 +301,7 @@ def _summary(rows, findings, rules, fail_on: str) -> dict[str, Any]:
     per_severity = {severity: 0 for severity in SEVERITIES}
     for finding in findings:
         per_severity[finding["severity"]] += 1
-    failing_rules = [rule["id"] for rule in rules if not rule["passed"]]
-    gating_rules = [rule["id"] for rule in rules if not rule["passed"] and rule["gates"]]
-    return {
+    summary = {
         "rows": len(rows),
         "rows_passed": sum(1 for row in rows if row["status"] == "passed"),
         "rows_with_findings": sum(1 for row in rows if row["status"] == "failed"),
@@ -303,10 +309,92 @@ def _summary(rows, findings, rules, fail_on: str) -> dict[str, Any]:
         "findings": len(findings),
         "findings_per_severity": per_severity,
         "rules": len(rules),
-        "rules_failed": failing_rules,
+        "rules_failed": [rule["id"] for rule in rules if not rule["passed"]],
         "fail_on": fail_on,
-        "gating_rules_failed": gating_rules,
         "rules_with_errors": [rule["id"] for rule in rules if rule.get("error")],
-        "passed": not gating_rules,
     }
+    summary.update(gate_summary(rules, findings, fail_on))
+    return summary
 
+
+def regate(result: AuditResult, only_new: bool = False, baseline_run: int | None = None) -> None:
+    """Recompute the verdict after findings changed status (decisions) or were compared with
+    an earlier run (``--fail-on-new``)."""
+    result.summary.update(gate_summary(result.rules, result.findings, result.summary["fail_on"], only_new, baseline_run))
+
+
+def gate_summary(rules: list[dict[str, Any]], findings: list[dict[str, Any]], fail_on: str,
+                 only_new: bool = False, baseline_run: int | None = None) -> dict[str, Any]:
+    """Which failing rules fail the run, and a one-line verdict that says why.
+
+    A failing rule gates when its severity is at or above ``fail_on`` and one of its findings
+    still counts (``counts_for_gate``; with ``only_new``, only findings new since the baseline).
+    Info findings are notes on passing rows and never count; a failed rule without any other
+    finding has nothing to waive and gates as GX decided.
+    """
+    open_per_severity = {severity: 0 for severity in SEVERITIES}
+    counting: dict[str, int] = {}
+    with_findings: set[str] = set()
+    waived: dict[str, int] = {}
+    for finding in findings:
+        rule_id = finding["rule"]
+        if finding["severity"] != "info":
+            with_findings.add(rule_id)
+        if not counts_for_gate(finding):
+            waived[rule_id] = waived.get(rule_id, 0) + 1
+            continue
+        open_per_severity[finding["severity"]] += 1
+        if finding["severity"] != "info" and (not only_new or finding.get("new")):
+            counting[rule_id] = counting.get(rule_id, 0) + 1
+    gating = []
+    for rule in rules:
+        rule["waived"] = waived.get(rule["id"], 0)
+        if rule.get("gate") and not rule.get("error"):
+            # A confidence gate is counted again: decisions may have waived findings since.
+            rule["gate"] = _rule_gate(rule["id"], rule["gate"], rule["evaluated"], findings, only_new)
+            rule["passed"] = rule["gate"]["passed"]
+            rule["status"] = "passed" if rule["passed"] else "failed"
+        if rule["passed"] or not rule["gates"]:
+            continue
+        if rule["id"] in with_findings and not counting.get(rule["id"]):
+            continue
+        gating.append(rule["id"])
+    figures = {
+        "open_per_severity": open_per_severity,
+        "findings_waived": sum(waived.values()),
+        "gate": {"fail_on": fail_on, "only_new": only_new, "baseline_run": baseline_run},
+        "rules_failed": [rule["id"] for rule in rules if not rule["passed"]],
+        "gating_rules_failed": gating,
+        "passed": not gating,
+    }
+    figures["verdict"] = _verdict(figures, fail_on, [rule["id"] for rule in rules if rule.get("error")])
+    return figures
+
+
+def _verdict(figures: dict[str, Any], fail_on: str, rule_errors: list[str]) -> dict[str, str]:
+    """What the gate decided and why, in words an editor reads at the top of the report:
+    a run under ``--fail-on never`` is "not gated", not "passed"."""
+    counts = [f"{count} {severity}{'s' if count != 1 else ''}" for severity, count in figures["open_per_severity"].items()
+              if count]
+    described = ", ".join(counts) if counts else "no open findings"
+    if figures["findings_waived"]:
+        described += f", {figures['findings_waived']} waived"
+    gate = figures["gate"]
+    since = f" since run #{gate['baseline_run']}" if gate["baseline_run"] is not None else ""
+    scope = f" (only new findings{since or ': no earlier run of these inputs, so all are new'})" if gate["only_new"] else ""
+    if rule_errors:
+        return {"state": "failed", "text": f"failed: rule{'s' if len(rule_errors) > 1 else ''} {', '.join(rule_errors)} "
+                                           f"could not be evaluated; {described}"}
+    if fail_on == "never":
+        return {"state": "not_gated", "text": f"not gated (--fail-on never): {described}"}
+    if figures["gating_rules_failed"]:
+        rules = figures["gating_rules_failed"]
+        return {"state": "failed", "text": f"failed at --fail-on {fail_on}{scope}: {', '.join(rules)} "
+                                           f"fail{'s' if len(rules) == 1 else ''}; {described}"}
+    kind = "new" if gate["only_new"] else "open"
+    return {"state": "passed", "text": f"passed at --fail-on {fail_on}{scope}: no {_at_or_above(fail_on)} has "
+                                       f"{kind} findings; {described}"}
+
+
+def _at_or_above(fail_on: str) -> str:
+    return "error rule" if fail_on == "error" else "error or warning rule"

@@ -31,13 +31,13 @@ from typing import Any, Iterable
 from auditor.errors import AuditorError
 
 HISTORY_FILE = "history.sqlite"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: runs carry waived and corrected counts, run_decisions the decisions
 KEEP_FINDINGS_FOR_RUNS = 90
 TREND_RUNS = 20
 _SHORT = {"value": 120, "message": 240, "title": 120, "suggestion": 80}
 # The compact form of a finding in the store: a list in this order.
 STORED_FIELDS = ("key", "rule", "severity", "row_id", "column", "value", "message", "suggestion", "title",
-                 "first_seen", "source", "position")
+                 "first_seen", "source", "position", "status")
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -62,6 +62,10 @@ CREATE TABLE IF NOT EXISTS runs (
     fixed INTEGER,
     rules TEXT NOT NULL,
     summary TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS run_decisions (
+    run_id INTEGER PRIMARY KEY REFERENCES runs(id) ON DELETE CASCADE,
+    data TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS run_findings (
     run_id INTEGER PRIMARY KEY REFERENCES runs(id) ON DELETE CASCADE,
@@ -120,6 +124,7 @@ def compact_findings(findings: list[dict[str, Any]], titles: dict[tuple[str, int
             "first_seen": None,
             "source": finding.get("source"),
             "position": finding.get("position"),
+            "status": finding.get("status"),
         })
     return compact
 
@@ -235,8 +240,17 @@ class HistoryStore:
                 self._db.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
             elif int(version[0]) > SCHEMA_VERSION:
                 raise HistoryError(f"{self.path}: written by a newer auditor (history schema {version[0]})")
+            self._upgrade()
         except sqlite3.DatabaseError as error:
             raise HistoryError(f"{self.path}: not a usable run history ({error})") from None
+
+    def _upgrade(self) -> None:
+        """Stores of schema 1 get the decision counts; their runs read as none waived or corrected."""
+        columns = {row[1] for row in self._db.execute("PRAGMA table_info(runs)")}
+        for column in ("waived", "corrected"):
+            if column not in columns:
+                self._db.execute(f"ALTER TABLE runs ADD COLUMN {column} INTEGER")
+        self._db.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
 
     def __enter__(self) -> "HistoryStore":
         return self
@@ -302,24 +316,27 @@ class HistoryStore:
 
     def record(self, summary: dict[str, Any], rules: list[dict[str, Any]], findings: list[dict[str, Any]],
                run_info: dict[str, Any], out_dir: Path | None = None,
-               titles: dict[tuple[str, int], Any] | None = None, baseline: str | int | None = None) -> Recorded:
-        """Store one run and compare it with ``baseline`` (default: the latest run before it)."""
+               titles: dict[tuple[str, int], Any] | None = None, baseline: str | int | None = None,
+               decisions: dict[str, Any] | None = None, compare: bool = True) -> Recorded:
+        """Store one run and compare it with ``baseline`` (default: the latest run before it;
+        with ``compare=False`` and no baseline, with none); ``decisions`` (what the editors'
+        decisions did in the run) is kept with it."""
         # Tens of thousands of small objects: the cyclic GC would walk the whole batch for nothing.
         collecting = gc.isenabled()
         gc.disable()
         try:
-            return self._record(summary, rules, findings, run_info, out_dir, titles, baseline)
+            return self._record(summary, rules, findings, run_info, out_dir, titles, baseline, decisions, compare)
         finally:
             if collecting:
                 gc.enable()
 
-    def _record(self, summary, rules, findings, run_info, out_dir, titles, baseline) -> Recorded:
+    def _record(self, summary, rules, findings, run_info, out_dir, titles, baseline, decisions, compare) -> Recorded:
         keys = finding_keys(findings)
         compact = compact_findings(findings, titles, keys)
         with self._transaction():
             row = self._db.execute("SELECT id FROM runs ORDER BY id DESC LIMIT 1").fetchone()
             previous_id = int(row[0]) if row else None
-            baseline_id = self.resolve(baseline) if baseline is not None else previous_id
+            baseline_id = self.resolve(baseline) if baseline is not None else (previous_id if compare else None)
             baseline_findings = self.findings(baseline_id) if baseline_id is not None else None
             if previous_id == baseline_id:
                 previous_findings = baseline_findings
@@ -337,7 +354,7 @@ class HistoryStore:
             cursor = self._db.execute(
                 "INSERT INTO runs (started_at, recorded_at, out_dir, inputs, fail_on, passed, rows, rows_passed,"
                 " rows_with_findings, rows_not_checked, findings, errors, warnings, infos, baseline_id, new, fixed,"
-                " rules, summary) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " rules, summary, waived, corrected) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     str(run_info.get("started_at") or _utc_now()), _utc_now(),
                     str(out_dir) if out_dir else None,
@@ -354,9 +371,14 @@ class HistoryStore:
                                              "evaluated": rule.get("evaluated"), "unexpected": rule.get("unexpected")}
                                 for rule in rules}, ensure_ascii=False),
                     json.dumps(summary, ensure_ascii=False, default=str),
+                    int(summary.get("findings_waived", 0)),
+                    int(decisions.get("corrections", 0)) if decisions else 0,
                 ),
             )
             run_id = int(cursor.lastrowid)
+            if decisions:
+                self._db.execute("INSERT INTO run_decisions (run_id, data) VALUES (?, ?)",
+                                 (run_id, json.dumps(decisions, ensure_ascii=False, default=str)))
             # An open finding keeps the run it was first seen in, carried from the run just
             # before (whatever the baseline of the comparison).
             previous = {f["key"]: f for f in previous_findings} if previous_findings is not None else {}
@@ -381,10 +403,30 @@ class HistoryStore:
             note=note,
         )
 
+    def update_verdict(self, run_id: int, summary: dict[str, Any]) -> None:
+        """The verdict of a run that gates on new findings is known only after the comparison."""
+        self._db.execute("UPDATE runs SET passed = ?, summary = ? WHERE id = ?",
+                         (int(bool(summary.get("passed"))), json.dumps(summary, ensure_ascii=False, default=str), run_id))
+
+    def decisions(self, run_id: int) -> dict[str, Any] | None:
+        row = self._db.execute("SELECT data FROM run_decisions WHERE run_id = ?", (run_id,)).fetchone()
+        return json.loads(row[0]) if row else None
+
+    def latest_run_of(self, inputs: list[str]) -> int | None:
+        """The latest run of the same inputs (as given on the command line, or resolved), for
+        ``--fail-on-new``: another export audited in between is no baseline."""
+        wanted = {tuple(sorted(inputs)), tuple(sorted(str(Path(name).resolve()) for name in inputs))}
+        for row in self._db.execute("SELECT id, inputs FROM runs ORDER BY id DESC"):
+            given = json.loads(row["inputs"])
+            if {tuple(sorted(given)), tuple(sorted(str(Path(name).resolve()) for name in given))} & wanted:
+                return int(row["id"])
+        return None
+
     def forget(self, run_id: int) -> None:
         """Remove a run again (its outputs could not be written)."""
         with self._transaction():
             self._db.execute("DELETE FROM run_findings WHERE run_id = ?", (run_id,))
+            self._db.execute("DELETE FROM run_decisions WHERE run_id = ?", (run_id,))
             self._db.execute("DELETE FROM runs WHERE id = ?", (run_id,))
 
     def _prune(self) -> None:

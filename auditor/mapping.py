@@ -19,15 +19,28 @@ class Batch:
     rows: pd.DataFrame
 
 
+def column_targets(columns, mapping: dict[str, str]) -> dict:
+    """Each source column's canonical name (case-insensitive), or its own name when it maps to none."""
+    by_lower = {name.casefold(): name for name in CANONICAL_FIELDS}
+    by_lower.update({source.casefold(): target for source, target in mapping.items()})
+    return {column: by_lower.get(str(column).casefold(), column) for column in columns}
+
+
+def source_columns(columns, mapping: dict[str, str], target: str) -> list:
+    """The source columns that feed canonical ``target``, in the order ``map_columns`` reads them
+    (a column named canonically first, its mapped twins after)."""
+    targets = column_targets(columns, mapping)
+    feeding = [column for column in columns if targets[column] == target]
+    return sorted(feeding, key=lambda column: str(column).casefold() != targets[column])
+
+
 def map_columns(frame: pd.DataFrame, mapping: dict[str, str]) -> pd.DataFrame:
     """Rename source columns (case-insensitively) to canonical names.
 
     When a file has both a source column and its canonical twin, the canonical
     column wins where it has a value.
     """
-    by_lower = {name.casefold(): name for name in CANONICAL_FIELDS}
-    by_lower.update({source.casefold(): target for source, target in mapping.items()})
-    targets = {column: by_lower.get(str(column).casefold(), column) for column in frame.columns}
+    targets = column_targets(frame.columns, mapping)
     # Columns already named canonically go first, so mapped twins only fill their gaps.
     order = sorted(frame.columns, key=lambda column: str(column).casefold() != targets[column])
     mapped = pd.DataFrame(index=frame.index)

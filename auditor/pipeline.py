@@ -11,7 +11,9 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from auditor import __version__
-from auditor.findings import AuditResult, collect
+from auditor.decisions import DecisionOutcome, apply_decisions, load_decisions
+from auditor.errors import AuditorError
+from auditor.findings import AuditResult, collect, regate
 from auditor.history import HISTORY_FILE, HistoryStore
 from auditor.loaders import load_inputs
 from auditor.mapping import Batch, build_batch
@@ -26,6 +28,7 @@ class AuditRun:
     out_dir: Path
     outputs: dict[str, Path]
     history: dict[str, Any] | None = None
+    decisions: DecisionOutcome | None = None
 
     @property
     def exit_code(self) -> int:
@@ -88,8 +91,15 @@ def article_texts(batch: Batch, findings: list[dict[str, Any]]) -> dict[tuple[st
 
 def run_audit(inputs: list[Path], ruleset: RuleSet, out_dir: Path, fail_on: str = "error",
               show_progress: bool = False, history_path: Path | None = None, use_history: bool = True,
-              baseline: str | None = None, data_docs: bool = True) -> AuditRun:
+              baseline: str | None = None, data_docs: bool = True, decisions: list[Path] = (),
+              fail_on_new: bool = False) -> AuditRun:
     started_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    if fail_on_new and not use_history:
+        raise AuditorError("--fail-on-new gates on findings new since the last run, which the run history "
+                           "knows; drop --no-history")
+    # Read before the work, so that a broken decisions file fails in a second.
+    decision_files = [*ruleset.decisions, *decisions]
+    decided = load_decisions(decision_files) if decision_files else []
     # An existing store is opened (and a --baseline resolved) before the work: a broken history
     # or a wrong baseline fails in a second, not after the validation. A new one is created
     # only when there is a run to record.
@@ -101,6 +111,9 @@ def run_audit(inputs: list[Path], ruleset: RuleSet, out_dir: Path, fail_on: str 
     try:
         if store is not None and baseline is not None:
             baseline = str(store.resolve(baseline))
+        elif store is not None and fail_on_new:
+            same_input = store.latest_run_of([str(path) for path in inputs])
+            baseline = str(same_input) if same_input is not None else None
         with progress.step("load"):
             loaded = load_inputs(inputs)
             batch = build_batch(loaded, ruleset.column_mapping)
@@ -109,6 +122,11 @@ def run_audit(inputs: list[Path], ruleset: RuleSet, out_dir: Path, fail_on: str 
         with progress.step("collect"):
             result = collect(ruleset, batch, validation.outcomes, loaded.unreadable, fail_on)
             result.files = loaded.files
+            outcome = None
+            if decision_files:
+                outcome = apply_decisions(result.findings, batch, decided, decision_files)
+                result.decisions = outcome.to_dict()
+                regate(result)
         run_info = {
             "started_at": started_at,
             "auditor_version": __version__,
@@ -124,12 +142,20 @@ def run_audit(inputs: list[Path], ruleset: RuleSet, out_dir: Path, fail_on: str 
                 store = store or HistoryStore(history_file)
                 titles = {key: text["title"] for key, text in texts.items()}
                 recorded = store.record(result.summary, result.rules, result.findings, run_info,
-                                        out_dir=out_dir.resolve(), titles=titles, baseline=baseline)
+                                        out_dir=out_dir.resolve(), titles=titles,
+                                        baseline=baseline, decisions=_decisions_record(outcome),
+                                        # Gating on new findings compares with the same input's last run only.
+                                        compare=not fail_on_new)
+                _mark_new(result, recorded.new_indexes, recorded.baseline is not None)
+                if fail_on_new:
+                    regate(result, only_new=True, baseline_run=recorded.baseline["id"] if recorded.baseline else None)
+                    store.update_verdict(recorded.run_id, result.summary)
         history = recorded.view() if recorded else None
         try:
             with progress.step("write"):
                 outputs = write_outputs(result, out_dir, run_info, texts=texts, history=history,
-                                        gx_result=validation.gx_result, suite=validation.suite, data_docs=data_docs)
+                                        gx_result=validation.gx_result, suite=validation.suite, data_docs=data_docs,
+                                        corrections=outcome.corrections if outcome is not None else None)
         except BaseException:
             if recorded is not None:
                 store.forget(recorded.run_id)  # no outputs, no run
@@ -138,4 +164,19 @@ def run_audit(inputs: list[Path], ruleset: RuleSet, out_dir: Path, fail_on: str 
         progress.close()
         if store is not None:
             store.close()
-    return AuditRun(result=result, out_dir=out_dir, outputs=outputs, history=history)
+    return AuditRun(result=result, out_dir=out_dir, outputs=outputs, history=history, decisions=outcome)
+
+
+def _mark_new(result: AuditResult, new_indexes: set[int], compared: bool) -> None:
+    """Each finding says whether it is new since the run it was compared with; without an
+    earlier run to compare with, every finding is new."""
+    for index, finding in enumerate(result.findings):
+        finding["new"] = index in new_indexes if compared else True
+
+
+def _decisions_record(outcome: DecisionOutcome | None) -> dict[str, Any] | None:
+    """What the history keeps of a run's decisions: the counts, stale and conflicting entries,
+    and the decisions themselves."""
+    if outcome is None:
+        return None
+    return {**outcome.to_dict(), "entries": [decision.to_dict() for decision in outcome.decisions]}

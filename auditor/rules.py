@@ -51,6 +51,8 @@ class RuleSet:
     column_mapping: dict[str, str]
     taxonomy: Taxonomy | None
     sources: tuple[Path, ...]
+    # Editors' decisions files named by 'decisions:' in a rules file, resolved beside it.
+    decisions: tuple[Path, ...] = ()
 
     def get(self, rule_id: str) -> Rule | None:
         return next((rule for rule in self.rules if rule.id == rule_id), None)
@@ -94,9 +96,12 @@ def load_rules(path: Path | None = None) -> RuleSet:
     rules: list[Rule] = []
     mapping: dict[str, str] = {}
     taxonomy: Taxonomy | None = None
+    decisions: list[Path] = []
     files = _rule_files(path)
     for file in files:
         document = load_validated(file, "rules")
+        named = document.get("decisions") or []
+        decisions.extend(file.parent / str(name) for name in ([named] if isinstance(named, str) else named))
         for source, target in (document.get("columns") or {}).items():
             mapping[str(source)] = str(target)
         if document.get("taxonomy"):
@@ -106,7 +111,8 @@ def load_rules(path: Path | None = None) -> RuleSet:
             taxonomy = load_taxonomy(taxonomy_file)
         for position, entry in enumerate(document["rules"]):
             rules.append(_rule(file, document, position, entry, known, rules))
-    ruleset = RuleSet(rules=tuple(rules), column_mapping=mapping, taxonomy=taxonomy, sources=tuple(files))
+    ruleset = RuleSet(rules=tuple(rules), column_mapping=mapping, taxonomy=taxonomy, sources=tuple(files),
+                      decisions=tuple(decisions))
     _check_expectation_args(ruleset, known)
     return ruleset
 

@@ -202,3 +202,21 @@ def test_no_history_and_explicit_store(tmp_path):
     bad = runner.invoke(app, ["audit", str(table), "--out", str(tmp_path / "o3"), "-q", "--history", str(store),
                               "--baseline", "5"])
     assert bad.exit_code != 0 and not (tmp_path / "o3").exists()
+
+
+def test_a_schema_1_store_is_upgraded_in_place(tmp_path):
+    """Stores written before decisions existed gain the waived and corrected counts."""
+    path = tmp_path / "old.sqlite"
+    HistoryStore(path).close()
+    with sqlite3.connect(path) as db:
+        db.execute("ALTER TABLE runs DROP COLUMN waived")
+        db.execute("ALTER TABLE runs DROP COLUMN corrected")
+        db.execute("UPDATE meta SET value = '1' WHERE key = 'schema_version'")
+    with HistoryStore(path, create=False) as store:
+        store.record({"rows": 1, "findings_waived": 2}, [], [], {"inputs": ["a.jsonl"]},
+                     decisions={"corrections": 1, "entries": []})
+        assert store.runs()[0]["waived"] == 2 and store.runs()[0]["corrected"] == 1
+        assert store.decisions(1) == {"corrections": 1, "entries": []}
+        assert store.latest_run_of(["a.jsonl"]) == 1 and store.latest_run_of(["b.jsonl"]) is None
+    with sqlite3.connect(path) as db:
+        assert db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0] == "2"

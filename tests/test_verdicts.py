@@ -268,3 +268,33 @@ def test_the_gate_passes_a_clean_real_batch_and_fails_one_with_ten_percent_wrong
         assert not set(category_rules) & set(results["summary"]["gating_rules_failed"])
         # Findings below the gate's confidence still reach the editor.
         assert gate["rows"] <= rules["category-fits-text"]["unexpected"]
+
+
+def test_waived_findings_do_not_count_for_the_rule_gate(tmp_path):
+    import json
+
+    from typer.testing import CliRunner
+
+    from auditor.cli import app
+    from tests.test_decisions import decision
+
+    # Three of four articles wrongly labelled: far above the gate's share.
+    records = [{"id": f"r{k}", "Titel": title, "Text": body, "Vorfall": label} for k, ((title, body), label) in enumerate([
+        (KIOSK_HOLDUP, "Naturkatastrophe"), (BAR_BRAWL, "Cyberangriff"), (ORDNANCE, "Gesundheit"),
+        (GRANDCHILD_TRICK, "Betrug")])]
+    table = tmp_path / "night.jsonl"
+    table.write_text("".join(json.dumps(record, ensure_ascii=False) + "\n" for record in records), encoding="utf-8")
+    CliRunner().invoke(app, ["audit", str(table), "--out", str(tmp_path / "first"), "-q"])
+    first = json.loads((tmp_path / "first" / "results.json").read_text(encoding="utf-8"))
+    rule = next(r for r in first["rules"] if r["id"] == "category-fits-text")
+    assert not rule["passed"] and rule["gate"]["rows"] == 3
+    sure = [f for f in first["findings"] if f["rule"] == "category-fits-text"]
+    decisions = tmp_path / "decisions.yaml"
+    decisions.write_text("".join(decision(f["rule"], f["row_id"], f["column"], f["value"], "dismiss",
+                                          "2026-12-02T08:00:00Z", note="checked") for f in sure), encoding="utf-8")
+    CliRunner().invoke(app, ["audit", str(table), "--out", str(tmp_path / "second"), "-q", "--decisions", str(decisions)])
+    second = json.loads((tmp_path / "second" / "results.json").read_text(encoding="utf-8"))
+    rule = next(r for r in second["rules"] if r["id"] == "category-fits-text")
+    assert rule["passed"] and rule["gate"]["rows"] == 0
+    assert "category-fits-text" not in second["summary"]["gating_rules_failed"]
+    assert all(f["status"] == "waived" for f in second["findings"] if f["rule"] == "category-fits-text")

@@ -14,12 +14,14 @@ import time
 from pathlib import Path
 from typing import Any
 
+from auditor.corrections import render_corrections
 from auditor.findings import AuditResult
 from auditor.report.html import render_html
 from auditor.report.junit import render_junit
 from auditor.report.results_json import render_results_json
 
 DATA_DOCS_INDEX = "data-docs/index.html"
+CORRECTIONS_FILE = "corrections.csv"
 
 
 def write_outputs(
@@ -32,9 +34,11 @@ def write_outputs(
     gx_result: Any = None,
     suite: Any = None,
     data_docs: bool = True,
+    corrections: list[dict[str, Any]] | None = None,
 ) -> dict[str, Path]:
     """Write the outputs; ``texts`` (title and body of rows with findings) give the report its
-    excerpts, ``history`` the comparison with earlier runs, ``gx_result`` the Data Docs."""
+    excerpts, ``history`` the comparison with earlier runs, ``gx_result`` the Data Docs;
+    ``corrections`` (a run with decisions) become ``corrections.csv``."""
     out_dir = out_dir.resolve()
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.partial-", dir=out_dir.parent))
@@ -63,6 +67,9 @@ def write_outputs(
         (staging / "junit.xml").write_bytes(render_junit(result, run_info))
         (staging / "results.json").write_text(render_results_json(result, run_info, _history_section(history)),
                                               encoding="utf-8")
+        if corrections is not None:
+            (staging / CORRECTIONS_FILE).write_text(render_corrections(corrections), encoding="utf-8")
+            outputs[CORRECTIONS_FILE] = out_dir / CORRECTIONS_FILE
         _replace_folder(staging, out_dir)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)

@@ -122,6 +122,9 @@ def build_payload(result: AuditResult, texts: dict[tuple[str, int], dict[str, An
     run_id = (history or {}).get("run_id")
     rows = {(row["source"], row["position"]): row for row in result.rows}
     rules, columns, categories, sources, kinds = _Index(), _Index(), _Index(), _Index(), {}
+    # The exact value each finding was about (capped as in results.json), which an editor's
+    # decision names; shared by the findings on one cell, so a body is carried once.
+    values = _Index()
     for rule in result.rules:
         rules(rule["id"])
     stories = [story for story in (getattr(result, "stories", None) or []) if isinstance(story, dict)]
@@ -172,6 +175,16 @@ def build_payload(result: AuditResult, texts: dict[tuple[str, int], dict[str, An
                 item["x"] = excerpts
                 if "g" not in item and any(x["f"] == finding.get("column") for x in excerpts):
                     item.pop("v", None)  # the excerpt shows the value, with the part that matters marked
+            item["dv"] = values(finding.get("value"))
+            if isinstance(finding.get("span"), (list, tuple)) and len(finding["span"]) == 2:
+                item["sp"] = [int(finding["span"][0]), int(finding["span"][1])]
+            waiver = finding.get("waiver") if finding.get("status") == "waived" else None
+            if waiver:
+                item["wv"] = {"by": waiver.get("by"), "at": waiver.get("decided_at"), "note": waiver.get("note")}
+            decision = finding.get("decision")
+            if isinstance(decision, dict):
+                item["dc"] = {"d": decision.get("decision"), "nv": decision.get("new_value"), "by": decision.get("by"),
+                              "at": decision.get("decided_at")}
             if number in new_indexes:
                 item["n"] = 1
             if number < len(first_seen) and run_id is not None and first_seen[number] not in (None, run_id):
@@ -201,6 +214,7 @@ def build_payload(result: AuditResult, texts: dict[tuple[str, int], dict[str, An
         "sources": sources.items,
         "stories": [{"id": s, "label": story_labels.get(s, s)} for s in story_index.items],
         "kinds": [{"name": name, "tone": _TONES.get(name, "other")} for name in sorted(kinds, key=kinds.get)],
+        "values": values.items,
         "run": run_id,
         "compared": bool((history or {}).get("baseline")),
         "articles": articles,
@@ -281,7 +295,8 @@ def render_html(result: AuditResult, run_info: dict[str, Any], texts: dict | Non
     summary = result.summary
     rows_total = summary["rows"] or 0
     share_passed = 100.0 * summary["rows_passed"] / rows_total if rows_total else 100.0
-    per_severity = summary["findings_per_severity"]
+    # Waived findings are listed, collapsed, but not counted with the open ones.
+    per_severity = summary.get("open_per_severity") or summary["findings_per_severity"]
     peak = max(max(per_severity.values(), default=0), 1)
     severity_bars = [{"severity": s, "count": per_severity.get(s, 0), "width": round(100.0 * per_severity.get(s, 0) / peak, 1)}
                      for s in SEVERITIES]
@@ -296,6 +311,11 @@ def render_html(result: AuditResult, run_info: dict[str, Any], texts: dict | Non
         segment["width"] = round(100.0 * segment["count"] / rows_total, 2) if rows_total else 0.0
         offset += segment["width"]
     payload = build_payload(result, texts, history)
+    # Decisions stay in the browser until downloaded, kept per input: file:// pages share one
+    # localStorage, and tomorrow's report of the same export should see today's unsaved ones.
+    inputs = json.dumps(sorted(str(name) for name in run_info.get("inputs") or []), ensure_ascii=False)
+    payload["store"] = "auditor.decisions." + hashlib.sha1(inputs.encode("utf-8")).hexdigest()[:16]
+    payload["inputs"] = list(run_info.get("inputs") or [])
     script, script_hash = _asset("report.js.j2")
     style, style_hash = _asset("report.css.j2")
     history = history or {}
@@ -312,6 +332,9 @@ def render_html(result: AuditResult, run_info: dict[str, Any], texts: dict | Non
         history=history,
         fixed=fixed[:FIXED_SHOWN],
         fixed_total=len(fixed),
+        decisions=getattr(result, "decisions", None),
+        verdict=summary.get("verdict") or {"state": "passed" if summary.get("passed") else "failed",
+                                           "text": "passed" if summary.get("passed") else "failed"},
         trend=_trend_chart(history.get("trend") or []),
         links=links or {},
         articles_total=len(payload["articles"]),

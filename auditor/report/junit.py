@@ -6,7 +6,7 @@ import re
 import xml.etree.ElementTree as ET
 from typing import Any
 
-from auditor.findings import AuditResult
+from auditor.findings import AuditResult, counts_for_gate
 
 EXAMPLES_PER_RULE = 10
 # Characters XML 1.0 cannot carry at all; article text from the wild contains them.
@@ -17,13 +17,28 @@ def _xml_safe(text: str) -> str:
     return _NOT_XML.sub("\ufffd", text)
 
 
+def _waived_line(finding: dict[str, Any]) -> str:
+    waiver = finding.get("waiver") or {}
+    who = f" by {waiver['by']}" if waiver.get("by") else ""
+    note = f": {waiver['note']}" if waiver.get("note") else ""
+    return _xml_safe(f"waived{who} at {waiver.get('decided_at')}{note} -- {finding['row_id']} [{finding['column']}]: "
+                     f"{finding['message']}")
+
+
 def render_junit(result: AuditResult, run_info: dict[str, Any]) -> bytes:
     examples: dict[str, list[dict]] = {}
+    waived: dict[str, list[dict]] = {}
     for finding in result.findings:
+        if not counts_for_gate(finding):
+            waived.setdefault(finding["rule"], []).append(finding)
+            continue
         bucket = examples.setdefault(finding["rule"], [])
         if len(bucket) < EXAMPLES_PER_RULE:
             bucket.append(finding)
-    failures = sum(1 for rule in result.rules if rule["status"] == "failed")
+    # A failed rule whose every finding an editor waived is no failure: its waivers are listed instead.
+    all_waived = {rule["id"] for rule in result.rules
+                  if rule["status"] == "failed" and rule["id"] in waived and rule["id"] not in examples}
+    failures = sum(1 for rule in result.rules if rule["status"] == "failed" and rule["id"] not in all_waived)
     errors = sum(1 for rule in result.rules if rule["status"] == "error")
     seconds = f"{sum(result.timings.values()):.3f}"
     suites = ET.Element("testsuites", name="auditor", tests=str(len(result.rules)),
@@ -39,13 +54,17 @@ def render_junit(result: AuditResult, run_info: dict[str, Any]) -> bytes:
         if rule["status"] == "error":
             ET.SubElement(case, "error", message=f"rule could not be evaluated: {rule.get('error')}",
                           type="RuleError").text = rule.get("error")
-        elif rule["status"] == "failed":
+        elif rule["status"] == "failed" and rule["id"] not in all_waived:
             message = (f"{rule['unexpected']} of {rule['evaluated']} values fail "
                        f"({rule['unexpected_percent']:.2f}%): {rule['description']}")
+            if waived.get(rule["id"]):
+                message += f" ({len(waived[rule['id']])} waived)"
             lines = [_xml_safe(f"{f['row_id']} [{f['column']}]: {f['message']}") for f in examples.get(rule["id"], [])]
-            more = rule["unexpected"] - len(lines)
+            more = rule["unexpected"] - len(lines) - len(waived.get(rule["id"], []))
             if more > 0:
                 lines.append(f"... and {more} more (see results.json)")
             ET.SubElement(case, "failure", message=message, type=rule["severity"]).text = "\n".join(lines)
+        if waived.get(rule["id"]):
+            ET.SubElement(case, "system-out").text = "\n".join(_waived_line(f) for f in waived[rule["id"]])
     ET.indent(suites)
     return ET.tostring(suites, encoding="utf-8", xml_declaration=True)

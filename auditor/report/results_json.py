@@ -24,6 +24,8 @@ def results_document(result: AuditResult, run_info: dict[str, Any], extra: dict[
     stories = getattr(result, "stories", None)
     if stories is not None and "stories" not in document:
         document["stories"] = stories
+    if getattr(result, "decisions", None) is not None:
+        document["decisions"] = result.decisions
     # Added keys only: the keys above are a CI contract.
     for key, value in (extra or {}).items():
         document.setdefault(key, value)
