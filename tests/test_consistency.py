@@ -500,3 +500,19 @@ def test_confidence_is_low_on_a_clean_real_batch_and_high_on_its_wrong_labels():
         assert len(confident) >= 0.3 * len(wrong), name
         assert share_wrong >= 0.6, (name, share_wrong)
         assert share_wrong > len(doubtful & wrong) / max(len(doubtful), 1), name
+
+
+def test_word_columns_are_the_hashing_vectorizers():
+    """Evidence words are looked up by their hash directly; it must be the vectorizer's bucket."""
+    from auditor.batch import label_consistency as lc
+
+    texts = [" ".join(story(topic, random.Random(i))) for i, topic in enumerate(list(TOPICS) * 10)]
+    texts += ["Straßenbahn über Öl größer ÄRGER naïve 2024er x9 Ölpreis"] * 2
+    model = lc._TextModel(workers=1)
+    X = model.features(texts)
+    words = sorted({word.lower() for text in texts for word in lc._WORD.findall(text)})
+    hashed = model.hasher.transform(words).tocsr()
+    expected = np.searchsorted(model.kept, hashed.indices)
+    expected = np.where(model.kept[np.clip(expected, 0, len(model.kept) - 1)] == hashed.indices, expected, -1)
+    assert (model.columns_of(words) == expected).all()
+    assert (model.columns_of(words) >= 0).sum() > 50 and X.shape[1] == len(model.kept)
