@@ -172,6 +172,7 @@ def test_swapped_labels_are_flagged_with_the_label_the_batch_gives():
         detail = verdict["details"][row]
         assert detail["suggestion"] == true
         assert 0.5 < detail["score"] <= 1.0
+        assert 0.0 <= detail["confidence"] <= 1.0 and detail["confidence"] == round(detail["confidence"], 3)
         given = frame.at[row, "category"]
         assert detail["message"].startswith(f"category {given!r} disagrees with the rest of the batch")
         assert f"labels similar texts {true!r}" in detail["message"]
@@ -203,14 +204,14 @@ def test_batch_with_a_single_label_is_skipped_with_a_note():
     frame = synthetic_batch(per_topic=120, topics=("Politik",))
     verdict = find_inconsistent_labels(frame, "category", Settings(text_columns=["title", "body"], min_rows=50))
     assert verdict["details"] == {} and verdict["evaluated"] == 0
-    assert "only one label has at least 20 rows" in verdict["note"]
+    assert "only one label has at least 5 rows" in verdict["note"]
 
 
 def test_batch_of_one_row():
     frame = synthetic_batch(per_topic=1, topics=("Sport",))
     verdict = find_inconsistent_labels(frame, "category", Settings(text_columns=["title", "body"], min_rows=1))
     assert verdict["details"] == {} and verdict["evaluated"] == 0
-    assert verdict["note"].startswith("not judged: no label has at least 20 rows with text")
+    assert verdict["note"].startswith("not judged: no label has at least 5 rows with text")
     assert find_inconsistent_labels(frame, "category", Settings(text_columns=["title", "body"]))["note"].startswith("not judged: 1 row with a category")
 
 
@@ -346,6 +347,9 @@ def test_gx_run_reports_details_indexes_counts_and_findings(tmp_path):
     assert outcome.result["element_count"] == len(frame) and outcome.result["missing_count"] == 4
     assert set(outcome.result["unexpected_index_list"]) == set(by_row)
     assert set(outcome.result["details"]) == {str(row) for row in by_row}
+    # Every finding carries the calibrated probability that its label is wrong, through GX too.
+    assert all(0.0 <= detail["confidence"] <= 1.0 for detail in outcome.result["details"].values())
+    assert min(outcome.result["details"][str(row)]["confidence"] for row in truth) >= 0.2
 
 
 def test_gx_run_on_a_small_batch_passes_with_an_info_note(tmp_path):
@@ -425,3 +429,90 @@ def test_finds_corrupted_sections_in_real_news():
     assert recall >= 0.6, (recall, precision)
     assert precision >= 0.4, (recall, precision)
     assert right_suggestion >= 0.7, right_suggestion
+
+
+# --- real police press releases: 16 incident labels, many with a handful of rows -----------
+
+def police_releases() -> tuple[pd.DataFrame, list[set[str]]]:
+    """The dev releases labelled with their primary category's display label, and per row the
+    labels that are right for it (primary and acceptable)."""
+    path = SHARED / "data" / "police_dev.csv"
+    if not path.exists():
+        pytest.skip("../shared/data/police_dev.csv is not present")
+    from auditor.resources import default_rules_dir
+    from auditor.taxonomy import load_taxonomy
+
+    display = {c.id: c.label for c in load_taxonomy(default_rules_dir() / "taxonomy.yaml").categories}
+    raw = pd.read_csv(path, keep_default_na=False)
+    frame = pd.DataFrame({"label": raw["primary"].map(display), "text": raw["title"] + "\n" + raw["body"]})
+    right = [{display[p], *(display[a] for a in acceptable.split("|") if a)}
+             for p, acceptable in zip(raw["primary"], raw["acceptable"])]
+    return frame, right
+
+
+def corrupt_labels(labels: pd.Series, seed: int) -> pd.Series:
+    rng = np.random.default_rng(seed)
+    values = labels.to_numpy(dtype=object).copy()
+    names = sorted(labels.unique())
+    for row in rng.choice(len(values), size=round(0.1 * len(values)), replace=False):
+        values[row] = rng.choice([name for name in names if name != values[row]])
+    return pd.Series(values, index=labels.index)
+
+
+def test_finds_corrupted_categories_among_small_labels_of_real_police_releases():
+    """240 rows, most labels with 3-27 rows: the defaults must still learn them (min_per_label 5)."""
+    frame, right = police_releases()
+    labels = corrupt_labels(frame["label"], 2024)
+    wrong = {row for row in range(len(frame)) if labels.iat[row] not in right[row]}
+    verdict = find_inconsistent_labels(frame.assign(label=labels), "label", Settings(text_columns=["text"]))
+    flagged = set(verdict["details"])
+    recall, precision = len(flagged & wrong) / len(wrong), len(flagged & wrong) / max(len(flagged), 1)
+    # Measured on this seed: 24 wrong, 38 flagged, 20 of them wrong (with min_per_label 20 the check
+    # judged only the six largest labels and missed most corruptions).
+    assert recall >= 0.7, (recall, precision)
+    assert precision >= 0.4, (recall, precision)
+    assert verdict["evaluated"] >= 0.95 * len(frame)
+
+
+def test_confidence_is_low_on_a_clean_real_batch_and_high_on_its_wrong_labels():
+    """The confidence is a probability that the label is wrong, so it follows how many labels of
+    the batch are wrong: honest disagreements in a clean batch stay below 0.6, while in the same
+    batch with 10 % of the labels corrupted, findings at 0.6 or more are mostly the wrong ones."""
+    news = pd.read_csv(SHARED / "data" / "gnad10k_dev.csv") if (SHARED / "data" / "gnad10k_dev.csv").exists() else None
+    if news is None:
+        pytest.skip("../shared/data/gnad10k_dev.csv is not present")
+    police, police_right = police_releases()
+    sets = [("news", news[["rubrik", "text"]].rename(columns={"rubrik": "label"}), [{label} for label in news["rubrik"]]),
+            ("police", police, police_right)]
+    for name, frame, right in sets:
+        clean = find_inconsistent_labels(frame, "label", Settings(text_columns=["text"]))["details"]
+        assert clean, name  # some honest rows do disagree with the batch ...
+        assert max(detail["confidence"] for detail in clean.values()) < 0.6, name  # ... but not confidently
+
+        labels = corrupt_labels(frame["label"], 11)
+        wrong = {row for row in range(len(frame)) if labels.iat[row] not in right[row]}
+        details = find_inconsistent_labels(frame.assign(label=labels), "label", Settings(text_columns=["text"]))["details"]
+        confident = {row for row, detail in details.items() if detail["confidence"] >= 0.6}
+        doubtful = set(details) - confident
+        share_wrong = len(confident & wrong) / max(len(confident), 1)
+        # Measured on this seed: news 51 wrong, 42 findings at >= 0.6 (83 % wrong), 38 below (5 wrong);
+        # police 23 wrong, 9 at >= 0.6 (78 % wrong), 21 below (9 wrong).
+        assert len(confident) >= 0.3 * len(wrong), name
+        assert share_wrong >= 0.6, (name, share_wrong)
+        assert share_wrong > len(doubtful & wrong) / max(len(doubtful), 1), name
+
+
+def test_word_columns_are_the_hashing_vectorizers():
+    """Evidence words are looked up by their hash directly; it must be the vectorizer's bucket."""
+    from auditor.batch import label_consistency as lc
+
+    texts = [" ".join(story(topic, random.Random(i))) for i, topic in enumerate(list(TOPICS) * 10)]
+    texts += ["Straßenbahn über Öl größer ÄRGER naïve 2024er x9 Ölpreis"] * 2
+    model = lc._TextModel(workers=1)
+    X = model.features(texts)
+    words = sorted({word.lower() for text in texts for word in lc._WORD.findall(text)})
+    hashed = model.hasher.transform(words).tocsr()
+    expected = np.searchsorted(model.kept, hashed.indices)
+    expected = np.where(model.kept[np.clip(expected, 0, len(model.kept) - 1)] == hashed.indices, expected, -1)
+    assert (model.columns_of(words) == expected).all()
+    assert (model.columns_of(words) >= 0).sum() > 50 and X.shape[1] == len(model.kept)

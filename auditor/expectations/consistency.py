@@ -25,9 +25,10 @@ class ExpectBatchLabelsToBeConsistent(AuditorBatchExpectation):
     (`folds`-fold, repeated `repeats` times) lets every row be judged only by models
     that never saw it; confident learning (cleanlab) then picks the rows whose label
     the rest of the batch clearly gives to other texts. Each finding suggests the label
-    the batch would give, a score (confidence that the given label is wrong: 1 minus the
-    out-of-fold probability of the given label) and the row's words that speak for the
-    suggestion. Rows with an empty label or no text (`text_columns`) are not judged,
+    the batch would give, a `confidence` (the probability that the given label is wrong,
+    calibrated on the held-out folds against the scores of randomly swapped labels and
+    the batch's estimated share of wrong labels), a score (1 minus the out-of-fold
+    probability of the given label) and the row's words that speak for the suggestion. Rows with an empty label or no text (`text_columns`) are not judged,
     nor are rows of labels with fewer than `min_per_label` rows. Below `min_rows` rows
     with a label and text, or with fewer than two labels to compare, the check does not
     guess: it passes with a note saying why.
@@ -35,10 +36,12 @@ class ExpectBatchLabelsToBeConsistent(AuditorBatchExpectation):
     Why it matters: a label the batch uses for other kinds of stories puts an article
     in the wrong filter, feed and statistic, and no typo check can see it because the
     label itself is valid. The suggestion shows the editor where the article probably
-    belongs; a low score or an unusual article may well be right as it is.
+    belongs; a low confidence or an unusual article may well be right as it is.
 
     Known problems: real sections overlap, so a few per cent of honest rows disagree
-    with the batch; the default rule fails only when more than 5 % do.
+    with the batch (with low confidence in a clean batch); the default rule fails only
+    when more than 5 % do. A wrong label that is a close neighbour of the right one gets
+    a lower confidence than it deserves.
     """
 
     metric: ClassVar[type] = LabelConsistencyMetric
