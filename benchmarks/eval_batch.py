@@ -118,9 +118,22 @@ def scores(flagged: set[int], truth: set[int]) -> tuple[float, float, float]:
     return precision, recall, f1
 
 
+def rule_min_confidence() -> float:
+    """The lowest confidence of a finding of the rule in the default rules (its confidence.warning)."""
+    from auditor.rules import load_rules
+
+    rule = load_rules().get(RULE)
+    return float(rule.confidence.get("warning", 0.0)) if rule and rule.confidence else 0.0
+
+
+MIN_CONFIDENCE: float | None = None  # set by --min-confidence; default: the rule's
+
+
 def run_check(frame: pd.DataFrame, direct: bool, column: str = "rubrik", **args) -> dict:
-    """The check's details (row -> detail) on ``frame`` (columns id, ``column``, text)."""
-    params = {"text_columns": ["text"], **args}
+    """The check's details (row -> detail) on ``frame`` (columns id, ``column``, text), reporting
+    what the rule reports: rows at or above its lowest confidence level."""
+    floor = MIN_CONFIDENCE if MIN_CONFIDENCE is not None else rule_min_confidence()
+    params = {"text_columns": ["text"], "min_confidence": floor, **args}
     if direct:
         from auditor.batch import find_inconsistent_labels
         from auditor.batch.label_consistency import LabelConsistencySettings
@@ -297,7 +310,10 @@ def main() -> None:
     parser.add_argument("--rows", type=int, help="speed mode: time the check on this many perturbed rows")
     parser.add_argument("--direct", action="store_true", help="call the pure function instead of the GX expectation")
     parser.add_argument("--set", choices=("news", "police"), help="quality on one set only")
+    parser.add_argument("--min-confidence", type=float, help="report rows from this confidence on (default: the rule's)")
     args = parser.parse_args()
+    global MIN_CONFIDENCE
+    MIN_CONFIDENCE = args.min_confidence
     import warnings
 
     warnings.filterwarnings("ignore", category=UserWarning)

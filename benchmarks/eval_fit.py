@@ -34,6 +34,7 @@ sys.path.insert(0, str(REPO))
 from auditor.rules import load_rules  # noqa: E402
 from auditor.text.analysis import analyse_texts  # noqa: E402
 from auditor.text.category_fit import FitSettings, judge_category_fit  # noqa: E402
+sys.path.insert(0, str(REPO / "benchmarks"))
 from devdata import dateline_place, perturbed_copies, title_and_body  # noqa: E402
 
 DATA = REPO.parent / "shared" / "data"
@@ -205,6 +206,21 @@ def evaluate_other_sections() -> None:
     print(f"incident labels on other sections flagged: {loud.mean():6.1%}  ({len(loud)} rows)")
 
 
+def evaluate_batch_check() -> None:
+    """category-consistent-in-batch beside the plain cleanlab baseline, as benchmarks/eval_batch.py runs it."""
+    import warnings
+
+    import eval_batch
+
+    warnings.filterwarnings("ignore", category=UserWarning)
+    print("\n== category-consistent-in-batch (benchmarks/eval_batch.py, 10 % of labels corrupted, 5 seeds) ==")
+    results = {name: eval_batch.quality(make(), direct=False)
+               for name, make in (("news", eval_batch.news_set), ("police", eval_batch.police_set))}
+    for name, result in results.items():
+        print(f"{name:>6}: F1 {result['f1']:.3f} vs baseline {result['baseline']:.3f} ({result['ratio']:.2f}x, "
+              f"target {eval_batch.TARGET}x), ECE {result['ece']:.3f}")
+
+
 def time_at_scale(rows: int) -> None:
     data = load_news()
     spec, settings, _ = settings_from_rules()
@@ -266,12 +282,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rows", type=int, help="also time analysis and scoring on this many rows")
     parser.add_argument("--show-errors", action="store_true")
+    parser.add_argument("--no-batch", action="store_true", help="skip category-consistent-in-batch (benchmarks/eval_batch.py)")
     args = parser.parse_args()
     if not (DATA / "gnad10k_dev_incidents.csv").exists():
         sys.exit(f"{DATA} is not present")
     for data in (load_news(), load_police()):
         evaluate(data, args.show_errors)
     evaluate_other_sections()
+    if not args.no_batch:
+        evaluate_batch_check()
     if args.rows:
         time_at_scale(args.rows)
 

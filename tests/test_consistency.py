@@ -310,13 +310,13 @@ def test_every_parameter_reaches_the_metric():
     """GX passes a metric only the value keys it lists; a missing one would arrive as None."""
     expectation = ExpectBatchLabelsToBeConsistent(
         column="rubrik", text_columns=["text"], min_rows=7, min_per_label=3, folds=4, repeats=2, max_chars=500,
-        workers=1, random_state=9,
+        workers=1, random_state=9, min_confidence=0.25,
     )
     dependencies = expectation.get_validation_dependencies()
     config = dependencies.get_metric_configuration(ExpectBatchLabelsToBeConsistent.batch_metric)
     assert dict(config.metric_value_kwargs) == {
         "column": "rubrik", "text_columns": ["text"], "min_rows": 7, "min_per_label": 3, "folds": 4, "repeats": 2,
-        "max_chars": 500, "workers": 1, "random_state": 9,
+        "max_chars": 500, "workers": 1, "random_state": 9, "min_confidence": 0.25,
     }
 
 
@@ -516,3 +516,14 @@ def test_word_columns_are_the_hashing_vectorizers():
     expected = np.where(model.kept[np.clip(expected, 0, len(model.kept) - 1)] == hashed.indices, expected, -1)
     assert (model.columns_of(words) == expected).all()
     assert (model.columns_of(words) >= 0).sum() > 50 and X.shape[1] == len(model.kept)
+
+
+def test_rows_below_min_confidence_are_not_flagged():
+    frame = synthetic_batch()
+    swap_labels(frame, 8)
+    every = find_inconsistent_labels(frame, "category", Settings(text_columns=["title", "body"], min_rows=100))["details"]
+    floor = sorted(detail["confidence"] for detail in every.values())[len(every) // 2]
+    sure = find_inconsistent_labels(frame, "category", Settings(text_columns=["title", "body"], min_rows=100,
+                                                                min_confidence=floor))["details"]
+    assert set(sure) == {row for row, detail in every.items() if detail["confidence"] >= floor}
+    assert 0 < len(sure) < len(every) or len(set(d["confidence"] for d in every.values())) == 1

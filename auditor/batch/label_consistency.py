@@ -98,6 +98,9 @@ class LabelConsistencySettings:
     max_chars: int = setting(20_000, ge=100, doc="Characters of each row read, so one runaway body cannot stall the batch.")
     workers: int = setting(2, ge=1, le=64, doc="Processes sharing the hashing of large batches.")
     random_state: int = setting(0, doc="Seed of the folds: a given seed gives the same findings every run.")
+    min_confidence: float = setting(
+        0.0, ge=0, le=1, doc="Only rows whose label is wrong with at least this probability are flagged "
+                             "(set from the rule's confidence levels).")
 
 
 def find_inconsistent_labels(frame: pd.DataFrame, column: str,
@@ -167,6 +170,7 @@ def find_inconsistent_labels(frame: pd.DataFrame, column: str,
     # cleanlab already drops rows its model predicts as given; the calibrated average
     # must agree, so that the suggestion is never the given label.
     issues &= suggested != y
+    issues &= wrong >= settings.min_confidence
 
     flagged = np.flatnonzero(issues)
     words = _evidence_words(model, X, y, suggested, fold_of, flagged, texts[judged].to_numpy(), len(learnable))
