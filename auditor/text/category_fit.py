@@ -37,7 +37,7 @@ class FitSettings:
         0.6, ge=0, le=1, doc="A row fails when the calibrated probability that its label is wrong reaches this "
                              "(set from the rule's confidence levels).")
     calibration: dict = setting(
-        factory=lambda: {"intercept": -3.94, "slope": -3.57, "offset": 0.02, "fallback_shift": 0.45},
+        factory=lambda: {"intercept": -4.28, "slope": -3.56, "offset": 0.02, "fallback_shift": 0.92},
         doc="Platt scaling of ln(fit + offset), plus fallback_shift for a 'no incident' label, to the "
             "probability that the label is wrong (fitted by benchmarks/calibrate_fit.py).")
     topic_min_fit: float = setting(0.2, ge=0, le=1, doc="The looser bar between two topics (Politik, Sonstiges).")
