@@ -40,6 +40,26 @@ def _fail(message: str) -> None:
     raise typer.Exit(2)
 
 
+def _check_out_dir(out: Path) -> None:
+    """--out must be a folder the run can create or replace: fail in one line before any work,
+    never replace a file with a folder."""
+    import tempfile
+
+    if out.exists() and not out.is_dir():
+        _fail(f"--out {out}: this is a file, not a folder; name a folder (it is created) or move the file away")
+    ancestor = out.parent
+    while not ancestor.exists() and ancestor != ancestor.parent:
+        ancestor = ancestor.parent
+    if not ancestor.is_dir():
+        _fail(f"--out {out}: {ancestor} is a file, so no folder can be made below it; choose another --out")
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=out.parent, prefix=f".{out.name}.probe-"):
+            pass
+    except OSError as error:
+        _fail(f"--out {out}: cannot write in {out.parent} ({error.strerror or error}); choose a folder you can write to")
+
+
 def _load_rules(path: Optional[Path]):
     from auditor.rules import load_rules
 
@@ -71,8 +91,10 @@ def audit(
     """
     from auditor.pipeline import default_out_dir, run_audit
 
+    out = out or default_out_dir()
+    _check_out_dir(out)
     ruleset = _load_rules(rules)
-    run = run_audit(inputs, ruleset, out or default_out_dir(), fail_on.value, show_progress=sys.stderr.isatty() and not quiet,
+    run = run_audit(inputs, ruleset, out, fail_on.value, show_progress=sys.stderr.isatty() and not quiet,
                     history_path=history, use_history=not no_history, baseline=baseline, data_docs=data_docs,
                     decisions=decisions or [], fail_on_new=fail_on_new)
     summary = run.result.summary
