@@ -51,7 +51,7 @@ def expand_inputs(paths: Iterable[Path]) -> tuple[list[Path], list[dict[str, Any
     skipped: list[dict[str, Any]] = []
     for path in paths:
         if path.is_dir():
-            for child in sorted(p for p in path.rglob("*") if p.is_file()):
+            for child in _files_below(path):
                 supported = child.suffix.lower() in TABLE_SUFFIXES + PAGE_SUFFIXES
                 if _is_hidden(child, path):
                     # Hidden files are tool debris (.DS_Store, macOS "._" twins of tables, .git);
@@ -69,9 +69,27 @@ def expand_inputs(paths: Iterable[Path]) -> tuple[list[Path], list[dict[str, Any
                     f"give tables ({', '.join(TABLE_SUFFIXES)}) or pages ({', '.join(PAGE_SUFFIXES)})"
                 )
             files.append(path)
+        elif path.exists():
+            raise InputError(f"{path}: not a regular file (a pipe, socket or device); write the table to a file "
+                             "and give that file")
         else:
             raise InputError(f"{path}: no such file or folder")
     return files, skipped
+
+
+def _files_below(folder: Path) -> list[Path]:
+    """Every regular file below ``folder``, sorted. A subfolder that cannot be read stops the run:
+    skipping it would lose its rows without a word (pathlib's rglob skips it silently)."""
+    import os
+
+    def unreadable(error: OSError) -> None:
+        raise InputError(f"{error.filename}: this folder cannot be read ({error.strerror}); fix its permissions "
+                         "or give the readable files or folders instead")
+
+    found = []
+    for root, _, names in os.walk(folder, onerror=unreadable):
+        found.extend(Path(root) / name for name in names)
+    return sorted(path for path in found if path.is_file())
 
 
 def _is_hidden(file: Path, folder: Path) -> bool:

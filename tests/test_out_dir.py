@@ -54,3 +54,34 @@ def test_an_existing_output_folder_is_replaced_by_the_new_run(tmp_path):
     run = audit(tmp_path, str(out))
     assert run.returncode in (0, 1), run.stderr
     assert (out / "results.json").exists() and not (out / "stale.txt").exists()
+
+
+def test_a_pipe_named_as_input_is_refused_as_not_a_regular_file(tmp_path):
+    import os
+
+    pipe = tmp_path / "night.jsonl"
+    os.mkfifo(pipe)
+    run = subprocess.run([sys.executable, "-m", "auditor.cli", "audit", str(pipe), "--out", str(tmp_path / "out"), "-q",
+                          "--no-history", "--no-data-docs"], capture_output=True, text=True, timeout=300)
+    assert run.returncode == 2, run.stderr
+    [line] = run.stderr.strip().splitlines()
+    assert "not a regular file" in line and str(pipe) in line
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "geteuid") or __import__("os").geteuid() == 0,
+                    reason="root reads every folder, so no folder is unreadable")
+def test_an_unreadable_subfolder_stops_the_run_instead_of_losing_its_rows(tmp_path):
+    folder = tmp_path / "inputs"
+    (folder / "locked").mkdir(parents=True)
+    table(folder)
+    (folder / "locked" / "more.jsonl").write_text(json.dumps({"id": "b", "Titel": "T", "Text": "x"}) + "\n",
+                                                  encoding="utf-8")
+    (folder / "locked").chmod(0)
+    try:
+        run = subprocess.run([sys.executable, "-m", "auditor.cli", "audit", str(folder), "--out", str(tmp_path / "out"),
+                              "-q", "--no-history", "--no-data-docs"], capture_output=True, text=True, timeout=300)
+    finally:
+        (folder / "locked").chmod(0o755)
+    assert run.returncode == 2, run.stderr
+    [line] = run.stderr.strip().splitlines()
+    assert "locked" in line and "cannot be read" in line
