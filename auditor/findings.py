@@ -171,8 +171,7 @@ def _rule_gate(rule_id: str, gate: dict[str, Any], evaluated: int, findings: lis
             "passed": share <= max_share}
 
 
-def _rule_entry(rule, outcomes: list[ExpectationOutcome], fail_on: str,
-                findings: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+def _rule_entry(rule, outcomes: list[ExpectationOutcome], fail_on: str) -> dict[str, Any]:
     evaluated = unexpected = 0
     errors = [f"{o.column}: {o.error}" for o in outcomes if o.error]
     for outcome in outcomes:
@@ -180,10 +179,6 @@ def _rule_entry(rule, outcomes: list[ExpectationOutcome], fail_on: str,
         evaluated += int(result.get("element_count", 0)) - int(result.get("missing_count", 0) or 0)
         unexpected += int(result.get("unexpected_count", 0) or 0)
     passed = not errors and all(o.success for o in outcomes)
-    gate = _rule_gate(rule.id, rule.gate, evaluated, findings or []) if rule.gate and not errors else None
-    if gate is not None:
-        # The run's verdict follows the gate; GX's own success (every judged row passes) stays in Data Docs.
-        passed = gate["passed"]
     entry = {
         "id": rule.id,
         "severity": rule.severity,
@@ -197,8 +192,9 @@ def _rule_entry(rule, outcomes: list[ExpectationOutcome], fail_on: str,
         "unexpected_percent": round(100.0 * unexpected / evaluated, 3) if evaluated else 0.0,
         "gates": fails_at(rule.severity, fail_on),
     }
-    if gate is not None:
-        entry["gate"] = gate
+    if rule.gate and not errors:
+        # Counted, with the rule's passed and status, by gate_summary: decisions may waive findings later.
+        entry["gate"] = dict(rule.gate)
     if errors:
         entry["error"] = "; ".join(errors)
     notes = [outcome.result["note"] for outcome in outcomes if outcome.result.get("note")]
@@ -223,9 +219,9 @@ def collect(
     rules: list[dict[str, Any]] = []
     for rule in ruleset.rules:
         rule_outcomes = by_rule.get(rule.id, [])
-        rule_findings = [finding for outcome in rule_outcomes for finding in _findings_of(outcome, rule, batch)]
-        rules.append(_rule_entry(rule, rule_outcomes, fail_on, rule_findings))
-        findings.extend(rule_findings)
+        rules.append(_rule_entry(rule, rule_outcomes, fail_on))
+        for outcome in rule_outcomes:
+            findings.extend(_findings_of(outcome, rule, batch))
 
     unreadable_findings = [
         {
@@ -309,7 +305,6 @@ def _summary(rows, findings, rules, fail_on: str) -> dict[str, Any]:
         "findings": len(findings),
         "findings_per_severity": per_severity,
         "rules": len(rules),
-        "rules_failed": [rule["id"] for rule in rules if not rule["passed"]],
         "fail_on": fail_on,
         "rules_with_errors": [rule["id"] for rule in rules if rule.get("error")],
     }
@@ -350,7 +345,8 @@ def gate_summary(rules: list[dict[str, Any]], findings: list[dict[str, Any]], fa
     for rule in rules:
         rule["waived"] = waived.get(rule["id"], 0)
         if rule.get("gate") and not rule.get("error"):
-            # A confidence gate is counted again: decisions may have waived findings since.
+            # The run's verdict follows the confidence gate; GX's own success (every judged row
+            # passes) stays in Data Docs. Counted on each regate: decisions may have waived findings.
             rule["gate"] = _rule_gate(rule["id"], rule["gate"], rule["evaluated"], findings, only_new)
             rule["passed"] = rule["gate"]["passed"]
             rule["status"] = "passed" if rule["passed"] else "failed"

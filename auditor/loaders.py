@@ -12,6 +12,7 @@ import csv
 import io
 import json
 import math
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
@@ -80,8 +81,6 @@ def expand_inputs(paths: Iterable[Path]) -> tuple[list[Path], list[dict[str, Any
 def _files_below(folder: Path) -> list[Path]:
     """Every regular file below ``folder``, sorted. A subfolder that cannot be read stops the run:
     skipping it would lose its rows without a word (pathlib's rglob skips it silently)."""
-    import os
-
     def unreadable(error: OSError) -> None:
         raise InputError(f"{error.filename}: this folder cannot be read ({error.strerror}); fix its permissions "
                          "or give the readable files or folders instead")

@@ -13,19 +13,11 @@ from typer.testing import CliRunner
 
 from auditor.cli import app
 from auditor.decisions import load_decisions
+from tests.test_decisions import audit, results
 from tests.test_report_browser import audit_to, browser, open_page  # noqa: F401  (browser is a fixture)
 
 SEED_001 = "001_d6f240a953c802b2"
 
-
-def audit(*args: str):
-    result = CliRunner().invoke(app, ["audit", *args])
-    assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
-    return result
-
-
-def results(out: Path) -> dict:
-    return json.loads((out / "results.json").read_text(encoding="utf-8"))
 
 
 def download_decisions(page, target: Path) -> Path:

@@ -69,21 +69,18 @@ class FitWeighing:
     best: np.ndarray  # the category the text speaks for most (the suggestion)
     fit: np.ndarray  # the assigned category's evidence over the best category's
     confidence: np.ndarray  # calibrated probability that the label is wrong
-    assigned_score: np.ndarray
-    best_score: np.ndarray
-    topic_pair: np.ndarray  # the label is a topic and only the other topic speaks against it
     too_short: np.ndarray
     positions: np.ndarray  # rows of the analysis
     scores: CategoryScores
     lexicon: Lexicon
+    fallback: int | None  # the column of "no incident" (Sonstiges), if the taxonomy has one
 
 
-def calibrated(fit: np.ndarray, calibration: dict, fallback: np.ndarray | None = None) -> np.ndarray:
+def calibrated(fit: np.ndarray, calibration: dict, fallback: np.ndarray) -> np.ndarray:
     """Platt scaling: the probability that a label with this fit is wrong. A "no incident" label
     (the fallback) at the same fit is wrong more often, hence its own shift."""
     z = calibration["intercept"] + calibration["slope"] * np.log(np.asarray(fit, dtype=float) + calibration["offset"])
-    if fallback is not None:
-        z = z + calibration.get("fallback_shift", 0.0) * fallback
+    z = z + calibration.get("fallback_shift", 0.0) * fallback
     return 1.0 / (1.0 + np.exp(-z))
 
 
@@ -126,12 +123,10 @@ def weigh_category_fit(labels: pd.Series, analysis: TextAnalysis, settings: FitS
     too_short = (analysis.token_totals[positions] < settings.min_tokens) & (
         scores.scores.max(axis=1, initial=0.0) < SHORT_TEXT_EVIDENCE
     )
-    is_fallback = known & (assigned == (fallback if fallback is not None else -2))
+    is_fallback = known & (assigned == fallback) if fallback is not None else np.zeros(len(labels), bool)
     return FitWeighing(assigned=assigned, best=best, fit=fit,
-                       confidence=calibrated(fit, settings.calibration, is_fallback),
-                       assigned_score=assigned_score,
-                       best_score=evidence[rows, best], topic_pair=by_topic, too_short=too_short,
-                       positions=positions, scores=scores, lexicon=lexicon)
+                       confidence=calibrated(fit, settings.calibration, is_fallback), too_short=too_short,
+                       positions=positions, scores=scores, lexicon=lexicon, fallback=fallback)
 
 
 def judge_category_fit(labels: pd.Series, analysis: TextAnalysis, settings: FitSettings) -> pd.Series:
@@ -145,12 +140,11 @@ def judge_category_fit(labels: pd.Series, analysis: TextAnalysis, settings: FitS
         return pd.Series([], index=labels.index, dtype=object)
     weighing = weigh_category_fit(labels, analysis, settings)
     lexicon, scores, positions, fit, best = weighing.lexicon, weighing.scores, weighing.positions, weighing.fit, weighing.best
-    fallback = lexicon.categories.index(taxonomy["fallback"]) if taxonomy.get("fallback") in lexicon.categories else None
+    fallback = weighing.fallback
     display = taxonomy["display"]
     known = weighing.assigned >= 0
     too_short = weighing.too_short
     confidence = weighing.confidence
-    # A pair of topics (Politik, Sonstiges) is a matter of taste above topic_min_fit.
     failing = known & ~too_short & (confidence >= settings.min_confidence) & (best != weighing.assigned)
 
     details: list[dict | None] = [None] * len(labels)
