@@ -83,6 +83,8 @@ def audit(
                                                    "and corrected values go to OUT/corrections.csv."),
     fail_on_new: bool = typer.Option(False, "--fail-on-new", help="Gate only on findings new since the last run of the "
                                      "same inputs (or --baseline), as with a linter's baseline."),
+    workers: Optional[int] = typer.Option(None, "--workers", min=1, max=256, help="Processes for the per-row checks "
+                                          "(default: the cores this process may use). The findings do not depend on it."),
 ) -> None:
     """Audit INPUTS and write results.json, junit.xml, report.html and GX Data Docs; record the run in the history.
 
@@ -96,7 +98,7 @@ def audit(
     ruleset = _load_rules(rules)
     run = run_audit(inputs, ruleset, out, fail_on.value, show_progress=sys.stderr.isatty() and not quiet,
                     history_path=history, use_history=not no_history, baseline=baseline, data_docs=data_docs,
-                    decisions=decisions or [], fail_on_new=fail_on_new)
+                    decisions=decisions or [], fail_on_new=fail_on_new, workers=workers)
     summary = run.result.summary
     if not quiet:
         per = summary["findings_per_severity"]

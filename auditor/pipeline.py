@@ -17,6 +17,7 @@ from auditor.findings import AuditResult, collect, regate
 from auditor.history import HISTORY_FILE, HistoryStore
 from auditor.loaders import load_inputs
 from auditor.mapping import Batch, build_batch
+from auditor.partitions import available_cores
 from auditor.report import write_outputs
 from auditor.rules import RuleSet
 from auditor.validate import run_validation
@@ -92,7 +93,7 @@ def article_texts(batch: Batch, findings: list[dict[str, Any]]) -> dict[tuple[st
 def run_audit(inputs: list[Path], ruleset: RuleSet, out_dir: Path, fail_on: str = "error",
               show_progress: bool = False, history_path: Path | None = None, use_history: bool = True,
               baseline: str | None = None, data_docs: bool = True, decisions: list[Path] = (),
-              fail_on_new: bool = False) -> AuditRun:
+              fail_on_new: bool = False, workers: int | None = None) -> AuditRun:
     started_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
     if fail_on_new and not use_history:
         raise AuditorError("--fail-on-new gates on findings new since the last run, which the run history "
@@ -118,7 +119,7 @@ def run_audit(inputs: list[Path], ruleset: RuleSet, out_dir: Path, fail_on: str 
             loaded = load_inputs(inputs)
             batch = build_batch(loaded, ruleset.column_mapping)
         with progress.step("validate"):
-            validation = run_validation(ruleset, batch.data)
+            validation = run_validation(ruleset, batch.data, workers=workers or available_cores())
         with progress.step("collect"):
             result = collect(ruleset, batch, validation.outcomes, loaded.unreadable, fail_on)
             result.files = loaded.files
@@ -133,6 +134,10 @@ def run_audit(inputs: list[Path], ruleset: RuleSet, out_dir: Path, fail_on: str 
             "inputs": [str(path) for path in inputs],
             "rules": [str(path) for path in ruleset.sources],
             "gx_seconds": round(validation.gx_seconds, 3),
+            # Within the validation: the batch-level checks, the per-row checks on row
+            # partitions (both from the start, side by side) and GX's own pass.
+            "validate_steps": validation.steps,
+            "workers": workers or available_cores(),
         }
         texts = article_texts(batch, result.findings)
         result.timings = progress.timings

@@ -45,6 +45,8 @@ from great_expectations.expectations.metrics.table_metric_provider import TableM
 from great_expectations.validator.metric_configuration import MetricConfiguration
 
 from auditor.contracts import passes
+from auditor.expectations.precomputed import known_results, result_key
+from auditor.partitions import RowCheck
 
 TEXT_ANALYSIS = "table.auditor_text_analysis"
 MAP_SUFFIX = MetricPartialFunctionTypeSuffixes.MAP.value
@@ -133,6 +135,23 @@ class RowCheckMetric(ColumnMapMetricProvider):
     def details_metric(cls) -> str:
         return f"{cls.function_metric_name}.{MAP_SUFFIX}"
 
+    @classmethod
+    def result_key(cls, column: str, value_kwargs: dict[str, Any]) -> str:
+        return result_key(cls.details_metric(), column, _settings_of(cls.settings, value_kwargs))
+
+    @classmethod
+    def row_check(cls, column: str, value_kwargs: dict[str, Any]) -> RowCheck:
+        """This check on ``column`` as the row partitions run it, without GX."""
+        settings = _settings_of(cls.settings, value_kwargs)
+        return RowCheck(
+            key=cls.result_key(column, value_kwargs),
+            function=cls.check,
+            column=column,
+            text_columns=tuple(value_kwargs.get("text_columns") or ()) if cls.reads_text else None,
+            settings=settings,
+            takes_settings=cls.takes_settings,
+        )
+
     @metric_partial(engine=PandasExecutionEngine, partial_fn_type=MetricPartialFunctionTypes.MAP_SERIES,
                     domain_type=MetricDomainTypes.COLUMN)
     def _pandas_details(cls, execution_engine, metric_domain_kwargs, metric_value_kwargs, metrics,
@@ -141,7 +160,13 @@ class RowCheckMetric(ColumnMapMetricProvider):
             domain_kwargs=metric_domain_kwargs, domain_type=MetricDomainTypes.COLUMN
         )
         column = df[accessor_domain_kwargs["column"]]
-        arguments = [column[column.notnull()]]
+        values = column[column.notnull()]
+        key = cls.result_key(accessor_domain_kwargs["column"], metric_value_kwargs)
+        if key in known_results:
+            # Worked out on row partitions before the validation: only rows with a detail came back.
+            known = known_results.get(key).reindex(values.index)
+            return known.astype(object).where(known.notna(), None), compute_domain_kwargs, accessor_domain_kwargs
+        arguments = [values]
         if cls.reads_text:
             arguments.append(metrics[TEXT_ANALYSIS])
         if cls.takes_settings:
@@ -166,7 +191,8 @@ class RowCheckMetric(ColumnMapMetricProvider):
                 metric_value_kwargs={k: v for k, v in metric.metric_value_kwargs.items()
                                      if k in cls.function_value_keys},
             )
-        if cls.reads_text and metric.metric_name == cls.details_metric():
+        if cls.reads_text and metric.metric_name == cls.details_metric() and cls.result_key(
+                metric.metric_domain_kwargs.get("column"), metric.metric_value_kwargs) not in known_results:
             dependencies[TEXT_ANALYSIS] = _text_analysis_dependency(metric)
         return dependencies
 
@@ -211,7 +237,8 @@ class AuditorColumnMapExpectation(ColumnMapExpectation, metaclass=_DeclaredBySet
     rule_id: ClassVar[str] = ""
     """The default rule id that uses this check; its cases are ``rules/cases/<rule_id>.yaml``."""
 
-    def _value_kwargs(self) -> dict:
+    def value_kwargs(self) -> dict:
+        """What the check's metrics are given: every parameter but ``mostly``."""
         return {key: getattr(self, key) for key in self.success_keys if key != "mostly"}
 
     def get_validation_dependencies(self, execution_engine=None, runtime_configuration=None, **kwargs):
@@ -226,7 +253,7 @@ class AuditorColumnMapExpectation(ColumnMapExpectation, metaclass=_DeclaredBySet
             metric_configuration=MetricConfiguration(
                 metric_name=self.metric.details_metric(),
                 metric_domain_kwargs=domain_kwargs,
-                metric_value_kwargs=self._value_kwargs(),
+                metric_value_kwargs=self.value_kwargs(),
             ),
         )
         return dependencies
@@ -267,12 +294,24 @@ class BatchCheckMetric(TableMetricProvider):
     def _pandas(cls, execution_engine, metric_domain_kwargs, metric_value_kwargs, metrics, runtime_configuration):
         df, _, _ = execution_engine.get_compute_domain(domain_kwargs=metric_domain_kwargs,
                                                        domain_type=MetricDomainTypes.TABLE)
+        key = cls.result_key(metric_value_kwargs)
+        if key in known_results:
+            return known_results.get(key)
+        return cls.verdict(df, metrics.get(TEXT_ANALYSIS), metric_value_kwargs)
+
+    @classmethod
+    def result_key(cls, value_kwargs: dict[str, Any]) -> str:
+        return result_key(cls.metric_name, value_kwargs.get("column"), _settings_of(cls.settings, value_kwargs))
+
+    @classmethod
+    def verdict(cls, df: pd.DataFrame, analysis: Any, value_kwargs: dict[str, Any]) -> dict[str, Any]:
+        """The check's verdict on the whole batch ``df``, as the metric's value."""
         arguments = [df]
         if cls.reads_text:
-            arguments.append(metrics[TEXT_ANALYSIS])
-        arguments.append(metric_value_kwargs["column"])
+            arguments.append(analysis)
+        arguments.append(value_kwargs["column"])
         if cls.takes_settings:
-            arguments.append(_settings_of(cls.settings, metric_value_kwargs))
+            arguments.append(_settings_of(cls.settings, value_kwargs))
         verdict = cls.check(*arguments)
         return {
             **verdict,
@@ -287,7 +326,7 @@ class BatchCheckMetric(TableMetricProvider):
         dependencies = super()._get_evaluation_dependencies(
             metric, configuration, execution_engine, runtime_configuration
         )
-        if cls.reads_text:
+        if cls.reads_text and cls.result_key(metric.metric_value_kwargs) not in known_results:
             dependencies[TEXT_ANALYSIS] = _text_analysis_dependency(metric)
         return dependencies
 
@@ -310,6 +349,10 @@ class AuditorBatchExpectation(BatchExpectation, metaclass=_DeclaredBySettings):
     @classmethod
     def is_abstract(cls) -> bool:
         return not cls.batch_metric or super().is_abstract()
+
+    def value_kwargs(self) -> dict:
+        """What the check's metric is given: the label column and every parameter."""
+        return {"column": self.column, **{name: getattr(self, name) for name in parameter_names(self.metric.settings)}}
 
     def _validate(self, metrics: Dict, runtime_configuration: Optional[dict] = None, execution_engine=None):
         verdict = metrics[self.batch_metric]

@@ -2,20 +2,13 @@
 
 from __future__ import annotations
 
-import pandas as pd
 from great_expectations.core.metric_domain_types import MetricDomainTypes
 from great_expectations.execution_engine import PandasExecutionEngine
 from great_expectations.expectations.metrics.metric_provider import metric_value
 from great_expectations.expectations.metrics.table_metric_provider import TableMetricProvider
 
 from auditor.expectations.base import TEXT_ANALYSIS
-from auditor.text.analysis import analyse_texts
-
-
-def _joined(frame: pd.DataFrame) -> pd.Series:
-    if frame.shape[1] == 1:
-        return frame.iloc[:, 0]
-    return frame.fillna("").astype(str).agg("\n\n".join, axis=1)
+from auditor.text.analysis import analyse_frame
 
 
 class AuditorTextAnalysis(TableMetricProvider):
@@ -27,8 +20,4 @@ class AuditorTextAnalysis(TableMetricProvider):
     @metric_value(engine=PandasExecutionEngine)
     def _pandas(cls, execution_engine, metric_domain_kwargs, metric_value_kwargs, metrics, runtime_configuration):
         df, _, _ = execution_engine.get_compute_domain(domain_kwargs=metric_domain_kwargs, domain_type=MetricDomainTypes.TABLE)
-        columns = [column for column in metric_value_kwargs["text_columns"] if column in df.columns]
-        if len(columns) >= 2:
-            return analyse_texts(df[columns[0]], _joined(df[columns[1:]]))
-        body = df[columns[0]] if columns else pd.Series([None] * len(df), index=df.index, dtype=object)
-        return analyse_texts(None, body)
+        return analyse_frame(df, list(metric_value_kwargs["text_columns"]))

@@ -153,3 +153,19 @@ def analyse_texts(title: pd.Series | None, body: pd.Series, title_weight: float 
         titles=title,
         texts=body,
     )
+
+
+def _joined(frame: pd.DataFrame) -> pd.Series:
+    if frame.shape[1] == 1:
+        return frame.iloc[:, 0]
+    return frame.fillna("").astype(str).agg("\n\n".join, axis=1)
+
+
+def analyse_frame(frame: pd.DataFrame, text_columns: list[str]) -> TextAnalysis:
+    """The analysis of ``text_columns`` of a table: the first is the title (weighted), the
+    rest, joined, the body; with one column, it is the body. Columns the table lacks are left out."""
+    columns = [column for column in text_columns if column in frame.columns]
+    if len(columns) >= 2:
+        return analyse_texts(frame[columns[0]], _joined(frame[columns[1:]]))
+    body = frame[columns[0]] if columns else pd.Series([None] * len(frame), index=frame.index, dtype=object)
+    return analyse_texts(None, body)

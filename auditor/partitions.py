@@ -1,0 +1,137 @@
+"""Per-row checks run on row partitions, in worker processes.
+
+A per-row check judges each row by itself (and the row's text analysis), so a batch can be
+cut into partitions of rows, each checked on its own, and the details put back together:
+the result is the same whatever the cut. :func:`check_partition` is that unit of work, a
+pure function of a partition's rows, free of GX and of the rules: here it runs in a pool of
+worker processes, on Spark it is what each partition runs. The validation then hands the
+gathered details to GX, which judges them (counts, ``mostly``, results) as it would have
+judged its own.
+
+Batch-level steps (story groups, label consistency) are not here: they need the whole
+batch and run beside the pool, in the main process.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass
+from typing import Any, Callable, Sequence
+
+import pandas as pd
+
+from auditor.text.analysis import analyse_frame
+
+DEFAULT_PARTITION_ROWS = 5_000
+"""Rows per partition: small enough that a worker's text analysis stays small, large enough
+that the per-partition costs (one analysis, one pickled frame) stay a small share."""
+
+
+def available_cores() -> int:
+    """The cores this process may run on (a container's or taskset's limit, not the machine's)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+@dataclass(frozen=True)
+class RowCheck:
+    """One per-row check of one column, as the partitions run it: ``function(values,
+    [analysis of text_columns,] [settings])`` returns one detail per non-empty value (None
+    when the row passes). ``key`` names the check for whoever gathers the details."""
+
+    key: str
+    function: Callable[..., pd.Series]
+    column: str
+    text_columns: tuple[str, ...] | None = None
+    settings: Any = None
+    takes_settings: bool = False
+
+    @property
+    def reads(self) -> set[str]:
+        return {self.column, *(self.text_columns or ())}
+
+
+def check_partition(rows: pd.DataFrame, checks: Sequence[RowCheck]) -> dict[str, pd.Series]:
+    """Every check on the partition's rows; per check, the details of the rows that have one
+    (a problem or a note), by row label. The partition's text analysis is made once per set
+    of text columns and shared by the checks that read it."""
+    analyses: dict[tuple[str, ...], Any] = {}
+    gathered: dict[str, pd.Series] = {}
+    for check in checks:
+        column = rows[check.column]
+        arguments: list[Any] = [column[column.notnull()]]
+        if check.text_columns is not None:
+            if check.text_columns not in analyses:
+                analyses[check.text_columns] = analyse_frame(rows, list(check.text_columns))
+            arguments.append(analyses[check.text_columns])
+        if check.takes_settings:
+            arguments.append(check.settings)
+        details = check.function(*arguments)
+        gathered[check.key] = details[details.notna()]
+    return gathered
+
+
+def _worker_context() -> multiprocessing.context.BaseContext:
+    """Workers are forked from a clean server process, not from this one: a fork of a process
+    that runs threads (Arrow's, joblib's, GX's) can inherit a lock held by one of them and
+    wait on it for ever. The server imports the checks once; each worker starts from it."""
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["auditor.partitions", "auditor.text.analysis"])
+    return context
+
+
+def _load_checks(checks: Sequence[RowCheck]) -> None:
+    """Nothing to do but receive the checks: unpickling them imports their modules,
+    before the first partition arrives."""
+
+
+def partition_bounds(rows: int, partition_rows: int) -> list[tuple[int, int]]:
+    size = max(1, int(partition_rows))
+    return [(start, min(start + size, rows)) for start in range(0, rows, size)] or [(0, 0)]
+
+
+class RowCheckRun:
+    """The per-row checks of a batch, started on its partitions (in ``workers`` processes,
+    or in this one when ``workers`` is 1) so that the caller can do the batch-level steps
+    meanwhile; :meth:`details` waits for them and puts the partitions' details together."""
+
+    def __init__(self, frame: pd.DataFrame, checks: Sequence[RowCheck], workers: int = 1,
+                 partition_rows: int = DEFAULT_PARTITION_ROWS):
+        self.checks = list(checks)
+        columns = sorted(set().union(*(check.reads for check in self.checks)) & set(frame.columns)) if self.checks else []
+        self._frame = frame[columns]
+        self._bounds = partition_bounds(len(frame), partition_rows)
+        self._pool: ProcessPoolExecutor | None = None
+        self._futures: list[Future] = []
+        if self.checks and workers > 1 and len(self._bounds) > 1:
+            self._pool = ProcessPoolExecutor(max_workers=min(workers, len(self._bounds)), mp_context=_worker_context(),
+                                             initializer=_load_checks, initargs=(self.checks,))
+            self._futures = [self._pool.submit(check_partition, self._frame.iloc[start:end], self.checks)
+                             for start, end in self._bounds]
+
+    def details(self) -> dict[str, pd.Series]:
+        if not self.checks:
+            return {}
+        try:
+            if self._pool is not None:
+                parts = [future.result() for future in self._futures]
+            else:
+                parts = [check_partition(self._frame.iloc[start:end], self.checks) for start, end in self._bounds]
+        finally:
+            self.close()
+        gathered = {}
+        for check in self.checks:
+            pieces = [part[check.key] for part in parts if len(part[check.key])]
+            gathered[check.key] = pd.concat(pieces) if pieces else pd.Series([], dtype=object)
+        return gathered
+
+    def close(self) -> None:
+        if self._pool is not None:
+            for future in self._futures:
+                future.cancel()
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None

@@ -1,0 +1,187 @@
+"""The scale benchmark: `auditor audit` on 100k (and 1M) rows built from real German text.
+
+    .venv/bin/python benchmarks/bench_scale.py --rows 100000 [--rows 1000000] [--workers N]
+
+Rows come from `real_rows.py` (real sentences of ../shared/data, one distinct story per
+row, real words and made-up compounds, rewrites and planted defects). For each size it
+runs the real CLI in a child process with the default rules and prints the wall time, the
+peak memory of the whole process tree (the sum of the processes' proportional set sizes,
+so pages the workers share with the parent count once), the time per step, and the ratio
+to one raw multi-pattern scan of the same text measured in the same run: one regular
+expression with every term of the taxonomy's lexicon and every known outlet name,
+case-insensitive, over each row's title and body — the least any check of the words of
+the text could cost on one core. Not part of the test suite.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import yaml
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+sys.path.insert(0, str(HERE))
+
+from real_rows import real_rows  # noqa: E402
+
+TARGETS = {100_000: (60.0, 4096.0), 1_000_000: (600.0, 8192.0)}  # wall seconds, peak MB
+MAX_SCAN_RATIO = 10.0
+
+
+def build_table(rows: int, seed: int, folder: Path) -> Path:
+    table = folder / f"real-{rows}-{seed}.jsonl"
+    if not table.exists():
+        partial = table.with_suffix(".partial")
+        with partial.open("w", encoding="utf-8") as handle:
+            for row in real_rows(rows, seed=seed):
+                handle.write(json.dumps(row, ensure_ascii=False) + "\n")
+        partial.rename(table)
+    return table
+
+
+def _descendants(root: int) -> list[int]:
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat", encoding="utf-8") as handle:
+                    parent = int(handle.read().rsplit(")", 1)[1].split()[1])
+            except (OSError, ValueError, IndexError):
+                continue
+            children.setdefault(parent, []).append(int(entry))
+    found, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        found.append(pid)
+        todo.extend(children.get(pid, []))
+    return found
+
+
+def _pss_mb(pid: int) -> float:
+    try:
+        with open(f"/proc/{pid}/smaps_rollup", encoding="utf-8") as handle:
+            for line in handle:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
+class TreeMemory(threading.Thread):
+    """Samples the summed PSS of a process and its descendants until stopped."""
+
+    def __init__(self, pid: int, every: float = 0.25):
+        super().__init__(daemon=True)
+        self.pid, self.every, self.peak_mb, self.peak_processes = pid, every, 0.0, 0
+        self._stop_event = threading.Event()
+
+    def run(self) -> None:
+        while not self._stop_event.is_set():
+            pids = _descendants(self.pid)
+            total = sum(_pss_mb(pid) for pid in pids)
+            if total > self.peak_mb:
+                self.peak_mb, self.peak_processes = total, len(pids)
+            self._stop_event.wait(self.every)
+
+    def stop(self) -> None:
+        self._stop_event.set()
+        self.join()
+
+
+def run_audit(table: Path, out: Path, workers: int | None) -> tuple[float, float, dict]:
+    command = [sys.executable, "-m", "auditor.cli", "audit", str(table), "--out", str(out), "--fail-on", "never", "-q"]
+    if workers:
+        command += ["--workers", str(workers)]
+    started = time.perf_counter()
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    memory = TreeMemory(process.pid)
+    memory.start()
+    _, stderr = process.communicate()
+    wall = time.perf_counter() - started
+    memory.stop()
+    if process.returncode != 0:
+        sys.exit(f"audit failed ({process.returncode}): {stderr.strip()[-500:]}")
+    return wall, memory.peak_mb, json.loads((out / "results.json").read_text(encoding="utf-8"))
+
+
+def scan_pattern() -> re.Pattern:
+    taxonomy = yaml.safe_load((REPO / "rules" / "taxonomy.yaml").read_text(encoding="utf-8"))
+    terms: set[str] = set()
+
+    def collect(node) -> None:
+        if isinstance(node, dict):
+            for value in node.values():
+                collect(value)
+        elif isinstance(node, list):
+            for value in node:
+                collect(value)
+        elif isinstance(node, str) and len(node) > 2:
+            terms.add(node.lstrip("=").rstrip("*"))
+
+    for category in taxonomy.get("categories", []):
+        collect({key: category.get(key) for key in ("indicators", "counter", "requires", "excludes")})
+    outlets = yaml.safe_load((REPO / "auditor" / "data" / "outlets.yaml").read_text(encoding="utf-8"))
+    collect(outlets)
+    alternatives = sorted((re.escape(term) for term in terms if term.strip()), key=len, reverse=True)
+    return re.compile(r"\b(?:" + "|".join(alternatives) + r")", re.IGNORECASE)
+
+
+def raw_scan_seconds(table: Path) -> tuple[float, int, int]:
+    texts = []
+    with table.open(encoding="utf-8") as handle:
+        for line in handle:
+            row = json.loads(line)
+            texts.append(f"{row.get('Titel') or ''}\n{row.get('Text') or ''}")
+    pattern = scan_pattern()
+    started = time.perf_counter()
+    matches = sum(len(pattern.findall(text)) for text in texts)
+    return time.perf_counter() - started, matches, len(pattern.pattern)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rows", type=int, action="append", help="rows per run (repeatable; default 100000)")
+    parser.add_argument("--workers", type=int, help="--workers for the audit (default: the auditor's own)")
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--keep", type=Path, help="keep generated tables and outputs here (and reuse the tables)")
+    args = parser.parse_args()
+    work = args.keep or Path(tempfile.mkdtemp(prefix="auditor-scale-"))
+    work.mkdir(parents=True, exist_ok=True)
+    for rows in args.rows or [100_000]:
+        started = time.perf_counter()
+        table = build_table(rows, args.seed, work)
+        built = time.perf_counter() - started
+        out = work / f"out-{rows}"
+        wall, peak_mb, results = run_audit(table, out, args.workers)
+        scan, matches, pattern_size = raw_scan_seconds(table)
+        summary, run = results["summary"], results["run"]
+        print(f"== {rows} rows ({table.stat().st_size / 1e6:.0f} MB JSONL, built in {built:.0f} s), workers {run.get('workers')}")
+        print(f"findings:          {summary['findings']} in {summary['rows_with_findings']} rows")
+        print(f"wall time:         {wall:.1f} s  (CLI process, imports included)")
+        print(f"peak memory:       {peak_mb:.0f} MB  (PSS summed over the process tree)")
+        print("steps:             " + ", ".join(f"{name} {seconds:.1f} s" for name, seconds in results["timings"].items()))
+        print("  validate:        " + ", ".join(f"{name} {seconds:.1f} s" for name, seconds in (run.get("validate_steps") or {}).items()))
+        print(f"raw scan:          {scan:.1f} s  ({matches} matches of one {pattern_size}-character pattern, one core)")
+        print(f"ratio to the scan: {wall / scan:.1f}x  (target <= {MAX_SCAN_RATIO:.0f}x)")
+        outputs = sorted(path for path in out.iterdir() if path.is_file())
+        print("outputs:           " + ", ".join(f"{path.name} {path.stat().st_size / 1e6:.1f} MB" for path in outputs))
+        if rows in TARGETS:
+            wall_target, memory_target = TARGETS[rows]
+            print(f"targets:           wall < {wall_target:.0f} s: {'met' if wall < wall_target else f'missed by {wall - wall_target:.0f} s'}; "
+                  f"peak < {memory_target:.0f} MB: {'met' if peak_mb < memory_target else f'missed by {peak_mb - memory_target:.0f} MB'}; "
+                  f"scan ratio: {'met' if wall / scan <= MAX_SCAN_RATIO else 'missed'}")
+
+
+if __name__ == "__main__":
+    main()
