@@ -125,6 +125,8 @@ def table_format(path: Path) -> str | None:
 def _unsupported(path: Path) -> str:
     kinds = f"give tables ({', '.join(TABLE_SUFFIXES)}, gzip-compressed as {', '.join(GZIP_TABLE_SUFFIXES)}) " \
             f"or pages ({', '.join(PAGE_SUFFIXES)})"
+    if [suffix.lower() for suffix in path.suffixes[-2:]] == [".parquet", GZIP_SUFFIX]:
+        return f"{path}: Parquet compresses itself; gunzip the file (or write the Parquet file uncompressed) and give it"
     if path.suffix.lower() in _COMPRESSED_SUFFIXES:
         return (f"{path}: a compressed file whose name does not say a table format; name it like export.jsonl.gz, "
                 f"or unpack it; {kinds}")

@@ -316,10 +316,6 @@ def rules_cases(draw) -> Case:
     return case
 
 
-def cases() -> st.SearchStrategy[Case]:
-    return st.one_of(jsonl_cases(), json_cases(), csv_cases(), parquet_cases(), page_cases(), rules_cases())
-
-
 # --- running a case ---------------------------------------------------------------------
 
 

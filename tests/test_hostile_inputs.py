@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import re
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -169,3 +170,40 @@ def test_damaged_or_other_compression_is_refused_saying_how(runs):
     assert "gzip-compressed but damaged or truncated" in runs["truncated.jsonl.gz"].one_error_line()
     assert "zipped.csv: the file is a zip archive, which the auditor does not read; unzip it" in \
         runs["zipped.csv"].one_error_line()
+
+
+def test_a_one_column_csv_keeps_rows_of_empty_values(tmp_path):
+    """Python's csv writer writes an empty single field as "" and a blank one as is: both are rows."""
+    from auditor.loaders import load_inputs
+
+    path = tmp_path / "titel.csv"
+    path.write_text('Titel\nRadweg\n""\n   \nBrücke\n\n', encoding="utf-8")
+    loaded = load_inputs([path])
+    assert list(loaded.frame["__auditor_position__"]) == [2, 3, 4, 5]
+    assert list(loaded.frame["Titel"]) == ["Radweg", None, None, "Brücke"]
+
+
+def test_the_delimiter_is_the_one_that_splits_every_record_evenly(tmp_path):
+    """Titles full of commas do not make a semicolon file look comma-separated (and so ragged)."""
+    from auditor.loaders import load_inputs
+
+    path = tmp_path / "semikolon.csv"
+    path.write_text("id;Titel;Vorfall\n"
+                    "s1;Wien, Graz, Linz: Regen, Wind, Sturm, Hagel;Sonstiges\n"
+                    "s2;Budget, Steuern, Pensionen, Schulden;Politik\n", encoding="utf-8")
+    loaded = load_inputs([path])
+    assert list(loaded.frame["Vorfall"]) == ["Sonstiges", "Politik"]
+
+
+@pytest.mark.parametrize("name, expected", [
+    ("export.parquet.gz", "Parquet compresses itself; gunzip the file"),
+    ("export.tar.gz", "a compressed file whose name does not say a table format; name it like export.jsonl.gz"),
+])
+def test_compressed_names_without_a_table_format_say_what_to_do(tmp_path, name, expected):
+    from auditor.errors import InputError
+    from auditor.loaders import load_inputs
+
+    path = tmp_path / name
+    path.write_bytes(gzip.compress(b"id\n1\n"))
+    with pytest.raises(InputError, match=re.escape(f"{path}: {expected}")):
+        load_inputs([path])
