@@ -36,22 +36,37 @@ def _refuse_nul_bytes(data: bytes, file: Path | str) -> None:
         )
 
 
+_BOM = b"\xef\xbb\xbf"
+
+
+def _bad_byte(data: bytes, offset: int, problem: str) -> str:
+    """Line and byte of a bad byte, counted in the file as it is on disk (the BOM included)."""
+    start = data.rfind(b"\n", 0, offset) + 1
+    return f"line {_line_of(data, offset)}: byte 0x{data[offset]:02x} {problem} (byte {offset - start + 1} of the line)"
+
+
 def decode(data: bytes, file: Path | str) -> str:
     _refuse_nul_bytes(data, file)
+    # The BOM is stripped by hand: the utf-8-sig codec counts error offsets after it, which
+    # pointed messages at the wrong byte.
+    bom = len(_BOM) if data.startswith(_BOM) else 0
     try:
-        return data.decode("utf-8-sig")
+        return data[bom:].decode("utf-8")
     except UnicodeDecodeError as error:
-        utf8_error = error
+        bad = bom + error.start
     # Everything before the first bad byte is valid UTF-8.
-    if _UTF8_EVIDENCE.search(data[: utf8_error.start].decode("utf-8")):
+    if bom:
         raise InputError(
-            f"{file}: line {_line_of(data, utf8_error.start)}: byte 0x{data[utf8_error.start]:02x} is not valid UTF-8 "
-            "in a UTF-8 file; repair or re-export the file as UTF-8"
+            f"{file}: {_bad_byte(data, bad, 'is not valid UTF-8')}, though the file starts with a UTF-8 byte order mark; "
+            "repair or re-export the file as UTF-8"
+        )
+    if _UTF8_EVIDENCE.search(data[:bad].decode("utf-8")):
+        raise InputError(
+            f"{file}: {_bad_byte(data, bad, 'is not valid UTF-8')} in a UTF-8 file; repair or re-export the file as UTF-8"
         )
     try:
         return data.decode("cp1252")
     except UnicodeDecodeError as error:
         raise InputError(
-            f"{file}: line {_line_of(data, error.start)}: byte 0x{data[error.start]:02x} is neither UTF-8 nor "
-            "Windows-1252; re-export the file as UTF-8"
+            f"{file}: {_bad_byte(data, error.start, 'is neither UTF-8 nor Windows-1252')}; re-export the file as UTF-8"
         ) from None

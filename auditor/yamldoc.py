@@ -16,8 +16,10 @@ from typing import Any, Sequence
 import jsonschema
 from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.events import AliasEvent, CollectionEndEvent, CollectionStartEvent, NodeEvent
 
 from auditor.errors import RulesError
+from auditor.limits import MAX_YAML_ALIAS_NODES, MAX_YAML_DEPTH
 
 
 @lru_cache(maxsize=None)
@@ -69,11 +71,14 @@ def load_validated(file: Path, schema_name: str) -> Any:
         line = raw[: error.start].count(b"\n") + 1
         raise RulesError(f"{file}:{line}: not UTF-8 (byte {error.start}); save the file as UTF-8") from None
     try:
+        _check_size(file, text)
         document = YAML(typ="rt").load(text)
     except MarkedYAMLError as error:
         raise RulesError(_yaml_error(file, error)) from None
     except YAMLError as error:
         raise RulesError(f"{file}: not valid YAML: {_one_line(str(error))}") from None
+    except ValueError as error:  # a scalar ruamel cannot convert: an integer of 5,000 digits, a 13th month
+        raise RulesError(f"{file}: a value cannot be read ({_one_line(str(error))[:160]}); quote it to make it a text") from None
     required = _schema(schema_name).get("required", [])
     if document is None:
         needs = f"; it needs a top-level '{required[0]}:' list" if required else ""
@@ -84,6 +89,41 @@ def load_validated(file: Path, schema_name: str) -> Any:
         path, message = _explain(error, document, schema_name)
         raise RulesError(f"{where(file, document, path)}: {message}")
     return document
+
+
+def _check_size(file: Path, text: str) -> None:
+    """Refuse, from the parser's events and before anything is built, a document nested
+    deeper than MAX_YAML_DEPTH (ruamel builds nodes recursively) or whose aliases expand to
+    more than MAX_YAML_ALIAS_NODES nodes: a "billion laughs" file is a few hundred bytes
+    that every reader of the document (the schema check first) walks 10^9 times."""
+    sizes: dict[str, int] = {}  # anchor -> nodes of its value, aliases expanded
+    open_nodes: list[list] = []  # [anchor, nodes so far] of each collection being read
+    added = 0
+    for event in YAML(typ="rt").parse(text):
+        if isinstance(event, AliasEvent):
+            nodes = sizes.get(event.anchor, 1)
+            added += nodes
+            if added > MAX_YAML_ALIAS_NODES:
+                raise RulesError(f"{file}:{event.start_mark.line + 1}: its aliases (*{event.anchor}) expand to more than "
+                                 f"{MAX_YAML_ALIAS_NODES:,} values; write the values out or use fewer aliases")
+        elif isinstance(event, CollectionStartEvent):
+            open_nodes.append([event.anchor, 1])
+            if len(open_nodes) > MAX_YAML_DEPTH:
+                raise RulesError(f"{file}:{event.start_mark.line + 1}: nested more than {MAX_YAML_DEPTH} levels deep; "
+                                 "flatten the file")
+            continue
+        elif isinstance(event, CollectionEndEvent):
+            anchor, nodes = open_nodes.pop()
+        elif isinstance(event, NodeEvent):  # a scalar
+            anchor, nodes = event.anchor, 1
+        else:
+            continue
+        if isinstance(event, AliasEvent):
+            anchor = None
+        elif anchor is not None:
+            sizes[anchor] = nodes
+        if open_nodes:
+            open_nodes[-1][1] += nodes
 
 
 def _one_line(text: str) -> str:

@@ -6,10 +6,19 @@ percentages (no unexpected values or indexes, no ``details`` with the auditor's
 suggestions, evidence words and snippets, no ``note``), and escapes exception messages,
 which can quote data. The copy is also what keeps Data Docs fast: the full result of a
 100k-row run holds every failing row's details.
+
+GX's pages load jQuery, Bootstrap, bootstrap-table, Font Awesome, Vega and GX's logo from
+CDNs: opened offline they were unstyled, online they told third parties that someone opened
+an audit. Once built, every page is made to stand alone (``make_offline``): remote scripts,
+style sheets and images are dropped, the index's tables (filled by bootstrap-table from
+script data) are written out as plain HTML tables, a small local style sheet stands in for
+Bootstrap's looks and Font Awesome's pass/fail icons, and a Content-Security-Policy like
+the report's (``default-src 'none'``, no script at all) forbids loading anything else.
 """
 
 from __future__ import annotations
 
+import ast
 import html
 import json
 import re
@@ -149,6 +158,7 @@ def build_data_docs(gx_result: Any, suite: Any, target: Path, run_name: str, run
     context.validation_results_store.set(key, slim_validation_result(gx_result, run_id))
     context.build_data_docs(site_names=[SITE_NAME])
     _prune_static(target)
+    make_offline(target)
     index = target / "index.html"
     return index if index.is_file() else None
 
@@ -166,3 +176,114 @@ def _prune_static(site: Path) -> None:
             image.unlink()
     if not any(images.iterdir()):
         shutil.rmtree(images, ignore_errors=True)
+
+
+# No page may load or run anything: styles from the site's own files and inline (GX's pages
+# set style attributes), images and fonts from the site, no script.
+CSP = ("default-src 'none'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self'; "
+       "script-src 'none'; connect-src 'none'; frame-src 'none'; base-uri 'none'; form-action 'none'")
+OFFLINE_CSS = "auditor-offline.css"
+_REMOTE = r"(?:https?:)?//"
+_SCRIPT = re.compile(r"<script\b[^>]*>.*?</script\s*>", re.S | re.I)
+_REMOTE_TAG = re.compile(r"<(?:link|img|iframe|source|embed|object|video|audio)\b[^>]*?\b(?:href|src|data)\s*=\s*[\"']?"
+                         + _REMOTE + r"[^>]*>", re.S | re.I)
+_REMOTE_FORM = re.compile(r"<form\b[^>]*>.*?</form\s*>", re.S | re.I)
+_REMOTE_CSS_URL = re.compile(r"url\(\s*['\"]?" + _REMOTE + r"[^)]*\)", re.I)
+_REMOTE_IMPORT = re.compile(r"@import\s+(?:url\()?\s*['\"]?" + _REMOTE + r"[^;]*;", re.I)
+_HANDLER = re.compile(r"(<[a-z][^>]*?)\s+on[a-z]+\s*=\s*(?:\"[^\"]*\"|'[^']*'|[^\s>]+)", re.I)
+_HEAD = re.compile(r"<head\b[^>]*>", re.I)
+_TABLE_SCRIPT = re.compile(
+    r"\$\('#(?P<id>[\w-]+)'\)\.bootstrapTable\(\s*Object\.assign\(\s*\{\s*columns:\s*(?P<columns>\[.*?\]),\s*"
+    r"data:\s*(?P<data>\[.*?\]),\s*toolbar:", re.S)
+_TAG = re.compile(r"<[^>]*>")
+
+_OFFLINE_STYLES = """\
+/* The auditor's stand-in for Bootstrap and Font Awesome, which GX's Data Docs load from CDNs. */
+body { font-family: system-ui, sans-serif; margin: 0; color: #222; background: #fff; line-height: 1.4; }
+.navbar { display: none; }
+.container-fluid { padding: 1rem 2rem; }
+.row { display: flex; flex-wrap: wrap; gap: 1rem; }
+.col-12, .col-md-10, .col-lg-10 { flex: 1 1 40rem; min-width: 0; }
+.col-md-2, .col-lg-2 { flex: 0 0 14rem; }
+.card { border: 1px solid #ddd; border-radius: 4px; margin: 0 0 1rem; padding: 0.5rem 1rem; }
+table { border-collapse: collapse; margin: 0.5rem 0 1rem; }
+th, td { border: 1px solid #ddd; padding: 0.25rem 0.5rem; text-align: left; vertical-align: top; }
+th { background: #f3f3f3; }
+.text-success { color: #1a7f37; }
+.text-danger { color: #c62828; }
+.fa-check-circle::before { content: "\\2714"; }
+.fa-times::before, .fa-times-circle::before { content: "\\2716"; }
+.fa-exclamation-triangle::before { content: "\\26A0"; }
+.btn, .cooltip .top, [id$="-toolbar"], .d-none { display: none; }
+"""
+
+
+def make_offline(site: Path) -> None:
+    """Rewrite every page and style sheet of a built site so that it loads nothing from elsewhere."""
+    styles = site / "static" / "styles"
+    styles.mkdir(parents=True, exist_ok=True)
+    (styles / OFFLINE_CSS).write_text(_OFFLINE_STYLES, encoding="utf-8")
+    for sheet in styles.glob("*.css"):
+        text = sheet.read_text(encoding="utf-8", errors="replace")
+        sheet.write_text(_REMOTE_IMPORT.sub("", _REMOTE_CSS_URL.sub("none", text)), encoding="utf-8")
+    for page in site.rglob("*.html"):
+        depth = len(page.relative_to(site).parts) - 1
+        page.write_text(offline_page(page.read_text(encoding="utf-8"), "../" * depth), encoding="utf-8")
+
+
+def offline_page(text: str, to_root: str = "") -> str:
+    """One Data Docs page without remote loads, scripts or handlers, with a CSP."""
+    for match in _TABLE_SCRIPT.finditer(text):
+        table = _static_table(match)
+        if table is not None:
+            text = re.sub(r"<table\b[^>]*\bid=\"" + re.escape(match["id"]) + r"\"[^>]*>\s*</table>",
+                          lambda _: table, text, count=1)
+    text = _SCRIPT.sub("", text)
+    text = _REMOTE_TAG.sub("", text)
+    text = _REMOTE_FORM.sub("", text)
+    text = _REMOTE_IMPORT.sub("", _REMOTE_CSS_URL.sub("none", text))
+    found = 1
+    while found:  # one handler per tag and pass
+        text, found = _HANDLER.subn(r"\1", text)
+    head = (f'<meta http-equiv="Content-Security-Policy" content="{CSP}">'
+            f'<link rel="stylesheet" href="{to_root}static/styles/{OFFLINE_CSS}">')
+    text, found = _HEAD.subn(lambda match: match.group(0) + head, text, count=1)
+    return text if found else head + text
+
+
+def _cell_text(value: Any) -> str:
+    if not isinstance(value, str):
+        return "" if value is None else str(value)
+    if "ge-success-icon" in value or "fa-check-circle" in value:
+        return "\u2714 passed"
+    if "ge-failed-icon" in value or "fa-times" in value:
+        return "\u2716 failed"
+    text = html.unescape(_TAG.sub(" ", value.split("<span class=top>")[0]))
+    return " ".join(text.split())
+
+
+def _static_table(match: re.Match) -> str | None:
+    """The rows bootstrap-table would have drawn from the page's script, as a plain HTML table."""
+    from jinja2 import Environment
+
+    try:
+        columns = ast.literal_eval(match["columns"])
+        rows = ast.literal_eval(match["data"])
+    except (ValueError, SyntaxError, MemoryError, RecursionError):
+        return None
+    if not isinstance(columns, list) or not isinstance(rows, list):
+        return None
+    fields = [(str(column.get("field")), str(column.get("title", column.get("field"))))
+              for column in columns if isinstance(column, dict)]
+    link_field = next((name for name, _ in fields if name in ("run_name", "expectation_suite_name")),
+                      fields[0][0] if fields else None)
+    table = [{"link": str(row.get("_table_row_link_path") or ""),
+              "cells": [(name == link_field, _cell_text(row.get(name))) for name, _ in fields]}
+             for row in rows if isinstance(row, dict)]
+    template = Environment(autoescape=True).from_string(
+        '<table id="{{ id }}" class="auditor-static-table"><thead><tr>{% for _, title in fields %}<th>{{ title }}</th>'
+        '{% endfor %}</tr></thead><tbody>{% for row in rows %}<tr>{% for linked, text in row.cells %}<td>'
+        '{% if linked and row.link and not row.link.startswith(("http:", "https:", "//", "javascript:")) %}'
+        '<a href="{{ row.link }}">{{ text }}</a>{% else %}{{ text }}{% endif %}</td>{% endfor %}</tr>{% endfor %}'
+        '</tbody></table>')
+    return template.render(id=match["id"], fields=fields, rows=table)
