@@ -13,6 +13,7 @@ import pandas as pd
 from auditor.text.furniture.blocks import Block, article_parts, assign_groups, furniture_blocks, parts_around_furniture
 from auditor.text.furniture.coherence import MAX_SHARED, MAX_SHARED_CUED, MIN_STORY_WORDS, Story, other_story
 from auditor.text.furniture.layout import PageParts, may_be_page, page_parts
+from auditor.text.furniture.repeats import batch_line_counts, repeated_lines
 from auditor.text.furniture.patterns import load_furniture
 from auditor.text.furniture.prefilter import furniture_possible
 from auditor.text.furniture.report import block_part, body_detail, story_part
@@ -23,18 +24,23 @@ from auditor.text.furniture.settings import FurnitureSettings
 
 def analyse_body(body: str, spec: FurnitureSpec, coherence: bool = True, max_shared: float = MAX_SHARED,
                  max_shared_cued: float = MAX_SHARED_CUED, min_story_words: float = MIN_STORY_WORDS,
-                 may_hold_furniture: bool = True, main_text: str | None = None) -> dict | None:
+                 may_hold_furniture: bool = True, main_text: str | None = None,
+                 repeated: list[tuple[int, int, int]] = ()) -> dict | None:
     """None when ``body`` is one article and nothing else; else what is wrong, one part per span.
     ``may_hold_furniture=False`` (the prefilter's verdict, see :func:`furniture_possible`)
     skips matching the lines and sentences against the patterns; the result is the same.
     ``main_text``: the page's main text as an extraction found it, the reference for which
-    lines of a whole page pasted as the body are the article (see :mod:`.layout`)."""
+    lines of a whole page pasted as the body are the article (see :mod:`.layout`).
+    ``repeated``: (start, end, rows) of the body's lines that many rows of the batch repeat
+    (see :mod:`.repeats`), furniture of the site's template."""
     if not isinstance(body, str) or not body.strip():
         return None
     paragraphs = "\n" in body.strip()
     page = None
-    if may_hold_furniture or may_be_page(body, spec.layout):
+    if may_hold_furniture or repeated or may_be_page(body, spec.layout):
         units = classified_units(body, spec, spec.contains_for(body))
+        if repeated:
+            _mark_repeated(units, repeated, spec)
         assign_groups(units, spec)
         if may_be_page(body, spec.layout):
             furniture_lines = frozenset(unit.start for unit in units if unit.whole_line and unit.kind is not None
@@ -72,6 +78,14 @@ def analyse_body(body: str, spec: FurnitureSpec, coherence: bool = True, max_sha
     return body_detail([part for _, part in found])
 
 
+def _mark_repeated(units: list, repeated: list[tuple[int, int, int]], spec: FurnitureSpec) -> None:
+    """Lines of the batch's template that no pattern names become furniture of their own kind."""
+    for start, end, _ in repeated:
+        for unit in units:
+            if unit.kind is None and unit.start >= start and unit.end <= end:
+                unit.kind = spec.repeat_kind
+
+
 def _mark_page(units: list, page: PageParts, spec: FurnitureSpec) -> None:
     """The units of the page's head and tail are furniture of their own group: one block each."""
     head_kind, gap_kind, tail_kind = spec.page_kinds
@@ -103,18 +117,23 @@ def _absorb_teasers(body: str, story: Story, furniture: list[Block], spec: Furni
 
 
 def find_furniture(values: pd.Series, settings: FurnitureSettings = FurnitureSettings(),
-                   main_texts: pd.Series | None = None) -> pd.Series:
+                   main_texts: pd.Series | None = None, line_counts: pd.Series | None = None) -> pd.Series:
     """Per row: None when the body is one article, else a dict with a ``message`` and one
     ``parts`` entry (message, snippet, span, lines, evidence) per furniture span or other
     story. The column is searched first for places where furniture can be
     (:func:`furniture_possible`); only bodies with such a place are split and matched.
-    ``main_texts`` (same index): each row's main text from the extraction, where known."""
+    ``main_texts`` (same index): each row's main text from the extraction, where known.
+    ``line_counts``: the batch's line counts (:func:`.repeats.batch_line_counts`, the batch
+    step); without them they are counted over ``values``."""
     spec = load_furniture(settings.patterns)
     bodies = values.tolist()
     possible = furniture_possible(bodies, spec)
     references = main_texts.reindex(values.index).tolist() if main_texts is not None else [None] * len(bodies)
+    if line_counts is None:
+        line_counts = batch_line_counts(bodies, spec.repeats)
     details = [analyse_body(body, spec, coherence=settings.coherence, max_shared=settings.max_shared,
                             max_shared_cued=settings.max_shared_cued, min_story_words=settings.min_story_words,
-                            may_hold_furniture=flag, main_text=reference)
+                            may_hold_furniture=flag, main_text=reference,
+                            repeated=repeated_lines(body, line_counts, spec.repeats) if not line_counts.empty else [])
                for body, flag, reference in zip(bodies, possible, references)]
     return pd.Series(details, index=values.index, dtype=object)

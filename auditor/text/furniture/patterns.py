@@ -17,12 +17,14 @@ from auditor.errors import RulesError
 from auditor.resources import default_rules_dir
 from auditor.text.furniture.layout import LayoutLimits
 from auditor.text.furniture.pattern_shape import required_literals
+from auditor.text.furniture.repeats import RepeatLimits
 from auditor.text.furniture.spec import ContainsEntry, FurnitureSpec, Kind, anchored_index
 from auditor.yamldoc import load_validated, where
 
 DEFAULT_PATTERNS = default_rules_dir() / "furniture.yaml"
 MODES = ("whole", "starts", "contains")
 PAGE_KINDS = ("page_head", "page_gap", "page_tail")  # found by the layout (see .layout), not by patterns
+REPEAT_KIND = "repeated"  # found across the batch (see .repeats)
 
 
 def load_furniture(file: Path | str | None = None) -> FurnitureSpec:
@@ -54,8 +56,8 @@ def _load(file_name: str, mtime_ns: int, size: int) -> FurnitureSpec:
         at = where(file, document, ["kinds", name])
         if not re.fullmatch(r"[a-z][a-z0-9_]*", str(name)):
             raise RulesError(f"{at}: kinds: kind name {str(name)!r} is not valid (lower-case letters, digits and '_', e.g. 'donation')")
-        if name in PAGE_KINDS:
-            raise RulesError(f"{at}: kinds: {name!r} is the name of the page layout's own finding; name the kind otherwise")
+        if name in (*PAGE_KINDS, REPEAT_KIND):
+            raise RulesError(f"{at}: kinds: {name!r} is the name of a finding the check makes itself ({', '.join((*PAGE_KINDS, REPEAT_KIND))}); name the kind otherwise")
         if not any(entry.get(mode) for mode in MODES):
             raise RulesError(f"{at}: kinds.{name}: no patterns; give at least one of whole, starts, contains")
         line_only = entry.get("scope") == "line"
@@ -77,6 +79,9 @@ def _load(file_name: str, mtime_ns: int, size: int) -> FurnitureSpec:
     page_kinds = (len(kinds), len(kinds) + 1, len(kinds) + 2)
     for name, label in zip(PAGE_KINDS, (layout.head_label, layout.gap_label, layout.tail_label)):
         kinds.append(Kind(name, label, name, False, True))
+    repeats = RepeatLimits(**(document.get("repeats") or {}))
+    repeat_kind = len(kinds)
+    kinds.append(Kind(REPEAT_KIND, repeats.label, REPEAT_KIND, False, True))
     return FurnitureSpec(
         source=file,
         kinds=tuple(kinds),
@@ -87,6 +92,8 @@ def _load(file_name: str, mtime_ns: int, size: int) -> FurnitureSpec:
         anchored=tuple(anchored),
         layout=layout,
         page_kinds=page_kinds,
+        repeats=repeats,
+        repeat_kind=repeat_kind,
     )
 
 

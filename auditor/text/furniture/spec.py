@@ -15,6 +15,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from auditor.text.furniture.layout import LayoutLimits
+from auditor.text.furniture.repeats import RepeatLimits
 from auditor.text.furniture.pattern_shape import first_chars, width
 
 # What a whole pattern's match may leave over at the end of its unit.
@@ -74,6 +75,8 @@ class FurnitureSpec:
     layout: LayoutLimits = LayoutLimits()
     # The last three kinds are the page's head, gaps and tail found by the layout (no patterns).
     page_kinds: tuple[int, int, int] | None = None
+    repeats: RepeatLimits = RepeatLimits()
+    repeat_kind: int | None = None  # the kind of lines repeated across the batch (no patterns)
 
     def classify(self, text: str, line: bool, contains: tuple[re.Pattern | None, re.Pattern | None] = (None, None)) -> int | None:
         """Index of the first kind whose patterns match ``text`` (normalised), else None.
