@@ -113,8 +113,9 @@ class ExpectColumnValuesToBeFreeOfFurniture(AuditorColumnMapExpectation):
     are runs of short lines, each run one finding (the `layout` section of the patterns
     file). Where the row has the page's main text (`reference_column`, default
     `main_text`, as `auditor extract` writes it) the lines found in it are the article.
-    Lines that many rows of the batch repeat -- at least `repeats.min_rows`, and
-    `repeats.factor` times as many as the row's rarest line -- are the site's template.
+    Lines that many rows of the batch repeat -- at least `min_rows` rows, and `factor`
+    times as many as hold the row's rarest line (the `repeats` section of the patterns
+    file) -- are the site's template.
 
     Known problems: about 2 % of real articles end off-topic on their own; an
     unannounced trailing story is therefore only an info note. On a page, a list in the
