@@ -9,7 +9,14 @@ import pytest
 from auditor.rules import load_rules
 from auditor.text.furniture import find_furniture, load_furniture
 from auditor.text.furniture.layout import page_parts
-from auditor.text.furniture.repeats import batch_line_counts, count_rows, line_hashes, merge_counts, repeated_lines
+from auditor.text.furniture.repeats import (
+    batch_line_counts,
+    count_rows,
+    line_hashes,
+    merge_counts,
+    repeated_lines,
+    template_lines,
+)
 from tests.conftest import audit_records, findings_of, one_rule_file
 
 RULE = "body-without-furniture"
@@ -145,6 +152,14 @@ def test_repeated_template_lines_are_found_span_by_span(tmp_path):
         start, end = finding["span"]
         assert finding["evidence"]["kind"] == ["repeated"]
         assert body[start:end] in ("\n".join(TEMPLATE_TOP), "\n".join(TEMPLATE_END))
+
+
+def test_the_column_at_once_finds_what_each_row_alone_finds():
+    bodies = [*site_rows(), None, "", " ".join(STORIES[1]), "\n".join(["Talbote Pongau", *STORIES[2]])]
+    counts = batch_line_counts(bodies)
+    found = template_lines(bodies, counts)
+    assert found == [repeated_lines(body, counts) for body in bodies]
+    assert [len(lines) for lines in found] == [4] * len(STORIES) + [0, 0, 0, 1]
 
 
 def test_copies_of_one_story_are_no_template():

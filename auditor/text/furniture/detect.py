@@ -13,7 +13,7 @@ import pandas as pd
 from auditor.text.furniture.blocks import Block, article_parts, assign_groups, furniture_blocks, parts_around_furniture
 from auditor.text.furniture.coherence import MAX_SHARED, MAX_SHARED_CUED, MIN_STORY_WORDS, Story, other_story
 from auditor.text.furniture.layout import PageParts, may_be_page, page_parts
-from auditor.text.furniture.repeats import batch_line_counts, repeated_lines
+from auditor.text.furniture.repeats import batch_line_counts, template_lines
 from auditor.text.furniture.patterns import load_furniture
 from auditor.text.furniture.prefilter import furniture_possible
 from auditor.text.furniture.report import block_part, body_detail, story_part
@@ -37,12 +37,13 @@ def analyse_body(body: str, spec: FurnitureSpec, coherence: bool = True, max_sha
         return None
     paragraphs = "\n" in body.strip()
     page = None
-    if may_hold_furniture or repeated or may_be_page(body, spec.layout):
+    pageish = may_be_page(body, spec.layout)
+    if may_hold_furniture or repeated or pageish:
         units = classified_units(body, spec, spec.contains_for(body))
         if repeated:
             _mark_repeated(units, repeated, spec)
         assign_groups(units, spec)
-        if may_be_page(body, spec.layout):
+        if pageish:
             furniture_lines = frozenset(unit.start for unit in units if unit.whole_line and unit.kind is not None
                                         and not spec.kinds[unit.kind].in_article)
             link_lines = frozenset(unit.start for unit in units if unit.whole_line and unit.kind is not None
@@ -131,9 +132,9 @@ def find_furniture(values: pd.Series, settings: FurnitureSettings = FurnitureSet
     references = main_texts.reindex(values.index).tolist() if main_texts is not None else [None] * len(bodies)
     if line_counts is None:
         line_counts = batch_line_counts(bodies, spec.repeats)
+    templates = template_lines(bodies, line_counts, spec.repeats)
     details = [analyse_body(body, spec, coherence=settings.coherence, max_shared=settings.max_shared,
                             max_shared_cued=settings.max_shared_cued, min_story_words=settings.min_story_words,
-                            may_hold_furniture=flag, main_text=reference,
-                            repeated=repeated_lines(body, line_counts, spec.repeats) if not line_counts.empty else [])
-               for body, flag, reference in zip(bodies, possible, references)]
+                            may_hold_furniture=flag, main_text=reference, repeated=template)
+               for body, flag, reference, template in zip(bodies, possible, references, templates)]
     return pd.Series(details, index=values.index, dtype=object)

@@ -7,19 +7,25 @@ articles", comments and the footer. No pattern knows every site's menu, but the 
 tells: the article is where the prose is dense, the page around it is runs of short lines
 (menu items, dates, names, titles of other stories) with a little prose between them.
 
-Every line is scored: a prose line (long, ending a sentence) gains its length, a short
-line costs ``line_cost``, a stub -- a line of a few words without a sentence, like a menu
-item, a date or a name -- costs ``stub_cost``. The article is the run of lines with the
-highest total (the maximum-sum segment); what comes before it is the page's head, what
-comes after it its tail, each one finding when it has at least ``min_run`` lines. Teasers
-(a title, a date, a sentence of prose) and comments (a name, a date, a reply link around
-each post) cost more in short lines than their prose gains, so the segment stops before
-them. Only bodies of at least ``min_lines`` lines are judged: an article's own paragraphs
-are never this many lines of which so many are short.
+Every line is weighed: a prose line (long, ending a sentence) gains its length, a short
+line costs ``line_cost``, a stub -- a few words, like a menu item, a date or a name --
+``stub_cost``, a line the patterns name as furniture ``furniture_cost`` (captions, marked
+``in_article``, cost as short lines). The article is the run of lines with the highest
+total (the maximum-sum segment), with further runs of at least ``min_article`` at most
+``max_gap_lines`` away (a widget inside the article), the lead above it (a line of prose
+or of ``lead_words`` words, bylines and credits between), the heading right before each
+part and a short closing sentence after the last. Teasers (a title, a date, a sentence)
+and comments (a name, a date, a reply link around each post) cost more in short lines
+than their prose gains, so the article stops before them. What is left before the
+article is the page's head, between its parts its gaps, after it its tail: each one
+finding when it holds at least ``min_run`` lines that no pattern names and that are not
+prose (otherwise the patterns' own findings, and the other-story check, say all there
+is). Only bodies of at least ``min_lines`` lines are judged, and a body whose lines are
+all article is no page (a long article in paragraphs).
 
 When the row carries the extraction's ``main_text`` (the page's main text as an
-extraction library found it), it is the reference instead: the article runs from the
-first to the last body line found in the main text, and the rest is head and tail.
+extraction library found it), it is the reference instead: the runs of body lines found
+in the main text are the article.
 
 The limits are data: the ``layout`` section of ``rules/furniture.yaml``.
 """

@@ -8,8 +8,8 @@ worker processes or Spark, a map over partitions, a sum of counts, a map again):
    one line have them: a body in one line is one text, not a page's blocks.
 2. :func:`count_rows` -- the reduction: per hash, the number of rows that hold it.
    :func:`merge_counts` adds the counts of two partitions.
-3. :func:`repeated_lines` -- per row, with the counts: which of its lines are the
-   template. A line is when at least ``min_rows`` rows hold it *and* at least
+3. :func:`template_lines` (:func:`repeated_lines` for one body) -- per row, with the
+   counts: which of its lines are the template. A line is when at least ``min_rows`` rows hold it *and* at least
    ``factor`` times as many as hold the row's rarest line: a batch of copies of one story
    (every line in every row) has no template, a site's rows (its menu in each, its story
    in one) do. Only lines of at most ``max_chars`` characters are flagged.
@@ -88,15 +88,39 @@ def batch_line_counts(bodies: list, limits: RepeatLimits = RepeatLimits()) -> pd
     return count_rows(line_hashes(bodies, limits))
 
 
+def template_lines(bodies: list, counts: pd.Series, limits: RepeatLimits = RepeatLimits()) -> list[list[tuple[int, int, int]]]:
+    """Part 3 for a column: per row, (start, end, rows holding it) of each of its lines that
+    is the batch's template (see the module docstring). The rows' lines are hashed in one
+    call, and looked up in the counts sorted once."""
+    found: list[list[tuple[int, int, int]]] = [[] for _ in bodies]
+    if counts is None or counts.empty:
+        return found
+    rows, spans, texts = [], [], []
+    for row, body in enumerate(bodies):
+        if isinstance(body, str) and "\n" in body.strip():
+            for start, end, text in _normal_lines(body):
+                rows.append(row)
+                spans.append((start, end, len(text)))
+                texts.append(text)
+    if not texts:
+        return found
+    order = np.argsort(counts.index.to_numpy())
+    known, held_by = counts.index.to_numpy()[order], counts.to_numpy()[order]
+    hashes = _hash(texts)
+    places = np.minimum(np.searchsorted(known, hashes), len(known) - 1)
+    held = np.where(known[places] == hashes, held_by[places], 1)
+    row_ids = np.asarray(rows)
+    # each row's rarest line: the minimum over its lines (the rows come in order)
+    firsts = np.flatnonzero(np.r_[True, row_ids[1:] != row_ids[:-1]])
+    rarest = np.maximum(1, np.minimum.reduceat(held, firsts))
+    threshold = np.maximum(limits.min_rows, limits.factor * np.repeat(rarest, np.diff(np.r_[firsts, len(row_ids)])))
+    for index in np.flatnonzero(held >= threshold):
+        start, end, length = spans[index]
+        if length <= limits.max_chars:  # only short lines are the template's: a long one that repeats is a story copied
+            found[rows[index]].append((start, end, int(held[index])))
+    return found
+
+
 def repeated_lines(body: str, counts: pd.Series, limits: RepeatLimits = RepeatLimits()) -> list[tuple[int, int, int]]:
     """(start, end, rows holding it) of each line of ``body`` that is the batch's template."""
-    if counts is None or counts.empty or not isinstance(body, str) or "\n" not in body.strip():
-        return []
-    lines = _normal_lines(body)
-    if not lines:
-        return []
-    held = counts.reindex(_hash([text for _, _, text in lines]), fill_value=1).to_numpy()
-    threshold = max(limits.min_rows, limits.factor * max(1, int(held.min())))
-    # Only short lines are the template's: a long one that repeats is a story copied.
-    return [(start, end, int(rows)) for (start, end, text), rows in zip(lines, held)
-            if rows >= threshold and len(text) <= limits.max_chars]
+    return template_lines([body], counts, limits)[0]
