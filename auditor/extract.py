@@ -21,7 +21,7 @@ Text pages
 HTML pages
     What the page itself says is read by **trafilatura** (a well-kept extraction library,
     offline): ``main_text`` -- the page's main text as trafilatura finds it, comments left
-    out, the Details block taken off first, lines joined with ``"\n"`` --, the ``title``,
+    out, the Details block taken off first, lines joined with ``"\\n"`` --, the ``title``,
     the ``published_at`` date (htmldate: the page's original publication date; the page's
     own ``article:published_time`` or ``<time datetime>`` is kept instead when it names the
     same day, as it also has the time), the site name (``publisher``, after an aggregator's
@@ -30,7 +30,7 @@ HTML pages
 
     ``body`` is the aggregator's article region *as published*: the text blocks of the
     page's ``<article>`` (else ``<main>``, else ``<body>``), ``<nav>``, ``<header>`` and
-    ``<footer>`` left out, paragraphs joined with ``"\n\n"``. Furniture inside that region
+    ``<footer>`` left out, paragraphs joined with ``"\\n\\n"``. Furniture inside that region
     stays in the body on purpose, for the furniture check to find, which reads ``main_text``
     as its reference for what the article is.
 
@@ -59,6 +59,7 @@ Errors are :class:`auditor.errors.InputError` with a one-line message naming the
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from pathlib import Path
 
 import trafilatura
@@ -289,16 +290,23 @@ def extract_html(text: str) -> dict[str, str | None]:
     }
 
 
+@dataclass(frozen=True)
 class LibraryReading:
     """What trafilatura reads off a page (each None where it finds nothing)."""
 
-    def __init__(self, document=None):
-        def field(name: str) -> str | None:
-            value = getattr(document, name, None) if document is not None else None
-            return value.strip() or None if isinstance(value, str) else None
+    text: str | None = None
+    title: str | None = None
+    date: str | None = None
+    sitename: str | None = None
+    url: str | None = None
 
-        self.text, self.title, self.date = field("text"), field("title"), field("date")
-        self.sitename, self.url = field("sitename"), field("url")
+    @classmethod
+    def of(cls, document) -> "LibraryReading":
+        def field(name: str) -> str | None:
+            value = getattr(document, name, None)
+            return (value.strip() or None) if isinstance(value, str) else None
+
+        return cls(*(field(name) for name in ("text", "title", "date", "sitename", "url")))
 
 
 def library_reading(soup: BeautifulSoup, details_blocks: list[Tag]) -> LibraryReading:
@@ -313,8 +321,8 @@ def library_reading(soup: BeautifulSoup, details_blocks: list[Tag]) -> LibraryRe
         document = trafilatura.bare_extraction(str(soup), with_metadata=True, include_comments=False,
                                                include_tables=True)
     except (ValueError, TypeError, etree.LxmlError):  # markup lxml cannot build a tree of
-        document = None
-    return LibraryReading(document)
+        return LibraryReading()
+    return LibraryReading.of(document)
 
 
 def visible_text(element: Tag) -> str:

@@ -135,6 +135,6 @@ def find_furniture(values: pd.Series, settings: FurnitureSettings = FurnitureSet
     templates = template_lines(bodies, line_counts, spec.repeats)
     details = [analyse_body(body, spec, coherence=settings.coherence, max_shared=settings.max_shared,
                             max_shared_cued=settings.max_shared_cued, min_story_words=settings.min_story_words,
-                            may_hold_furniture=flag, main_text=reference, repeated=template)
-               for body, flag, reference, template in zip(bodies, possible, references, templates)]
+                            may_hold_furniture=flag, main_text=reference, repeated=templates.get(row, ()))
+               for row, (body, flag, reference) in enumerate(zip(bodies, possible, references))]
     return pd.Series(details, index=values.index, dtype=object)

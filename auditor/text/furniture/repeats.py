@@ -54,24 +54,29 @@ def _hash(texts: list[str]) -> np.ndarray:
     return pd.util.hash_array(np.array(texts, dtype=object), categorize=False)
 
 
-def line_hashes(bodies: list, limits: RepeatLimits = RepeatLimits()) -> list[np.ndarray]:
-    """Per row, the distinct hashes of its short lines (empty for a body of one line)."""
+def line_hashes(bodies: list, limits: RepeatLimits = RepeatLimits()) -> dict[int, np.ndarray]:
+    """Per row position with lines to count (a body of more than one line), the distinct
+    hashes of its lines; rows of one line are left out (they have none)."""
     texts: list[str] = []
+    rows: list[int] = []
     sizes: list[int] = []
-    for body in bodies:
+    for row, body in enumerate(bodies):
         if isinstance(body, str) and "\n" in body.strip():
             lines = {text for _, _, text in _normal_lines(body)}
             texts.extend(lines)
+            rows.append(row)
             sizes.append(len(lines))
-        else:
-            sizes.append(0)
+    if not rows:
+        return {}
     hashes = _hash(texts)  # one vectorised call for the whole batch
-    return np.split(hashes, np.cumsum(sizes)[:-1]) if sizes else []
+    return dict(zip(rows, np.split(hashes, np.cumsum(sizes)[:-1])))
 
 
-def count_rows(per_row: list[np.ndarray]) -> pd.Series:
-    """Per hash (the index), how many rows hold it (each row's hashes are distinct)."""
-    filled = [hashes for hashes in per_row if len(hashes)]
+def count_rows(per_row) -> pd.Series:
+    """Per hash (the index), how many rows hold it (each row's hashes are distinct);
+    ``per_row`` is what :func:`line_hashes` returns (or its values)."""
+    arrays = per_row.values() if isinstance(per_row, dict) else per_row
+    filled = [hashes for hashes in arrays if len(hashes)]
     if not filled:
         return pd.Series([], dtype="int64", index=pd.Index([], dtype="uint64"))
     values, counts = np.unique(np.concatenate(filled), return_counts=True)
@@ -88,11 +93,11 @@ def batch_line_counts(bodies: list, limits: RepeatLimits = RepeatLimits()) -> pd
     return count_rows(line_hashes(bodies, limits))
 
 
-def template_lines(bodies: list, counts: pd.Series, limits: RepeatLimits = RepeatLimits()) -> list[list[tuple[int, int, int]]]:
-    """Part 3 for a column: per row, (start, end, rows holding it) of each of its lines that
-    is the batch's template (see the module docstring). The rows' lines are hashed in one
-    call, and looked up in the counts sorted once."""
-    found: list[list[tuple[int, int, int]]] = [[] for _ in bodies]
+def template_lines(bodies: list, counts: pd.Series, limits: RepeatLimits = RepeatLimits()) -> dict[int, list[tuple[int, int, int]]]:
+    """Part 3 for a column: per row position that has any, (start, end, rows holding it) of
+    each of its lines that is the batch's template (see the module docstring). The rows'
+    lines are hashed in one call, and looked up in the counts sorted once."""
+    found: dict[int, list[tuple[int, int, int]]] = {}
     if counts is None or counts.empty:
         return found
     rows, spans, texts = [], [], []
@@ -117,10 +122,10 @@ def template_lines(bodies: list, counts: pd.Series, limits: RepeatLimits = Repea
     for index in np.flatnonzero(held >= threshold):
         start, end, length = spans[index]
         if length <= limits.max_chars:  # only short lines are the template's: a long one that repeats is a story copied
-            found[rows[index]].append((start, end, int(held[index])))
+            found.setdefault(rows[index], []).append((start, end, int(held[index])))
     return found
 
 
 def repeated_lines(body: str, counts: pd.Series, limits: RepeatLimits = RepeatLimits()) -> list[tuple[int, int, int]]:
     """(start, end, rows holding it) of each line of ``body`` that is the batch's template."""
-    return template_lines([body], counts, limits)[0]
+    return template_lines([body], counts, limits).get(0, [])
