@@ -19,7 +19,23 @@ Text pages
     inside a paragraph are joined with ``"\\n"``.
 
 HTML pages
-    Decoded like text pages, parsed with BeautifulSoup/lxml. The Details block is a
+    What the page itself says is read by **trafilatura** (a well-kept extraction library,
+    offline): ``main_text`` -- the page's main text as trafilatura finds it, comments left
+    out, the Details block taken off first, lines joined with ``"\\n"`` --, the ``title``,
+    the ``published_at`` date (htmldate: the page's original publication date; the page's
+    own ``article:published_time`` or ``<time datetime>`` is kept instead when it names the
+    same day, as it also has the time), the site name (``publisher``, after an aggregator's
+    own footer line) and the ``url``. Where trafilatura finds nothing, the page's own markup
+    answers as before (``<h1>``, ``<title>``, the meta tags).
+
+    ``body`` is the aggregator's article region *as published*: the text blocks of the
+    page's ``<article>`` (else ``<main>``, else ``<body>``), ``<nav>``, ``<header>`` and
+    ``<footer>`` left out, paragraphs joined with ``"\\n\\n"``. Furniture inside that region
+    stays in the body on purpose, for the furniture check to find, which reads ``main_text``
+    as its reference for what the article is.
+
+    The auditor's own parsing (BeautifulSoup/lxml) reads what is the aggregator's: the
+    Details block and the article region. The Details block is a
     ``<table>`` (key cell, value cell per row) or a ``<dl>`` (``<dt>``/``<dd>``) that is
     marked as such: class or id containing "details" on it or its parent, a caption or
     preceding heading reading "Details", or at least one of the usual Details keys.
@@ -34,10 +50,8 @@ HTML pages
     Several ``<dd>`` for one ``<dt>`` are joined with ``"\\n"``; for a key listed
     twice, the first value wins.
 
-    The date comes from ``meta[property=article:published_time]``, else the first
-    ``<time datetime>``, else a paragraph holding only a date. The publisher comes from
-    a site footer line, else ``og:site_name``; the url from the canonical link, else
-    ``og:url``.
+    Without a date from trafilatura or the markup, a paragraph holding only a date is
+    ``published_at``.
 
 Errors are :class:`auditor.errors.InputError` with a one-line message naming the file.
 """
@@ -45,9 +59,12 @@ Errors are :class:`auditor.errors.InputError` with a one-line message naming the
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from pathlib import Path
 
+import trafilatura
 from bs4 import BeautifulSoup, CData, NavigableString, Tag
+from lxml import etree
 
 from auditor.encodings import decode
 from auditor.errors import InputError
@@ -255,18 +272,57 @@ def extract_html(text: str) -> dict[str, str | None]:
             details.setdefault(key, value)
     headline = soup.find("h1")
     paragraphs = body_paragraphs(soup, blocks, headline)
-    published_at = html_published_at(soup)
+    own_date = html_published_at(soup)
+    footer = html_footer_site(soup)
+    library = library_reading(soup, blocks)
+    published_at = own_date if own_date and (not library.date or own_date.startswith(library.date)) else library.date
     if published_at is None:
         published_at = next((p for p in paragraphs if _DATE_ONLY.match(p)), None)
     paragraphs = [p for p in paragraphs if p != published_at and not footer_site(p)]
     return {
-        "title": html_title(soup, headline),
+        "title": library.title or html_title(soup, headline),
         "body": "\n\n".join(paragraphs) or None,
+        "main_text": library.text,
         "published_at": published_at,
-        "publisher": html_publisher(soup),
-        "url": html_url(soup),
+        "publisher": footer or library.sitename or meta_content(soup, "og:site_name"),
+        "url": library.url or html_url(soup),
         **details,
     }
+
+
+@dataclass(frozen=True)
+class LibraryReading:
+    """What trafilatura reads off a page (each None where it finds nothing)."""
+
+    text: str | None = None
+    title: str | None = None
+    date: str | None = None
+    sitename: str | None = None
+    url: str | None = None
+
+    @classmethod
+    def of(cls, document) -> "LibraryReading":
+        def field(name: str) -> str | None:
+            value = getattr(document, name, None)
+            return (value.strip() or None) if isinstance(value, str) else None
+
+        return cls(*(field(name) for name in ("text", "title", "date", "sitename", "url")))
+
+
+def library_reading(soup: BeautifulSoup, details_blocks: list[Tag]) -> LibraryReading:
+    """trafilatura on the page without its Details block (the aggregator's metadata is no
+    part of the page's main text). Offline: it is handed the markup, never a URL to fetch."""
+    for block in details_blocks:
+        heading = details_heading(block)
+        if heading is not None:
+            heading.decompose()
+        block.decompose()
+    try:
+        document = trafilatura.bare_extraction(str(soup), with_metadata=True, include_comments=False,
+                                               include_tables=True)
+    except (ValueError, TypeError, etree.LxmlError):  # markup lxml cannot build a tree of
+        return LibraryReading()
+    return LibraryReading.of(document)
 
 
 def visible_text(element: Tag) -> str:
@@ -309,14 +365,15 @@ def html_published_at(soup: BeautifulSoup) -> str | None:
     return time["datetime"].strip() or None
 
 
-def html_publisher(soup: BeautifulSoup) -> str | None:
+def html_footer_site(soup: BeautifulSoup) -> str | None:
+    """The site an aggregator's footer line names ("Besuchen Sie uns auf: ...")."""
     footers = soup.find_all("footer")
     for scope in [*footers, soup]:
         for line in scope.get_text("\n").splitlines():
             site = footer_site(line.strip())
             if site:
                 return site
-    return meta_content(soup, "og:site_name")
+    return None
 
 
 def html_url(soup: BeautifulSoup) -> str | None:

@@ -9,6 +9,11 @@ import pandas as pd
 from auditor.loaders import POSITION, SOURCE, LoadedInput
 from auditor.rules import CANONICAL_FIELDS
 
+# The page's main text as an extraction library found it (``auditor extract`` writes it for
+# HTML pages), kept beside the body as published: the furniture check's reference. Named
+# canonically when an input has it; never added to inputs without it.
+MAIN_TEXT = "main_text"
+
 
 @dataclass
 class Batch:
@@ -21,7 +26,7 @@ class Batch:
 
 def column_targets(columns, mapping: dict[str, str]) -> dict:
     """Each source column's canonical name (case-insensitive), or its own name when it maps to none."""
-    by_lower = {name.casefold(): name for name in CANONICAL_FIELDS}
+    by_lower = {name.casefold(): name for name in (*CANONICAL_FIELDS, MAIN_TEXT)}
     by_lower.update({source.casefold(): target for source, target in mapping.items()})
     return {column: by_lower.get(str(column).casefold(), column) for column in columns}
 
@@ -53,7 +58,8 @@ def map_columns(frame: pd.DataFrame, mapping: dict[str, str]) -> pd.DataFrame:
     for name in CANONICAL_FIELDS:
         if name not in mapped:
             mapped[name] = pd.Series([None] * len(frame), index=frame.index, dtype=object)
-    ordered = list(CANONICAL_FIELDS) + [c for c in mapped.columns if c not in CANONICAL_FIELDS]
+    ordered = [*CANONICAL_FIELDS, *([MAIN_TEXT] if MAIN_TEXT in mapped else [])]
+    ordered += [c for c in mapped.columns if c not in ordered]
     return mapped[ordered]
 
 

@@ -281,3 +281,93 @@ def test_real_seed_pages():
     assert original["published_at"] == "04.12.2024, 18:49"
     assert "CHF" in original["body"]
     assert "Rassemblement National" in original["body"]
+
+
+# --- HTML pages: the main text from trafilatura, the body as published ----------------------
+
+NEWS_PAGE = """<!DOCTYPE html>
+<html lang="de"><head>
+<meta charset="utf-8"><title>Lawine verschüttet Skitourengeher | Bergbote</title>
+<meta property="og:site_name" content="Bergbote">
+<link rel="canonical" href="https://bergbote.example/tirol/lawine-kuehtai">
+<meta property="article:published_time" content="2026-02-11T09:15:00+01:00">
+</head><body>
+<header><nav><ul><li><a href="/">Start</a></li><li><a href="/tirol">Tirol</a></li><li><a href="/sport">Sport</a></li></ul></nav></header>
+<div class="cookie">Wir verwenden Cookies, um Ihnen ein gutes Leseerlebnis zu bieten. <a href="#">Alle akzeptieren</a></div>
+<article>
+  <h1>Lawine verschüttet zwei Skitourengeher im Kühtai</h1>
+  <p class="byline">Von Lea Gruber</p>
+  <p>Im Kühtai in Tirol hat am Dienstagvormittag eine Lawine zwei Skitourengeher aus Innsbruck erfasst. Einer der beiden
+  konnte sich selbst befreien und grub seinen Begleiter nach wenigen Minuten aus dem Schnee.</p>
+  <p>Beide Männer wurden mit dem Hubschrauber in die Klinik nach Innsbruck geflogen. Der Lawinenwarndienst hatte für den
+  Tag die Gefahrenstufe drei von fünf ausgegeben, oberhalb von 2000 Metern warnte er vor frischem Triebschnee.</p>
+  <p>Die Bergrettung erinnerte am Nachmittag daran, dass Notfallausrüstung mit Lawinenverschüttetensuchgerät, Schaufel
+  und Sonde auf jeder Tour mitgenommen werden sollte. Nur so sei eine schnelle Kameradenrettung möglich.</p>
+  <div class="share"><a href="#">Teilen</a> <a href="#">Drucken</a></div>
+  <h2>Details</h2>
+  <table><tr><th>Vorfall</th><td>Unfall</td></tr><tr><th>Ort</th><td>Kühtai, Österreich</td></tr></table>
+</article>
+<aside><h3>Meistgelesen</h3><ul><li><a href="/a">Neue Gondelbahn am Patscherkofel</a></li><li><a href="/b">Stau vor dem Brenner</a></li></ul></aside>
+<footer><p>© 2026 Bergbote Medien</p><p><a href="/impressum">Impressum</a> | <a href="/datenschutz">Datenschutz</a></p></footer>
+</body></html>
+"""
+
+
+def test_html_main_text_comes_from_the_library(tmp_path):
+    page = extract_page(write_page(tmp_path, "lawine.html", NEWS_PAGE))
+    main_text = page["main_text"]
+    assert "eine Lawine zwei Skitourengeher" in main_text
+    assert "schnelle Kameradenrettung" in main_text
+    # the page around the story, and the aggregator's metadata, are not the story's text
+    for outside in ("Cookies", "Meistgelesen", "Gondelbahn", "Impressum", "Bergbote Medien", "Vorfall", "Kühtai, Österreich"):
+        assert outside not in main_text, outside
+
+
+def test_html_body_is_the_article_region_as_published(tmp_path):
+    page = extract_page(write_page(tmp_path, "lawine.html", NEWS_PAGE))
+    # the byline inside the article stays in the body, for the furniture check to see;
+    # navigation, aside and footer are not the article region
+    assert page["body"].startswith("Von Lea Gruber\n\nIm Kühtai")
+    assert "Meistgelesen" not in page["body"] and "Impressum" not in page["body"]
+    assert "Vorfall" not in page["body"] and page["Vorfall"] == "Unfall"
+
+
+def test_html_metadata_from_the_library_with_the_pages_own_timestamp(tmp_path):
+    page = extract_page(write_page(tmp_path, "lawine.html", NEWS_PAGE))
+    assert page["title"] == "Lawine verschüttet zwei Skitourengeher im Kühtai"
+    assert page["url"] == "https://bergbote.example/tirol/lawine-kuehtai"
+    assert page["publisher"] == "Bergbote"
+    # trafilatura (htmldate) reads the day; the page's own timestamp names the same day and keeps the time
+    assert page["published_at"] == "2026-02-11T09:15:00+01:00"
+
+
+def test_html_date_from_the_library_when_the_markup_has_none(tmp_path):
+    html = NEWS_PAGE.replace('<meta property="article:published_time" content="2026-02-11T09:15:00+01:00">',
+                             '<meta name="date" content="2026-02-10">')
+    page = extract_page(write_page(tmp_path, "lawine.html", html))
+    assert page["published_at"] == "2026-02-10"
+
+
+def test_text_pages_have_no_main_text_of_a_library(tmp_path):
+    page = extract_page(write_page(tmp_path, "meldung.txt", AGGREGATOR_TEXT))
+    assert "main_text" not in page
+
+
+def test_extract_writes_main_text_beside_the_body(tmp_path):
+    import json
+
+    from typer.testing import CliRunner
+
+    from auditor.cli import app
+
+    html = write_page(tmp_path, "lawine.html", NEWS_PAGE)
+    text = write_page(tmp_path, "meldung.txt", AGGREGATOR_TEXT)
+    output = tmp_path / "pages.jsonl"
+    result = CliRunner().invoke(app, ["extract", str(html), str(text), "--output", str(output)])
+    assert result.exit_code == 0, result.output
+    rows = {row["id"]: row for row in map(json.loads, output.read_text(encoding="utf-8").splitlines())}
+    assert "Kameradenrettung" in rows["lawine"]["main_text"]
+    assert rows["lawine"]["body"].startswith("Von Lea Gruber")
+    assert rows["meldung"]["main_text"] is None
+    columns = list(rows["lawine"])
+    assert columns.index("main_text") == columns.index("publisher") + 1  # right after the canonical fields

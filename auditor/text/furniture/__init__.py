@@ -19,6 +19,9 @@ GX, so the same function can run on Spark partitions. Where each part lives:
 - :mod:`.prefilter` and :mod:`.beginnings`: the column search that rules bodies out.
 - :mod:`.units` and :mod:`.blocks`: a body as classified lines and sentences, grouped.
 - :mod:`.coherence`: the other-story check.
+- :mod:`.layout`: a whole web page pasted as the body -- the article and the page around it.
+- :mod:`.repeats`: lines repeated across the batch (a batch step: hashes per row, counts
+  per batch, a verdict per row).
 - :mod:`.report`: messages, snippets and spans; :mod:`.detect`: the check per body and column;
   :mod:`.settings`: its parameters.
 """

@@ -12,6 +12,8 @@ import pandas as pd
 
 from auditor.text.furniture.blocks import Block, article_parts, assign_groups, furniture_blocks, parts_around_furniture
 from auditor.text.furniture.coherence import MAX_SHARED, MAX_SHARED_CUED, MIN_STORY_WORDS, Story, other_story
+from auditor.text.furniture.layout import PageParts, may_be_page, page_parts
+from auditor.text.furniture.repeats import batch_line_counts, template_lines
 from auditor.text.furniture.patterns import load_furniture
 from auditor.text.furniture.prefilter import furniture_possible
 from auditor.text.furniture.report import block_part, body_detail, story_part
@@ -22,22 +24,43 @@ from auditor.text.furniture.settings import FurnitureSettings
 
 def analyse_body(body: str, spec: FurnitureSpec, coherence: bool = True, max_shared: float = MAX_SHARED,
                  max_shared_cued: float = MAX_SHARED_CUED, min_story_words: float = MIN_STORY_WORDS,
-                 may_hold_furniture: bool = True) -> dict | None:
+                 may_hold_furniture: bool = True, main_text: str | None = None,
+                 repeated: list[tuple[int, int, int]] = ()) -> dict | None:
     """None when ``body`` is one article and nothing else; else what is wrong, one part per span.
     ``may_hold_furniture=False`` (the prefilter's verdict, see :func:`furniture_possible`)
-    skips matching the lines and sentences against the patterns; the result is the same."""
+    skips matching the lines and sentences against the patterns; the result is the same.
+    ``main_text``: the page's main text as an extraction found it, the reference for which
+    lines of a whole page pasted as the body are the article (see :mod:`.layout`).
+    ``repeated``: (start, end, rows) of the body's lines that many rows of the batch repeat
+    (see :mod:`.repeats`), furniture of the site's template."""
     if not isinstance(body, str) or not body.strip():
         return None
     paragraphs = "\n" in body.strip()
-    if may_hold_furniture:
+    page = None
+    pageish = may_be_page(body, spec.layout)
+    if may_hold_furniture or repeated or pageish:
         units = classified_units(body, spec, spec.contains_for(body))
+        if repeated:
+            _mark_repeated(units, repeated, spec)
         assign_groups(units, spec)
+        if pageish:
+            furniture_lines = frozenset(unit.start for unit in units if unit.whole_line and unit.kind is not None
+                                        and not spec.kinds[unit.kind].in_article)
+            link_lines = frozenset(unit.start for unit in units if unit.whole_line and unit.kind is not None
+                                   and spec.kinds[unit.kind].joins)
+            matched_lines = frozenset(unit.start for unit in units if unit.whole_line and unit.group)
+            page = page_parts(body, spec.layout, main_text if isinstance(main_text, str) else None,
+                              furniture_lines, link_lines, matched_lines)
+        if page is not None:
+            _mark_page(units, page, spec)
         furniture = furniture_blocks(units)
     else:
         units, furniture = [], []
     found: list[tuple[int, dict]] = []  # (start, part)
     absorbed: set[int] = set()
-    if coherence:
+    # A whole page's tail is furniture already; what is left is the article, too short a
+    # text for telling its end from another story.
+    if coherence and page is None:
         if may_hold_furniture:
             parts, furniture_between, masked = parts_around_furniture(body, units, furniture, paragraphs)
         else:  # every line and sentence is article text
@@ -56,6 +79,29 @@ def analyse_body(body: str, spec: FurnitureSpec, coherence: bool = True, max_sha
     return body_detail([part for _, part in found])
 
 
+def _mark_repeated(units: list, repeated: list[tuple[int, int, int]], spec: FurnitureSpec) -> None:
+    """Lines of the batch's template that no pattern names become furniture of their own kind."""
+    for start, end, _ in repeated:
+        for unit in units:
+            if unit.kind is None and unit.start >= start and unit.end <= end:
+                unit.kind = spec.repeat_kind
+
+
+def _mark_page(units: list, page: PageParts, spec: FurnitureSpec) -> None:
+    """The units of the page's head and tail are furniture of their own group: one block each."""
+    head_kind, gap_kind, tail_kind = spec.page_kinds
+    spans = [(head_kind, page.head), *((gap_kind, gap) for gap in page.gaps), (tail_kind, page.tail)]
+    for kind, span in spans:
+        if span is None:
+            continue
+        start, end = span
+        for unit in units:
+            # what a pattern names keeps its own finding (a donation box inside the tail)
+            if unit.start >= start and unit.end <= end and not unit.group:
+                unit.group = spec.kinds[kind].group
+                unit.kind = kind
+
+
 def _absorb_teasers(body: str, story: Story, furniture: list[Block], spec: FurnitureSpec) -> set[int]:
     """Teaser headings and link texts right around the other story belong to it: widen the
     story over them and return their indexes, so they make no finding of their own."""
@@ -71,16 +117,24 @@ def _absorb_teasers(body: str, story: Story, furniture: list[Block], spec: Furni
     return absorbed
 
 
-def find_furniture(values: pd.Series, settings: FurnitureSettings = FurnitureSettings()) -> pd.Series:
+def find_furniture(values: pd.Series, settings: FurnitureSettings = FurnitureSettings(),
+                   main_texts: pd.Series | None = None, line_counts: pd.Series | None = None) -> pd.Series:
     """Per row: None when the body is one article, else a dict with a ``message`` and one
     ``parts`` entry (message, snippet, span, lines, evidence) per furniture span or other
     story. The column is searched first for places where furniture can be
-    (:func:`furniture_possible`); only bodies with such a place are split and matched."""
+    (:func:`furniture_possible`); only bodies with such a place are split and matched.
+    ``main_texts`` (same index): each row's main text from the extraction, where known.
+    ``line_counts``: the batch's line counts (:func:`.repeats.batch_line_counts`, the batch
+    step); without them they are counted over ``values``."""
     spec = load_furniture(settings.patterns)
     bodies = values.tolist()
     possible = furniture_possible(bodies, spec)
+    references = main_texts.reindex(values.index).tolist() if main_texts is not None else [None] * len(bodies)
+    if line_counts is None:
+        line_counts = batch_line_counts(bodies, spec.repeats)
+    templates = template_lines(bodies, line_counts, spec.repeats)
     details = [analyse_body(body, spec, coherence=settings.coherence, max_shared=settings.max_shared,
                             max_shared_cued=settings.max_shared_cued, min_story_words=settings.min_story_words,
-                            may_hold_furniture=flag)
-               for body, flag in zip(bodies, possible)]
+                            may_hold_furniture=flag, main_text=reference, repeated=templates.get(row, ()))
+               for row, (body, flag, reference) in enumerate(zip(bodies, possible, references))]
     return pd.Series(details, index=values.index, dtype=object)

@@ -15,12 +15,16 @@ from typing import Any
 
 from auditor.errors import RulesError
 from auditor.resources import default_rules_dir
+from auditor.text.furniture.layout import LayoutLimits
 from auditor.text.furniture.pattern_shape import required_literals
+from auditor.text.furniture.repeats import RepeatLimits
 from auditor.text.furniture.spec import ContainsEntry, FurnitureSpec, Kind, anchored_index
 from auditor.yamldoc import load_validated, where
 
 DEFAULT_PATTERNS = default_rules_dir() / "furniture.yaml"
 MODES = ("whole", "starts", "contains")
+PAGE_KINDS = ("page_head", "page_gap", "page_tail")  # found by the layout (see .layout), not by patterns
+REPEAT_KIND = "repeated"  # found across the batch (see .repeats)
 
 
 def load_furniture(file: Path | str | None = None) -> FurnitureSpec:
@@ -52,10 +56,13 @@ def _load(file_name: str, mtime_ns: int, size: int) -> FurnitureSpec:
         at = where(file, document, ["kinds", name])
         if not re.fullmatch(r"[a-z][a-z0-9_]*", str(name)):
             raise RulesError(f"{at}: kinds: kind name {str(name)!r} is not valid (lower-case letters, digits and '_', e.g. 'donation')")
+        if name in (*PAGE_KINDS, REPEAT_KIND):
+            raise RulesError(f"{at}: kinds: {name!r} is the name of a finding the check makes itself ({', '.join((*PAGE_KINDS, REPEAT_KIND))}); name the kind otherwise")
         if not any(entry.get(mode) for mode in MODES):
             raise RulesError(f"{at}: kinds.{name}: no patterns; give at least one of whole, starts, contains")
         line_only = entry.get("scope") == "line"
-        kinds.append(Kind(str(name), str(entry["label"]), str(entry.get("group") or name), bool(entry.get("joins")), line_only))
+        kinds.append(Kind(str(name), str(entry["label"]), str(entry.get("group") or name), bool(entry.get("joins")),
+                          line_only, bool(entry.get("in_article"))))
         for mode in MODES:
             for position, pattern in enumerate(str(p) for p in entry.get(mode) or []):
                 compiled = _compile(file, document, ["kinds", name, mode, position], pattern)
@@ -68,6 +75,13 @@ def _load(file_name: str, mtime_ns: int, size: int) -> FurnitureSpec:
                 anchored.append((index, mode, pattern, line_only))
                 if not line_only:
                     sentence_entries[mode].append((index, pattern))
+    layout = LayoutLimits(**(document.get("layout") or {}))
+    page_kinds = (len(kinds), len(kinds) + 1, len(kinds) + 2)
+    for name, label in zip(PAGE_KINDS, (layout.head_label, layout.gap_label, layout.tail_label)):
+        kinds.append(Kind(name, label, name, False, True))
+    repeats = RepeatLimits(**(document.get("repeats") or {}))
+    repeat_kind = len(kinds)
+    kinds.append(Kind(REPEAT_KIND, repeats.label, REPEAT_KIND, False, True))
     return FurnitureSpec(
         source=file,
         kinds=tuple(kinds),
@@ -76,6 +90,10 @@ def _load(file_name: str, mtime_ns: int, size: int) -> FurnitureSpec:
         sentence_anchored=anchored_index(sentence_entries),
         contains=tuple(contains),
         anchored=tuple(anchored),
+        layout=layout,
+        page_kinds=page_kinds,
+        repeats=repeats,
+        repeat_kind=repeat_kind,
     )
 
 

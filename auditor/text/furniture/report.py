@@ -53,7 +53,8 @@ def story_part(body: str, story: Story, paragraphs: bool) -> dict:
 
 def block_part(body: str, block: Block, units: list[Unit], spec: FurnitureSpec) -> dict:
     kinds = sorted(block.kinds)
-    main = spec.kinds[kinds[0]]
+    # A page's head or tail names the block, whatever patterns matched inside it.
+    main = spec.kinds[kinds[-1]] if spec.page_kinds and kinds[-1] in spec.page_kinds else spec.kinds[kinds[0]]
     # The message quotes the block's first furniture unit, not a glue line before it.
     first = next(units[i] for i in range(block.first, block.last + 1) if units[i].kind in block.kinds)
     lines = len({units[i].line for i in range(block.first, block.last + 1)})

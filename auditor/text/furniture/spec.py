@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from auditor.text.furniture.layout import LayoutLimits
+from auditor.text.furniture.repeats import RepeatLimits
 from auditor.text.furniture.pattern_shape import first_chars, width
 
 # What a whole pattern's match may leave over at the end of its unit.
@@ -27,6 +29,7 @@ class Kind:
     group: str  # kinds of one group next to each other are one finding
     joins: bool  # a link text: it takes the group of the furniture next to it
     line_only: bool  # judged on whole lines only, never on a sentence inside a paragraph
+    in_article: bool = False  # sits inside an article too (captions): the layout weighs it as a short line
 
 
 @dataclass(frozen=True)
@@ -69,6 +72,11 @@ class FurnitureSpec:
     sentence_anchored: Anchored  # without the line-only kinds
     contains: tuple[ContainsEntry, ...]
     anchored: tuple[tuple[int, str, str, bool], ...] = ()  # whole and starts patterns: (kind, mode, pattern, line only)
+    layout: LayoutLimits = LayoutLimits()
+    # The last three kinds are the page's head, gaps and tail found by the layout (no patterns).
+    page_kinds: tuple[int, int, int] | None = None
+    repeats: RepeatLimits = RepeatLimits()
+    repeat_kind: int | None = None  # the kind of lines repeated across the batch (no patterns)
 
     def classify(self, text: str, line: bool, contains: tuple[re.Pattern | None, re.Pattern | None] = (None, None)) -> int | None:
         """Index of the first kind whose patterns match ``text`` (normalised), else None.

@@ -1,0 +1,229 @@
+"""Real web pages: main-text extraction beside trafilatura, and furniture found span by span.
+
+    .venv/bin/python benchmarks/eval_webpages.py                      # furniture coverage on the dev pages
+    .venv/bin/python benchmarks/eval_webpages.py --show               # ... with what is missed / wrongly covered
+    .venv/bin/python benchmarks/eval_webpages.py --html DIR           # + the extraction table on saved HTML
+
+Data: ``../shared/data/webpages_dev/`` (see its README): ``<n>.txt``, each a real page's
+visible text pasted whole, and ``truth.csv`` with trafilatura's evaluation snippets of each
+page, ``with`` (main text) and ``without`` (boilerplate), joined with `` || ``.
+
+Furniture coverage. Each page's text is the body of one row, all pages one batch, through
+:func:`auditor.text.furniture.find_furniture` (what the GX expectation calls); the findings'
+``span`` values (character offsets) are the furniture. A snippet is found in the body after
+white space is collapsed on both sides; it is *covered* when every one of its occurrences
+lies inside the findings' spans (all its non-space characters), and *touched* when any
+character of any occurrence does. Printed: boilerplate snippets covered (target >= 0.80)
+and main-text snippets covered (target <= 0.02), and, stricter, main-text snippets touched.
+
+Extraction (``--html DIR``). The saved HTML of the dev pages: DIR holds either a checkout of
+trafilatura's repository at the commit named in the data README (``tests/evaldata.json``
+maps each page's URL to its file in ``tests/eval/`` or ``tests/cache/``), or files named
+like the ``.txt`` (``1.html``...). For each page the main text of ``auditor extract``
+(its ``main_text`` field) and of ``trafilatura.extract`` on the same HTML are scored the
+way trafilatura's own evaluation does: main-text snippets kept, boilerplate snippets left
+out (white space collapsed), side by side in one table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import sys
+import time
+import unicodedata
+from pathlib import Path
+
+import pandas as pd
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from auditor.text.furniture import FurnitureSettings, find_furniture  # noqa: E402
+
+PAGES = REPO.parent / "shared" / "data" / "webpages_dev"
+
+
+def snippets(field: str) -> list[str]:
+    return [part.strip() for part in (field or "").split(" || ") if part.strip()]
+
+
+def collapsed(text: str) -> tuple[str, list[int]]:
+    """``text`` with white space runs as one space, and for each of its characters the
+    offset it came from."""
+    out: list[str] = []
+    origin: list[int] = []
+    space = True
+    for position, character in enumerate(text):
+        if character.isspace():
+            if not space:
+                out.append(" ")
+                origin.append(position)
+            space = True
+        else:
+            out.append(character)
+            origin.append(position)
+            space = False
+    return "".join(out), origin
+
+
+def occurrences(body: str, snippet: str) -> list[tuple[int, int]]:
+    """Every place of ``snippet`` in ``body`` (white space collapsed), as body offsets."""
+    flat, origin = collapsed(body)
+    needle = " ".join(snippet.split())
+    found, start = [], flat.find(needle)
+    while start >= 0 and needle:
+        found.append((origin[start], origin[start + len(needle) - 1] + 1))
+        start = flat.find(needle, start + 1)
+    return found
+
+
+def flagged_mask(body: str, detail: dict | None) -> list[bool]:
+    mask = [False] * len(body)
+    for part in (detail or {}).get("parts", []):
+        start, end = part["span"]
+        for position in range(start, end):
+            mask[position] = True
+    return mask
+
+
+def inside(body: str, mask: list[bool], start: int, end: int) -> bool:
+    return all(mask[p] for p in range(start, end) if not body[p].isspace())
+
+
+def touches(mask: list[bool], start: int, end: int) -> bool:
+    return any(mask[start:end])
+
+
+def read_pages() -> list[dict]:
+    truth = PAGES / "truth.csv"
+    if not truth.exists():
+        sys.exit(f"{truth} is not present; this benchmark needs ../shared/data/webpages_dev")
+    with truth.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    for row in rows:
+        row["body"] = (PAGES / row["file"]).read_text(encoding="utf-8")
+        row["with"], row["without"] = snippets(row["with_snippets"]), snippets(row["without_snippets"])
+    return rows
+
+
+def furniture_coverage(pages: list[dict], show: bool) -> dict:
+    bodies = pd.Series([page["body"] for page in pages])
+    started = time.perf_counter()
+    details = find_furniture(bodies, FurnitureSettings())
+    seconds = time.perf_counter() - started
+    counts = {"boilerplate": 0, "boilerplate covered": 0, "main": 0, "main covered": 0, "main touched": 0,
+              "pages flagged": 0}
+    for page, detail in zip(pages, details):
+        body = page["body"]
+        mask = flagged_mask(body, detail)
+        counts["pages flagged"] += detail is not None
+        for snippet in page["without"]:
+            places = occurrences(body, snippet)
+            if not places:
+                continue
+            counts["boilerplate"] += 1
+            covered = all(inside(body, mask, s, e) for s, e in places)
+            counts["boilerplate covered"] += covered
+            if show and not covered:
+                print(f"  missed boilerplate  {page['file']:>7}: {snippet[:90]!r}")
+        for snippet in page["with"]:
+            places = occurrences(body, snippet)
+            if not places:
+                continue
+            counts["main"] += 1
+            covered = all(inside(body, mask, s, e) for s, e in places)
+            touched = any(touches(mask, s, e) for s, e in places)
+            counts["main covered"] += covered
+            counts["main touched"] += touched
+            if show and touched:
+                print(f"  main text {'covered' if covered else 'touched'} {page['file']:>7}: {snippet[:90]!r}")
+    counts["seconds"] = seconds
+    return counts
+
+
+# --- extraction ---------------------------------------------------------------------------
+
+
+def html_files(html: Path, pages: list[dict]) -> dict[str, Path]:
+    """The saved HTML of each dev page that ``html`` holds, by the page's ``.txt`` name."""
+    found: dict[str, Path] = {}
+    evaldata = html / "tests" / "evaldata.json"
+    if evaldata.exists():
+        entries = {unicodedata.normalize("NFC", url): entry for url, entry in
+                   json.loads(evaldata.read_text(encoding="utf-8")).items()}
+        for page in pages:
+            entry = entries.get(unicodedata.normalize("NFC", page["url"]))
+            if entry is None:
+                continue
+            for folder in ("eval", "cache"):
+                candidate = html / "tests" / folder / entry["file"]
+                if candidate.exists():
+                    found[page["file"]] = candidate
+                    break
+    for page in pages:
+        for suffix in (".html", ".htm"):
+            candidate = html / (Path(page["file"]).stem + suffix)
+            if page["file"] not in found and candidate.exists():
+                found[page["file"]] = candidate
+    return found
+
+
+def extraction_scores(texts: list[tuple[str, dict]]) -> tuple[float, float]:
+    """(main-text snippets kept, boilerplate snippets left out) over (extracted text, page) pairs."""
+    kept = main = left_out = boilerplate = 0
+    for text, page in texts:
+        flat = " ".join((text or "").split())
+        for snippet in page["with"]:
+            main += 1
+            kept += " ".join(snippet.split()) in flat
+        for snippet in page["without"]:
+            boilerplate += 1
+            left_out += " ".join(snippet.split()) not in flat
+    return kept / max(main, 1), left_out / max(boilerplate, 1)
+
+
+def extraction_table(pages: list[dict], html: Path) -> None:
+    import trafilatura
+
+    from auditor.extract import extract_page
+
+    files = html_files(html, pages)
+    if not files:
+        sys.exit(f"{html}: holds no saved HTML of the dev pages (a trafilatura checkout, or 1.html ... 50.html)")
+    chosen = [page for page in pages if page["file"] in files]
+    ours, theirs = [], []
+    for page in chosen:
+        path = files[page["file"]]
+        ours.append((extract_page(path).get("main_text"), page))
+        theirs.append((trafilatura.extract(path.read_bytes()), page))
+    print(f"extraction on {len(chosen)} of {len(pages)} dev pages' HTML ({html}):")
+    print("| | main-text snippets kept | boilerplate snippets left out |")
+    print("| --- | --- | --- |")
+    for label, texts in (("`auditor extract` (main_text)", ours), (f"trafilatura {trafilatura.__version__}", theirs)):
+        kept, left_out = extraction_scores(texts)
+        print(f"| {label} | {kept:.2f} | {left_out:.2f} |")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--show", action="store_true", help="list missed boilerplate and covered main text")
+    parser.add_argument("--html", type=Path, metavar="DIR", help="saved HTML of the dev pages (see above)")
+    args = parser.parse_args()
+    pages = read_pages()
+    counts = furniture_coverage(pages, args.show)
+    print(f"furniture on {len(pages)} dev pages (visible text pasted whole as body, one batch;"
+          f" {counts['pages flagged']} pages flagged, {counts['seconds']:.2f} s):")
+    print(f"  boilerplate snippets covered: {counts['boilerplate covered']}/{counts['boilerplate']}"
+          f" = {counts['boilerplate covered'] / counts['boilerplate']:.3f}  (target >= 0.80)")
+    print(f"  main-text snippets covered:   {counts['main covered']}/{counts['main']}"
+          f" = {counts['main covered'] / counts['main']:.3f}  (target <= 0.02)")
+    print(f"  main-text snippets touched:   {counts['main touched']}/{counts['main']}"
+          f" = {counts['main touched'] / counts['main']:.3f}")
+    if args.html:
+        extraction_table(pages, args.html)
+
+
+if __name__ == "__main__":
+    main()
