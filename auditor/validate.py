@@ -131,7 +131,7 @@ def _work_out_checks(suite: gx.ExpectationSuite, data: pd.DataFrame, workers: in
     raises is left out, so that GX runs it again and reports the error on its expectation."""
     row_checks = {}
     for expectation in suite.expectations:
-        if isinstance(expectation, AuditorColumnMapExpectation):
+        if isinstance(expectation, AuditorColumnMapExpectation) and expectation.metric.partitionable:
             check = expectation.metric.row_check(expectation.column, expectation.value_kwargs())
             row_checks.setdefault(check.key, check)
     steps: dict[str, float] = {}

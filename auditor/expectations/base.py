@@ -120,6 +120,9 @@ class RowCheckMetric(ColumnMapMetricProvider):
     settings: ClassVar[Optional[type]] = None
     reads_text: ClassVar[bool] = False
     takes_settings: ClassVar[bool] = False
+    # False for a check that also reads something of the whole batch: GX then works it out
+    # in the validation, not the row partitions.
+    partitionable: ClassVar[bool] = True
     # Empty values are left to the not-null rules; no check sees them.
     filter_column_isnull = True
 

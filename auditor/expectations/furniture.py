@@ -47,6 +47,9 @@ class FurnitureLineCounts(TableMetricProvider):
 class FreeOfFurnitureMetric(RowCheckMetric):
     check = find_furniture
     settings = FurnitureSettings
+    # It needs the whole batch's line counts. Not yet split into per-partition counts that
+    # are added up before the rows are judged, so it runs in the validation, on one core.
+    partitionable = False
 
     # The check reads two things beyond its column: the batch's line counts (a table
     # metric, computed once per batch) and, where the input has it, the reference column
