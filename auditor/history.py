@@ -588,7 +588,13 @@ def results_json_run(path: Path) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     try:
         document = json.loads(Path(path).read_text(encoding="utf-8"))
         summary, findings = document["summary"], document["findings"]
-    except (OSError, ValueError, KeyError, TypeError) as error:
+        # results.json leaves the findings of systematic problems to findings.jsonl beside it.
+        listed = document.get("findings_file") or {}
+        beside = Path(path).with_name(str(listed.get("path") or "findings.jsonl"))
+        if listed and listed.get("findings") != listed.get("in_results_json"):
+            with beside.open(encoding="utf-8") as handle:
+                findings = [json.loads(line) for line in handle if line.strip()]
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as error:
         raise HistoryError(f"{path}: not a readable results.json ({error})") from None
     titles = {(row.get("source"), row.get("position")): row.get("title") for row in document.get("rows", [])}
     per_severity = summary.get("findings_per_severity", {})

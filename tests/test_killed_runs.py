@@ -121,7 +121,7 @@ def test_a_live_runs_staging_folder_is_left_alone(tmp_path):
         holder.wait(timeout=60)
         holder.stdout.close()
     assert sweep_stale(root) == [held] and not held.exists()
-    assert sorted(path.name for path in (root / "mine").iterdir()) == ["data-docs", "junit.xml", "report.html",
+    assert sorted(path.name for path in (root / "mine").iterdir()) == ["data-docs", "findings.jsonl", "junit.xml", "report.html",
                                                                        "results.json"]
 
 

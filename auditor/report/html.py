@@ -4,7 +4,10 @@ The overview (figures, charts, rules, categories, history) is rendered by Jinja2
 autoescaping. The findings are embedded as JSON in a ``<script type="application/json">``
 block (``<``, ``>`` and ``&`` escaped, so article text cannot end the block) and rendered
 page by page by the inline script with DOM text nodes, never ``innerHTML``, so 20k
-findings open fast and no article text is ever parsed as markup. The Content-Security-
+findings open fast and no article text is ever parsed as markup. The findings of
+systematic problems (a rule failing on most rows) sit in a second, leaner block that the
+script parses only when an editor asks for them, so a bad night's 300k findings neither
+bloat the page nor delay its first findings. The Content-Security-
 Policy allows exactly that script and that style sheet (by their SHA-256), nothing else.
 """
 
@@ -28,6 +31,7 @@ SEVERITIES = ("error", "warning", "info")
 VALUE_SHOWN = 160
 TOP_CATEGORIES = 16
 FIXED_SHOWN = 200
+ON_DEMAND_TITLE = 60  # titles of rows listed only on demand are cut here: the page stays small
 _LONG_TEXT_COLUMNS = ("body",)
 # How a kind of marked word is coloured: words for the suggestion and words the check
 # found read green, words for the assigned value amber, leaked or missing things red.
@@ -137,7 +141,11 @@ def build_payload(result: AuditResult, texts: dict[tuple[str, int], dict[str, An
             story_labels[str(story_id)] = story.get("label") or story.get("title") or str(story_id)
 
     grouped: dict[tuple[str, int], list[tuple[int, dict]]] = {}
+    on_demand: list[tuple[int, dict]] = []
     for number, finding in enumerate(result.findings):
+        if finding.get("systematic"):
+            on_demand.append((number, finding))
+            continue
         grouped.setdefault((finding.get("source"), finding.get("position")), []).append((number, finding))
 
     articles = []
@@ -206,6 +214,10 @@ def build_payload(result: AuditResult, texts: dict[tuple[str, int], dict[str, An
             "f": items,
         })
     articles.sort(key=lambda a: (-a["n"][0], -a["n"][1], -a["n"][2], a["o"]))
+    marks = {"new_indexes": new_indexes, "first_seen": first_seen, "run_id": run_id}
+    systematic = _on_demand(result, on_demand, rows, len(grouped), marks,
+                            {"rules": rules, "columns": columns, "categories": categories, "sources": sources,
+                             "stories": story_index})
     return {
         "severities": list(SEVERITIES),
         "rules": rules.items,
@@ -218,7 +230,70 @@ def build_payload(result: AuditResult, texts: dict[tuple[str, int], dict[str, An
         "run": run_id,
         "compared": bool((history or {}).get("baseline")),
         "articles": articles,
+        "problems": systematic.pop("problems"),
+        "on_demand": systematic,
     }
+
+
+def _on_demand(result: AuditResult, numbered: list[tuple[int, dict]], rows: dict, first_order: int,
+               marks: dict[str, Any], indexes: dict[str, _Index]) -> dict[str, Any]:
+    """The findings of systematic problems in a lean, columnar form the page reads on demand.
+
+    ``rows``: one entry per article they are on ``[row id, title (cut), source, position,
+    category, story]``; ``findings``: ``[problem, row, severity, column, message, value, shown
+    value or -1, suggestion or -1, extras or 0]`` with strings stored once; extras carry what
+    few findings have (span, new, first seen, waiver, decision). No excerpts: the problem is
+    the same on every row."""
+    problems = [{"id": problem["id"], "rule": indexes["rules"](problem["rule"]), "text": problem["text"],
+                 "rows": problem["rows"], "findings": problem["findings"],
+                 "s": SEVERITIES.index(problem["severity"])} for problem in result.systematic]
+    problem_index = {problem["id"]: number for number, problem in enumerate(result.systematic)}
+    row_index: dict[tuple[Any, Any], int] = {}
+    table_rows: list[list[Any]] = []
+    values, messages, shown, suggestions = _Index(), _Index(), _Index(), _Index()
+    found = []
+    new_indexes, first_seen, run_id = marks["new_indexes"], marks["first_seen"], marks["run_id"]
+    for number, finding in numbered:
+        key = (finding.get("source"), finding.get("position"))
+        if key not in row_index:
+            row = rows.get(key, {})
+            title = row.get("title")
+            title = title if not isinstance(title, str) or len(title) <= ON_DEMAND_TITLE else title[: ON_DEMAND_TITLE - 1] + "…"
+            story = row.get("story")
+            row_index[key] = len(table_rows)
+            table_rows.append([row.get("row_id") or finding.get("row_id"), title, indexes["sources"](key[0]), key[1],
+                               indexes["categories"](row.get("category")) if row.get("category") is not None else -1,
+                               indexes["stories"](story) if story is not None else -1])
+        value = finding.get("value")
+        display = _display_value(value, finding.get("column"))
+        value_text = value if isinstance(value, str) else None
+        extras: dict[str, Any] = {}
+        if isinstance(finding.get("span"), (list, tuple)) and len(finding["span"]) == 2:
+            extras["sp"] = [int(finding["span"][0]), int(finding["span"][1])]
+        if number in new_indexes:
+            extras["n"] = 1
+        if number < len(first_seen) and run_id is not None and first_seen[number] not in (None, run_id):
+            extras["fs"] = first_seen[number]
+        waiver = finding.get("waiver") if finding.get("status") == "waived" else None
+        if waiver:
+            extras["wv"] = {"by": waiver.get("by"), "at": waiver.get("decided_at"), "note": waiver.get("note")}
+        decision = finding.get("decision")
+        if isinstance(decision, dict):
+            extras["dc"] = {"d": decision.get("decision"), "nv": decision.get("new_value"), "by": decision.get("by"),
+                            "at": decision.get("decided_at")}
+        found.append([
+            problem_index.get(finding["systematic"], 0),
+            row_index[key],
+            SEVERITIES.index(finding["severity"]) if finding["severity"] in SEVERITIES else 2,
+            indexes["columns"](finding.get("column")),
+            messages(finding.get("message") or ""),
+            values(value),
+            -1 if display is None or display == value_text else shown(display),
+            -1 if finding.get("suggestion") is None else suggestions(str(finding["suggestion"])),
+            extras or 0,
+        ])
+    return {"problems": problems, "first_order": first_order, "rows": table_rows, "values": values.items,
+            "messages": messages.items, "shown": shown.items, "suggestions": suggestions.items, "findings": found}
 
 
 # -- the overview -------------------------------------------------------------------------
@@ -311,6 +386,7 @@ def render_html(result: AuditResult, run_info: dict[str, Any], texts: dict | Non
         segment["width"] = round(100.0 * segment["count"] / rows_total, 2) if rows_total else 0.0
         offset += segment["width"]
     payload = build_payload(result, texts, history)
+    on_demand = payload.pop("on_demand")
     # Decisions stay in the browser until downloaded, kept per input: file:// pages share one
     # localStorage, and tomorrow's report of the same export should see today's unsaved ones.
     inputs = json.dumps(sorted(str(name) for name in run_info.get("inputs") or []), ensure_ascii=False)
@@ -339,7 +415,10 @@ def render_html(result: AuditResult, run_info: dict[str, Any], texts: dict | Non
         links=links or {},
         articles_total=len(payload["articles"]),
         has_stories=bool(payload["stories"]),
+        systematic=result.systematic,
+        on_demand_total=sum(problem["findings"] for problem in result.systematic),
         payload=json_for_script(payload),
+        on_demand=json_for_script(on_demand),
         script=script,
         style=style,
         csp=(f"default-src 'none'; script-src {script_hash}; style-src {style_hash}; img-src data:; "
