@@ -174,7 +174,7 @@ def bad_night(args) -> None:
     if not table.exists():
         write_rows(bad_night_rows(args.rows), table)
     root = work / "reports"
-    for night in range(2):
+    for night in range(args.nights):
         out = root / f"night-{night + 1}"
         wall, results = run_audit(table, out)
         summary = results["summary"]
@@ -195,7 +195,7 @@ def bad_night(args) -> None:
     print(f"results.json:      {(out / 'results.json').stat().st_size / 1e6:.1f} MB")
     print(f"findings.jsonl:    {(out / 'findings.jsonl').stat().st_size / 1e6:.1f} MB")
     print(f"junit.xml:         {(out / 'junit.xml').stat().st_size / 1e3:.1f} kB")
-    print(f"history.sqlite:    {store.stat().st_size / 1e6:.1f} MB after 2 runs; stored findings "
+    print(f"history.sqlite:    {store.stat().st_size / 1e6:.1f} MB after {args.nights} runs; stored findings "
           f"{stored_bytes / 1e6:.1f} MB for {stored_findings} = {stored_bytes / stored_findings * 1e6 / 1e6:.1f} MB "
           f"per million findings ({stored_bytes / stored_findings:.0f} bytes each)")
     if not Path(CHROMIUM).exists():
@@ -231,6 +231,7 @@ def on_demand_time(report: Path) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--bad-night", action="store_true", help="measure the bad night (see above)")
+    parser.add_argument("--nights", type=int, default=2, help="with --bad-night: audits into one root")
     parser.add_argument("--rows", type=int, default=None, help="rows (default 100000; 120000 with --bad-night)")
     parser.add_argument("--runs", type=int, default=2, help="audit runs into one output root (history, trend)")
     parser.add_argument("--extra", type=float, default=0.12, help="share of rows with extra planted defects")

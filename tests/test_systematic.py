@@ -148,8 +148,11 @@ def test_the_page_carries_systematic_findings_apart_and_says_so_at_the_top(night
     on_demand = json.loads(re.search(r'id="audit-on-demand">(.*?)</script>', page, flags=re.S).group(1))
     assert sum(len(article["f"]) for article in main["articles"]) == 3
     assert [p["id"] for p in main["problems"]] == ["metadata-present:cause", "sources-match-text:sources"]
-    assert len(on_demand["findings"]) == ROWS + ROWS // 2
-    assert len(on_demand["rows"]) == ROWS  # each article once, however many of its findings wait
+    waiting = {problem["id"]: problem["columns"] for problem in on_demand["problems"]}
+    assert len(waiting["metadata-present:cause"]["a"]) == ROWS and len(waiting["sources-match-text:sources"]["a"]) == ROWS // 2
+    assert on_demand["messages"][waiting["metadata-present:cause"]["m"]] == "cause is empty"  # one value for all
+    # Each article once, however many of its findings wait; the three in the main block by reference.
+    assert on_demand["articles"] == 3 and len(on_demand["rows"]) == ROWS - 3
 
 
 def test_the_threshold_is_data_in_the_rules_file(tmp_path):

@@ -31,7 +31,13 @@ SEVERITIES = ("error", "warning", "info")
 VALUE_SHOWN = 160
 TOP_CATEGORIES = 16
 FIXED_SHOWN = 200
-ON_DEMAND_TITLE = 60  # titles of rows listed only on demand are cut here: the page stays small
+ON_DEMAND_TITLE = 24  # titles of rows listed only on demand are cut here: the page stays small
+# Evidence in context (excerpts, evidence words) is the bulk of a finding on the page. The
+# worst findings keep it up to this many bytes of JSON; the rest carry message, value and
+# suggestion, and say that their evidence is in findings.jsonl. So a page of 40k ordinary
+# findings stays a page (measured in benchmarks/bench_report.py --bad-night).
+DETAIL_BUDGET_BYTES = 2_000_000  # about 3,500 findings with evidence: the first 70 pages
+LEAN_MESSAGE = 120  # a lean finding's message is cut here (in full in findings.jsonl)
 _LONG_TEXT_COLUMNS = ("body",)
 # How a kind of marked word is coloured: words for the suggestion and words the check
 # found read green, words for the assigned value amber, leaked or missing things red.
@@ -199,23 +205,30 @@ def build_payload(result: AuditResult, texts: dict[tuple[str, int], dict[str, An
                 item["fs"] = first_seen[number]
             items.append(item)
         category = row.get("category")
-        articles.append({
+        article = {
             "id": row.get("row_id") or (numbered[0][1].get("row_id")),
             "t": title if isinstance(title, str) else None,
-            "u": safe_link(row.get("url")),
-            "url": row.get("url") if row.get("url") and not safe_link(row.get("url")) else None,
             "src": sources(key[0]),
             "pos": key[1],
             "cat": categories(category) if category is not None else -1,
-            "st": story_index(story) if story is not None else -1,
             "w": min(f["s"] for f in items),
             "n": counts,
             "o": order,
             "f": items,
-        })
+        }
+        # Left out when empty (the page reads a missing key as none): 36k articles, a megabyte.
+        if story is not None:
+            article["st"] = story_index(story)
+        if safe_link(row.get("url")):
+            article["u"] = safe_link(row.get("url"))
+        elif row.get("url"):
+            article["url"] = row.get("url")
+        articles.append(article)
     articles.sort(key=lambda a: (-a["n"][0], -a["n"][1], -a["n"][2], a["o"]))
+    _spend_detail_budget(articles)
     marks = {"new_indexes": new_indexes, "first_seen": first_seen, "run_id": run_id}
-    systematic = _on_demand(result, on_demand, rows, len(grouped), marks,
+    in_articles = {(sources.items[article["src"]], article["pos"]): number for number, article in enumerate(articles)}
+    systematic = _on_demand(result, on_demand, rows, in_articles, marks,
                             {"rules": rules, "columns": columns, "categories": categories, "sources": sources,
                              "stories": story_index})
     return {
@@ -230,43 +243,72 @@ def build_payload(result: AuditResult, texts: dict[tuple[str, int], dict[str, An
         "run": run_id,
         "compared": bool((history or {}).get("baseline")),
         "articles": articles,
-        "problems": systematic.pop("problems"),
+        "problems": [{key: problem[key] for key in ("id", "rule", "text", "rows", "findings", "s")}
+                     for problem in systematic["problems"]],
         "on_demand": systematic,
     }
 
 
-def _on_demand(result: AuditResult, numbered: list[tuple[int, dict]], rows: dict, first_order: int,
-               marks: dict[str, Any], indexes: dict[str, _Index]) -> dict[str, Any]:
+def _spend_detail_budget(articles: list[dict[str, Any]]) -> None:
+    """Worst articles first, findings keep their excerpts and evidence words until
+    DETAIL_BUDGET_BYTES are spent; later ones drop them and are marked ``ln`` (lean)."""
+    spent = 0
+    for article in articles:
+        for item in article["f"]:
+            detail = {key: item[key] for key in ("x", "e") if key in item}
+            if not detail:
+                continue
+            spent += len(json.dumps(detail, ensure_ascii=False, separators=(",", ":")))
+            if spent > DETAIL_BUDGET_BYTES:
+                item.pop("x", None)
+                item.pop("e", None)
+                item["ln"] = 1
+                if len(item["m"]) > LEAN_MESSAGE:
+                    item["m"] = item["m"][: LEAN_MESSAGE - 1] + "…"
+
+
+def _column(values: list[Any]) -> Any:
+    """A column of one value per finding, or that value alone when every finding has it."""
+    return values[0] if values and all(value == values[0] for value in values) else values
+
+
+def _on_demand(result: AuditResult, numbered: list[tuple[int, dict]], rows: dict,
+               in_articles: dict[tuple[Any, Any], int], marks: dict[str, Any],
+               indexes: dict[str, _Index]) -> dict[str, Any]:
     """The findings of systematic problems in a lean, columnar form the page reads on demand.
 
-    ``rows``: one entry per article they are on ``[row id, title (cut), source, position,
-    category, story]``; ``findings``: ``[problem, row, severity, column, message, value, shown
-    value or -1, suggestion or -1, extras or 0]`` with strings stored once; extras carry what
-    few findings have (span, new, first seen, waiver, decision). No excerpts: the problem is
-    the same on every row."""
-    problems = [{"id": problem["id"], "rule": indexes["rules"](problem["rule"]), "text": problem["text"],
-                 "rows": problem["rows"], "findings": problem["findings"],
-                 "s": SEVERITIES.index(problem["severity"])} for problem in result.systematic]
+    Per problem, one column per field (a single value when all its findings share it):
+    ``a`` the article of each finding — below ``articles`` (the number of articles in the
+    main block) one of those, from there on ``rows[a - articles]``: ``[row id, title (cut),
+    source, position, category, story]`` —, ``s`` severity, ``c`` column, ``m`` message,
+    ``v`` value, ``d`` shown value (-1: the value), ``g`` suggestion (-1: none), ``x`` the
+    extras of the few findings that have them (span, new, first seen, waiver, decision) by
+    their number. Strings are stored once. No excerpts: the problem is the same on every row."""
     problem_index = {problem["id"]: number for number, problem in enumerate(result.systematic)}
-    row_index: dict[tuple[Any, Any], int] = {}
+    columns_of: list[dict[str, list]] = [{name: [] for name in "ascmvdg"} for _ in result.systematic]
+    extras_of: list[dict[str, Any]] = [{} for _ in result.systematic]
+    new_rows: dict[tuple[Any, Any], int] = {}
     table_rows: list[list[Any]] = []
     values, messages, shown, suggestions = _Index(), _Index(), _Index(), _Index()
-    found = []
     new_indexes, first_seen, run_id = marks["new_indexes"], marks["first_seen"], marks["run_id"]
+    offset = len(in_articles)
     for number, finding in numbered:
         key = (finding.get("source"), finding.get("position"))
-        if key not in row_index:
-            row = rows.get(key, {})
-            title = row.get("title")
-            title = title if not isinstance(title, str) or len(title) <= ON_DEMAND_TITLE else title[: ON_DEMAND_TITLE - 1] + "…"
-            story = row.get("story")
-            row_index[key] = len(table_rows)
-            table_rows.append([row.get("row_id") or finding.get("row_id"), title, indexes["sources"](key[0]), key[1],
-                               indexes["categories"](row.get("category")) if row.get("category") is not None else -1,
-                               indexes["stories"](story) if story is not None else -1])
+        reference = in_articles.get(key)
+        if reference is None:
+            if key not in new_rows:
+                row = rows.get(key, {})
+                title = row.get("title")
+                if isinstance(title, str) and len(title) > ON_DEMAND_TITLE:
+                    title = title[: ON_DEMAND_TITLE - 1] + "…"
+                story = row.get("story")
+                new_rows[key] = len(table_rows)
+                table_rows.append([row.get("row_id") or finding.get("row_id"), title, indexes["sources"](key[0]), key[1],
+                                   indexes["categories"](row.get("category")) if row.get("category") is not None else -1,
+                                   indexes["stories"](story) if story is not None else -1])
+            reference = offset + new_rows[key]
         value = finding.get("value")
         display = _display_value(value, finding.get("column"))
-        value_text = value if isinstance(value, str) else None
         extras: dict[str, Any] = {}
         if isinstance(finding.get("span"), (list, tuple)) and len(finding["span"]) == 2:
             extras["sp"] = [int(finding["span"][0]), int(finding["span"][1])]
@@ -281,19 +323,26 @@ def _on_demand(result: AuditResult, numbered: list[tuple[int, dict]], rows: dict
         if isinstance(decision, dict):
             extras["dc"] = {"d": decision.get("decision"), "nv": decision.get("new_value"), "by": decision.get("by"),
                             "at": decision.get("decided_at")}
-        found.append([
-            problem_index.get(finding["systematic"], 0),
-            row_index[key],
-            SEVERITIES.index(finding["severity"]) if finding["severity"] in SEVERITIES else 2,
-            indexes["columns"](finding.get("column")),
-            messages(finding.get("message") or ""),
-            values(value),
-            -1 if display is None or display == value_text else shown(display),
-            -1 if finding.get("suggestion") is None else suggestions(str(finding["suggestion"])),
-            extras or 0,
-        ])
-    return {"problems": problems, "first_order": first_order, "rows": table_rows, "values": values.items,
-            "messages": messages.items, "shown": shown.items, "suggestions": suggestions.items, "findings": found}
+        problem = problem_index.get(finding["systematic"], 0)
+        column = columns_of[problem]
+        if extras:
+            extras_of[problem][str(len(column["a"]))] = extras
+        column["a"].append(reference)
+        column["s"].append(SEVERITIES.index(finding["severity"]) if finding["severity"] in SEVERITIES else 2)
+        column["c"].append(indexes["columns"](finding.get("column")))
+        column["m"].append(messages(finding.get("message") or ""))
+        column["v"].append(values(value))
+        column["d"].append(-1 if display is None or display == (value if isinstance(value, str) else None) else shown(display))
+        column["g"].append(-1 if finding.get("suggestion") is None else suggestions(str(finding["suggestion"])))
+    problems = []
+    for problem, columns, extras in zip(result.systematic, columns_of, extras_of):
+        problems.append({"id": problem["id"], "rule": indexes["rules"](problem["rule"]), "text": problem["text"],
+                         "rows": problem["rows"], "findings": problem["findings"],
+                         "s": SEVERITIES.index(problem["severity"]),
+                         "columns": {"a": columns["a"], **{name: _column(columns[name]) for name in "scmvdg"},
+                                     "x": extras}})
+    return {"problems": problems, "articles": offset, "rows": table_rows, "values": values.items,
+            "messages": messages.items, "shown": shown.items, "suggestions": suggestions.items}
 
 
 # -- the overview -------------------------------------------------------------------------
