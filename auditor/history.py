@@ -46,7 +46,7 @@ HISTORY_FILE = "history.sqlite"
 # 3: runs carry their dataset, and are complete only once their outputs are in place.
 SCHEMA_VERSION = 3
 KEEP_FINDINGS_FOR_RUNS = 90  # per dataset
-KEEP_FINDINGS_TOTAL = 5_000_000  # over all datasets (about 0.3 GB at ~60 bytes per stored finding)
+KEEP_FINDINGS_TOTAL = 5_000_000  # over all datasets (about 0.35 GB at ~70 bytes per stored finding)
 # A pending run older than this is a killed one even when its process id is in use again.
 PENDING_FOR_AT_MOST_SECONDS = 24 * 3600
 TREND_RUNS = 20
@@ -500,7 +500,9 @@ class HistoryStore:
             fixed=fixed,
             first_seen=first_seen,
             previous_rules=previous_rules,
-            trend=self.runs(TREND_RUNS, dataset) + ([] if complete else [self._pending_run(run_id)]),
+            # The run being written is the trend's last point, though not yet listed.
+            trend=self.runs(TREND_RUNS, dataset) if complete else
+            self.runs(TREND_RUNS - 1, dataset) + [self._pending_run(run_id)],
             note=note,
         )
 

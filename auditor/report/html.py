@@ -32,11 +32,14 @@ VALUE_SHOWN = 160
 TOP_CATEGORIES = 16
 FIXED_SHOWN = 200
 ON_DEMAND_TITLE = 24  # titles of rows listed only on demand are cut here: the page stays small
-# Evidence in context (excerpts, evidence words) is the bulk of a finding on the page. The
-# worst findings keep it up to this many bytes of JSON; the rest carry message, value and
-# suggestion, and say that their evidence is in findings.jsonl. So a page of 40k ordinary
-# findings stays a page (measured in benchmarks/bench_report.py --bad-night).
-DETAIL_BUDGET_BYTES = 2_000_000  # about 3,500 findings with evidence: the first 70 pages
+# Evidence in context (excerpts, evidence words) is the bulk of a finding on the page. When
+# the findings would make the page larger than PAGE_BYTES, the least severe findings (the
+# last articles) lose it until the page fits, down to DETAIL_FLOOR_BYTES of it kept for the
+# worst ones; they keep message, value and suggestion, and say their evidence is in
+# findings.jsonl. So a bad night's 40k ordinary findings stay a page of <= 25 MB (measured in
+# benchmarks/bench_report.py --bad-night), and an ordinary night keeps all of it.
+PAGE_BYTES = 21_000_000  # the findings' share of the page; overview, script and tables add 1-3 MB
+DETAIL_FLOOR_BYTES = 2_000_000  # about 3,500 findings with evidence: the first 70 pages
 LEAN_MESSAGE = 120  # a lean finding's message is cut here (in full in findings.jsonl)
 _LONG_TEXT_COLUMNS = ("body",)
 # How a kind of marked word is coloured: words for the suggestion and words the check
@@ -225,12 +228,12 @@ def build_payload(result: AuditResult, texts: dict[tuple[str, int], dict[str, An
             article["url"] = row.get("url")
         articles.append(article)
     articles.sort(key=lambda a: (-a["n"][0], -a["n"][1], -a["n"][2], a["o"]))
-    _spend_detail_budget(articles)
     marks = {"new_indexes": new_indexes, "first_seen": first_seen, "run_id": run_id}
     in_articles = {(sources.items[article["src"]], article["pos"]): number for number, article in enumerate(articles)}
     systematic = _on_demand(result, on_demand, rows, in_articles, marks,
                             {"rules": rules, "columns": columns, "categories": categories, "sources": sources,
                              "stories": story_index})
+    _fit_detail(articles, _size(articles) + _size(systematic))
     return {
         "severities": list(SEVERITIES),
         "rules": rules.items,
@@ -249,22 +252,30 @@ def build_payload(result: AuditResult, texts: dict[tuple[str, int], dict[str, An
     }
 
 
-def _spend_detail_budget(articles: list[dict[str, Any]]) -> None:
-    """Worst articles first, findings keep their excerpts and evidence words until
-    DETAIL_BUDGET_BYTES are spent; later ones drop them and are marked ``ln`` (lean)."""
-    spent = 0
-    for article in articles:
-        for item in article["f"]:
-            detail = {key: item[key] for key in ("x", "e") if key in item}
-            if not detail:
-                continue
-            spent += len(json.dumps(detail, ensure_ascii=False, separators=(",", ":")))
-            if spent > DETAIL_BUDGET_BYTES:
-                item.pop("x", None)
-                item.pop("e", None)
-                item["ln"] = 1
-                if len(item["m"]) > LEAN_MESSAGE:
-                    item["m"] = item["m"][: LEAN_MESSAGE - 1] + "…"
+def _size(data: Any) -> int:
+    return len(json.dumps(data, ensure_ascii=False, separators=(",", ":"), default=str).encode("utf-8"))
+
+
+def _fit_detail(articles: list[dict[str, Any]], size: int) -> None:
+    """Make the findings fit PAGE_BYTES: from the last article (the least severe) back, findings
+    drop their excerpts and evidence words (marked ``ln``, lean) until they fit, keeping at least
+    DETAIL_FLOOR_BYTES of it for the worst ones."""
+    if size <= PAGE_BYTES:
+        return
+    items = [item for article in articles for item in article["f"] if "x" in item or "e" in item]
+    sizes = [_size({key: item[key] for key in ("x", "e") if key in item}) for item in items]
+    kept = sum(sizes)
+    for item, detail in zip(reversed(items), reversed(sizes)):
+        if size <= PAGE_BYTES or kept - detail < DETAIL_FLOOR_BYTES:
+            break
+        item.pop("x", None)
+        item.pop("e", None)
+        item["ln"] = 1
+        size -= detail
+        kept -= detail
+        if len(item["m"]) > LEAN_MESSAGE:
+            size -= len(item["m"].encode("utf-8")) - LEAN_MESSAGE
+            item["m"] = item["m"][: LEAN_MESSAGE - 1] + "…"
 
 
 def _column(values: list[Any]) -> Any:
