@@ -41,16 +41,24 @@ def _workspace_path(source: str, workspace: str | None) -> str:
 
 
 def annotation_lines(findings: Iterable[dict[str, Any]], limit: int = MAX_ERROR_ANNOTATIONS,
-                     workspace: str | None = None, report: str | None = None) -> list[str]:
+                     workspace: str | None = None, report: str | None = None,
+                     systematic: list[dict[str, Any]] | None = None) -> list[str]:
     """``::error file=…,line=…,title=…::message`` for the first ``limit`` error findings, and one
-    notice for the rest."""
+    notice for the rest. A systematic problem is one annotation (error or warning, as its
+    rule), counted in the limit before the per-row ones; its findings get none of their own."""
     # Imported here: findings pulls in GX, which 'auditor diff' (markdown_text) does not need.
     from auditor.findings import counts_for_gate
 
-    # A waived finding was judged a wrong alarm by an editor: not worth an annotation.
-    errors = [finding for finding in findings if finding.get("severity") == "error" and counts_for_gate(finding)]
     lines = []
-    for finding in errors[:limit]:
+    for problem in (systematic or [])[:limit]:
+        level = "error" if problem.get("severity") == "error" else "warning"
+        title = f"systematic: {problem.get('rule')}" + (f" [{problem['column']}]" if problem.get("column") else "")
+        lines.append(f"::{level} title={escape_property(title)}::{escape_data(str(problem.get('text'))[:1000])}")
+    # A waived finding was judged a wrong alarm by an editor: not worth an annotation.
+    errors = [finding for finding in findings if finding.get("severity") == "error" and counts_for_gate(finding)
+              and not finding.get("systematic")]
+    annotated = errors[:max(0, limit - len(lines))]
+    for finding in annotated:
         source = str(finding.get("source") or "")
         properties = []
         if source:
@@ -64,7 +72,7 @@ def annotation_lines(findings: Iterable[dict[str, Any]], limit: int = MAX_ERROR_
         if finding.get("suggestion"):
             message += f" (suggestion: {finding.get('value')} → {finding['suggestion']})"
         lines.append(f"::error {','.join(properties)}::{escape_data(message[:1000])}")
-    rest = len(errors) - len(lines)
+    rest = len(errors) - len(annotated)
     if rest > 0:
         where = f" in {report}" if report else ""
         note = f"{rest} more error findings are not annotated; all are listed{where} and in results.json"
@@ -95,6 +103,11 @@ def job_summary(summary: dict[str, Any], rules: list[dict[str, Any]], findings: 
     lines = [f"## Metadata audit: {verdict} (fails on {summary.get('fail_on')})", ""]
     if (summary.get("verdict") or {}).get("text"):
         lines += [markdown_text(summary["verdict"]["text"], 300), ""]
+    if summary.get("systematic"):
+        lines += ["### Systematic problems", ""]
+        lines += [f"- {markdown_text(problem.get('text'), 300)} ({problem.get('rows', 0):,} rows, `{markdown_text(problem.get('rule'), 60)}`)"
+                  for problem in summary["systematic"]]
+        lines.append("")
     header = "| rows | passing | errors | warnings | infos |"
     values = f"| {rows_total:,} | {passing:.1f} % | {per.get('error', 0):,} | {per.get('warning', 0):,} | {per.get('info', 0):,} |"
     divider = "|---:|---:|---:|---:|---:|"
@@ -139,7 +152,8 @@ def emit(summary: dict[str, Any], rules: list[dict[str, Any]], findings: list[di
          env: Mapping[str, str] | None = None) -> list[str]:
     """Annotation lines to print; appends the job summary to ``$GITHUB_STEP_SUMMARY`` when set."""
     env = env if env is not None else os.environ
-    lines = annotation_lines(findings, workspace=env.get("GITHUB_WORKSPACE"), report=report)
+    lines = annotation_lines(findings, workspace=env.get("GITHUB_WORKSPACE"), report=report,
+                             systematic=summary.get("systematic"))
     summary_file = env.get("GITHUB_STEP_SUMMARY")
     if summary_file:
         with open(summary_file, "a", encoding="utf-8") as handle:

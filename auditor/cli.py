@@ -33,6 +33,22 @@ RulesOption = typer.Option(None, "--rules", help="Rules file or folder (default:
 HistoryOption = typer.Option(None, "--history", help="Run history store (default: history.sqlite in the output root, "
                              "the parent of --out; reports/history.sqlite).")
 DEFAULT_HISTORY = Path("reports") / "history.sqlite"
+DatasetOption = typer.Option(None, "--dataset", help="The dataset a run belongs to: runs are compared with the "
+                             "previous run of the same dataset (default: the inputs' absolute paths).")
+
+
+def _find_history(given: Optional[Path]) -> Path:
+    """--history, else the store of the output root we are in (./history.sqlite, or the parent's
+    when run inside a run folder), else reports/history.sqlite."""
+    if given is not None:
+        return given
+    here = Path.cwd()
+    for candidate in (here / "history.sqlite", here / DEFAULT_HISTORY):
+        if candidate.is_file():
+            return candidate
+    if (here / "results.json").is_file() and (here.parent / "history.sqlite").is_file():
+        return here.parent / "history.sqlite"
+    return DEFAULT_HISTORY
 
 
 def _fail(message: str) -> None:
@@ -85,6 +101,7 @@ def audit(
                                      "same inputs (or --baseline), as with a linter's baseline."),
     workers: Optional[int] = typer.Option(None, "--workers", min=1, max=256, help="Processes for the per-row checks "
                                           "(default: the cores this process may use). The findings do not depend on it."),
+    dataset: Optional[str] = DatasetOption,
 ) -> None:
     """Audit INPUTS and write results.json, junit.xml, report.html and GX Data Docs; record the run in the history.
 
@@ -93,12 +110,14 @@ def audit(
     """
     from auditor.pipeline import default_out_dir, run_audit
 
+    if dataset is not None and not dataset.strip():
+        _fail("--dataset: give a name (e.g. --dataset nightly-export), or leave it out to use the inputs")
     out = out or default_out_dir()
     _check_out_dir(out)
     ruleset = _load_rules(rules)
     run = run_audit(inputs, ruleset, out, fail_on.value, show_progress=sys.stderr.isatty() and not quiet,
                     history_path=history, use_history=not no_history, baseline=baseline, data_docs=data_docs,
-                    decisions=decisions or [], fail_on_new=fail_on_new, workers=workers)
+                    decisions=decisions or [], fail_on_new=fail_on_new, dataset=dataset, workers=workers)
     summary = run.result.summary
     if not quiet:
         per = summary["findings_per_severity"]
@@ -139,26 +158,33 @@ def _github_outputs(run) -> None:
 
 @app.command("history")
 def history_command(
-    history: Optional[Path] = typer.Option(DEFAULT_HISTORY, "--history", help="Run history store."),
+    history: Optional[Path] = typer.Option(None, "--history", help="Run history store (default: history.sqlite "
+                                           "here, when run inside an output root, else reports/history.sqlite)."),
     limit: int = typer.Option(20, "--limit", "-n", help="How many of the latest runs to list (0: all)."),
     as_json: bool = typer.Option(False, "--json", help="Print the runs as JSON."),
+    dataset: Optional[str] = typer.Option(None, "--dataset", help="List only the runs of this dataset."),
 ) -> None:
     """List the recorded runs and their figures, oldest first."""
     import json
 
     from auditor.history import HistoryStore
 
+    history = _find_history(history)
     with HistoryStore(history, create=False) as store:
-        runs = store.runs(limit or None)
+        runs = store.runs(limit or None, dataset)
+        datasets = store.datasets()
     if as_json:
         typer.echo(json.dumps(runs, ensure_ascii=False, indent=1))
         return
     if not runs:
-        typer.echo(f"{history}: no runs recorded yet")
+        known = f"; its datasets: {', '.join(datasets)}" if dataset is not None and datasets else ""
+        typer.echo(f"{history}: no runs recorded yet" + (f" of dataset {dataset!r}{known}" if dataset else ""))
         return
     header = (f"{'run':>5}  {'started (UTC)':<25}  {'rows':>8}  {'passing':>8}  {'errors':>7}  {'warnings':>8}  {'infos':>6}  "
               f"{'new':>6}  {'fixed':>6}  {'waived':>6}  {'corrected':>9}  {'verdict':<9}  output")
-    typer.echo(header)
+    # With several datasets in one store, each run says which one it belongs to.
+    several = dataset is None and len({run.get("dataset") for run in runs}) > 1
+    typer.echo(header + ("  [dataset]" if several else ""))
     for run in runs:
         new = "-" if run["new"] is None else str(run["new"])
         fixed = "-" if run["fixed"] is None else str(run["fixed"])
@@ -166,7 +192,7 @@ def history_command(
             f"{'#' + str(run['id']):>5}  {run['started_at']:<25}  {run['rows']:>8}  {run['share_passed']:>7.1f}%  "
             f"{run['errors']:>7}  {run['warnings']:>8}  {run['infos']:>6}  {new:>6}  {fixed:>6}  "
             f"{run.get('waived') or 0:>6}  {run.get('corrected') or 0:>9}  "
-            f"{_run_verdict(run):<9}  {run['out_dir'] or ''}"
+            f"{_run_verdict(run):<9}  {run['out_dir'] or ''}" + (f"  [{run.get('dataset')}]" if several else "")
         )
 
 
@@ -180,11 +206,14 @@ def _run_verdict(run: dict) -> str:
 @app.command("diff")
 def diff_command(
     run_a: Optional[str] = typer.Argument(None, help="The earlier run: a number from 'auditor history', 'latest', "
-                                          "'previous', or a results.json file (default: previous)."),
+                                          "'previous', a run folder or a results.json file (default: previous)."),
     run_b: Optional[str] = typer.Argument(None, help="The later run (default: the latest)."),
     baseline: Optional[str] = typer.Option(None, "--baseline", help="Compare RUN_A (default: the latest run) against "
                                            "this baseline run instead."),
-    history: Optional[Path] = typer.Option(DEFAULT_HISTORY, "--history", help="Run history store."),
+    history: Optional[Path] = typer.Option(None, "--history", help="Run history store (default: history.sqlite here, "
+                                           "when run inside an output root, else reports/history.sqlite)."),
+    dataset: Optional[str] = typer.Option(None, "--dataset", help="'latest' and 'previous' are runs of this dataset "
+                                          "(default: the latest run's dataset)."),
     output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write the changes here: .json (default "
                                           "diff-A-B.json beside the history) or .md."),
     shown: int = typer.Option(20, "--show", help="How many new and fixed findings to print."),
@@ -195,6 +224,7 @@ def diff_command(
     from auditor.history import HistoryError, HistoryStore, compare, results_json_run
     from auditor.report.changes import changes_markdown, changes_text
 
+    history = _find_history(history)
     if baseline is not None:
         if run_b is not None:
             _fail("give either RUN_A RUN_B or --baseline RUN [RUN], not both")
@@ -209,16 +239,23 @@ def diff_command(
     def is_file(reference: str) -> bool:
         return reference.endswith(".json") or Path(reference).is_file()
 
+    def is_folder(reference: str) -> bool:
+        return not reference.strip().lstrip("#").isdigit() and Path(reference).is_dir()
+
     store = None
     try:
         sides = []
         for reference in references:
+            if is_folder(reference):
+                # A run folder: its results.json (and findings.jsonl) hold every finding.
+                sides.append(results_json_run(Path(reference) / "results.json"))
+                continue
             if is_file(reference):
                 sides.append(results_json_run(Path(reference)))
                 continue
             if store is None:
                 store = HistoryStore(history, create=False)
-            run_id = store.resolve(reference)
+            run_id = store.resolve(reference, dataset)
             findings = store.findings(run_id)
             if findings is None:
                 raise HistoryError(f"{history}: the findings of run #{run_id} are no longer kept")

@@ -3,6 +3,11 @@
 This is the contract behind ``results.json``: one finding per failing row and rule (or
 one per part, when a check found several separate problems in one value: a detail with
 ``parts``), every input row listed with its status, and a summary a CI job can gate on.
+
+When a rule fails on most rows of a column it is one *systematic* problem (an extraction
+that lost a field, a template that fills it wrongly), not a hundred thousand problems for
+an editor: ``systematic_problems`` says so once, with the first rows as examples, and marks
+its findings, which the outputs then list on demand instead of one by one.
 """
 
 from __future__ import annotations
@@ -12,7 +17,7 @@ from typing import Any
 
 from auditor.loaders import UnreadableRow
 from auditor.mapping import Batch
-from auditor.rules import SEVERITIES, RuleSet, severity_at
+from auditor.rules import SEVERITIES, SYSTEMATIC_DEFAULTS, RuleSet, severity_at
 from auditor.validate import ExpectationOutcome
 
 SEVERITY_RANK = {"error": 3, "warning": 2, "info": 1}
@@ -38,6 +43,9 @@ class AuditResult:
     stories: list[dict[str, Any]] | None = None
     # What the editors' decisions did in this run (auditor.decisions.DecisionOutcome.to_dict()).
     decisions: dict[str, Any] | None = None
+    # Rules that fail on most rows of a column, each reported once (see systematic_problems);
+    # their findings carry "systematic": the problem's id.
+    systematic: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def rule_errors(self) -> list[dict[str, Any]]:
@@ -255,8 +263,85 @@ def collect(
     for story in stories or []:
         for position in story.pop("positions"):
             rows[position]["story"] = story["story"]
-    return AuditResult(summary=_summary(rows, findings, rules, fail_on), rules=rules, rows=rows, findings=findings,
-                       stories=stories)
+    systematic = systematic_problems(ruleset, findings, total_rows)
+    summary = _summary(rows, findings, rules, fail_on)
+    summary["systematic"] = [{key: problem[key] for key in ("id", "rule", "column", "severity", "rows", "share", "findings", "text")}
+                             for problem in systematic]
+    return AuditResult(summary=summary, rules=rules, rows=rows, findings=findings, stories=stories,
+                       systematic=systematic)
+
+
+def _share_text(share: float) -> str:
+    """0.998 -> "99.8 %", 1.0 -> "100 %"; a rule that spared a few rows never reads "100 %"."""
+    if share >= 1.0:
+        return "100\u202f%"
+    text = f"{100.0 * share:.1f}"
+    return ("99.9" if text == "100.0" else text) + "\u202f%"
+
+
+def _threshold(ruleset: RuleSet, rule_id: str) -> dict[str, Any] | None:
+    """The rule's threshold for a systematic problem: the file's, overridden by the rule's own;
+    None when the rule is never folded."""
+    rule = ruleset.get(rule_id)
+    own = rule.systematic if rule is not None else None
+    if own is False:
+        return None
+    return {**SYSTEMATIC_DEFAULTS, **ruleset.systematic, **(own if isinstance(own, dict) else {})}
+
+
+def systematic_problems(ruleset: RuleSet, findings: list[dict[str, Any]], rows_total: int) -> list[dict[str, Any]]:
+    """Rules that fail on at least ``min_share`` of the rows (and ``min_rows`` rows) of one column.
+
+    Each is one problem: its figures, a sentence an editor reads at the top of the report
+    ("`cause` empty in 100 % of rows — likely the extraction"), and its first findings as
+    examples; each of its findings is marked with the problem's id. Notes (info) never make one.
+    """
+    groups: dict[tuple[str, Any], list[dict[str, Any]]] = {}
+    for finding in findings:
+        if finding["severity"] != "info":
+            groups.setdefault((finding["rule"], finding.get("column")), []).append(finding)
+    problems = []
+    for (rule_id, column), members in groups.items():
+        threshold = _threshold(ruleset, rule_id)
+        if threshold is None or not rows_total:
+            continue
+        rows = len({(finding["source"], finding["position"]) for finding in members})
+        share = rows / rows_total
+        if rows < threshold["min_rows"] or share < threshold["min_share"]:
+            continue
+        problem_id = f"{rule_id}:{column}" if column else rule_id
+        messages: dict[str, int] = {}
+        for finding in members:
+            messages[finding["message"]] = messages.get(finding["message"], 0) + 1
+        common, count = max(messages.items(), key=lambda item: item[1])
+        where = f"`{column}`" if column else f"`{rule_id}`"
+        if common == f"{column} is empty":
+            said = f"{where} empty in {_share_text(share)} of rows"
+        elif count >= 0.8 * len(members):
+            said = f"{where}: “{_shorten(common)}” in {_share_text(share)} of rows"
+        else:
+            said = f"`{rule_id}` fails on {where} in {_share_text(share)} of rows"
+        hint = threshold.get("hint")
+        severities = {finding["severity"] for finding in members}
+        for finding in members:
+            finding["systematic"] = problem_id
+        problems.append({
+            "id": problem_id,
+            "rule": rule_id,
+            "column": column,
+            "severity": max(severities, key=SEVERITY_RANK.__getitem__),
+            "rows": rows,
+            "of": rows_total,
+            "share": round(share, 4),
+            "findings": len(members),
+            "text": f"{said} — {hint}" if hint else said,
+            "hint": hint,
+            "threshold": {"min_share": threshold["min_share"], "min_rows": threshold["min_rows"]},
+            "examples": [{key: finding.get(key) for key in ("row_id", "source", "position", "value", "message")}
+                         for finding in members[: int(threshold["examples"])]],
+        })
+    problems.sort(key=lambda problem: (-SEVERITY_RANK[problem["severity"]], -problem["rows"], problem["id"]))
+    return problems
 
 
 def _row_statuses(batch: Batch, findings: list[dict[str, Any]], unreadable: list[UnreadableRow]) -> list[dict[str, Any]]:

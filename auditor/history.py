@@ -11,9 +11,18 @@ the finding's value (as written in ``results.json``). A finding whose value chan
 finding. Identical keys within one run (two rows sharing an id) get an occurrence
 suffix, so they are counted, not merged.
 
-Findings are kept per run as one zlib-compressed JSON document (about 1 MB for 20k
-findings); the per-run summary rows are kept for ever, the findings of the last
-``KEEP_FINDINGS_FOR_RUNS`` runs only.
+Runs belong to a *dataset* (``--dataset``, by default the inputs' absolute paths): a run is
+compared with the previous run of the same dataset, never with whatever else was audited
+into the same output root in between.
+
+A run is recorded as *pending* while its outputs are written and becomes a run once they
+are in place (``complete``); a pending run is never listed, never a baseline, and a pending
+run whose process is gone (killed while writing) is deleted by the next run.
+
+Findings are kept per run as one zlib-compressed JSON document; the per-run summary rows
+are kept for ever, the findings of the last ``KEEP_FINDINGS_FOR_RUNS`` runs of each dataset
+only, and of at most ``KEEP_FINDINGS_TOTAL`` findings over all datasets (the latest run of
+each dataset always keeps its findings: it is the next run's baseline).
 """
 
 from __future__ import annotations
@@ -21,6 +30,8 @@ from __future__ import annotations
 import gc
 import hashlib
 import json
+import os
+import socket
 import sqlite3
 import zlib
 from dataclasses import dataclass, field
@@ -31,8 +42,13 @@ from typing import Any, Iterable
 from auditor.errors import AuditorError
 
 HISTORY_FILE = "history.sqlite"
-SCHEMA_VERSION = 2  # 2: runs carry waived and corrected counts, run_decisions the decisions
-KEEP_FINDINGS_FOR_RUNS = 90
+# 2: runs carry waived and corrected counts, run_decisions the decisions;
+# 3: runs carry their dataset, and are complete only once their outputs are in place.
+SCHEMA_VERSION = 3
+KEEP_FINDINGS_FOR_RUNS = 90  # per dataset
+KEEP_FINDINGS_TOTAL = 5_000_000  # over all datasets (about 0.35 GB at ~70 bytes per stored finding)
+# A pending run older than this is a killed one even when its process id is in use again.
+PENDING_FOR_AT_MOST_SECONDS = 24 * 3600
 TREND_RUNS = 20
 _SHORT = {"value": 120, "message": 240, "title": 120, "suggestion": 80}
 # The compact form of a finding in the store: a list in this order.
@@ -77,6 +93,31 @@ CREATE TABLE IF NOT EXISTS run_findings (
 
 class HistoryError(AuditorError):
     """The history store cannot be read, or a run reference names no run."""
+
+
+def dataset_name(inputs: Iterable[Any]) -> str:
+    """The default dataset of a run: its inputs' absolute paths, sorted, joined by `` + ``.
+    Symbolic links are not followed, so ``export.jsonl`` pointing at each night's dated file
+    stays one dataset."""
+    return " + ".join(sorted(os.path.abspath(str(name)) for name in inputs))
+
+
+def _this_writer() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def _writer_alive(writer: str | None) -> bool:
+    """Whether the process that recorded a pending run still runs (only known on its host)."""
+    host, _, pid = (writer or "").rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return True  # another machine's run: only its age can tell
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _short(value: Any, limit: int) -> Any:
@@ -215,7 +256,7 @@ def _utc_now() -> str:
 
 
 def _run_dict(row: sqlite3.Row) -> dict[str, Any]:
-    run = {key: row[key] for key in row.keys() if key not in ("rules", "summary", "inputs")}
+    run = {key: row[key] for key in row.keys() if key not in ("rules", "summary", "inputs", "writer", "complete")}
     run["inputs"] = json.loads(row["inputs"])
     run["passed"] = bool(row["passed"])
     run["share_passed"] = round(100.0 * row["rows_passed"] / row["rows"], 2) if row["rows"] else 100.0
@@ -245,12 +286,30 @@ class HistoryStore:
             raise HistoryError(f"{self.path}: not a usable run history ({error})") from None
 
     def _upgrade(self) -> None:
-        """Stores of schema 1 get the decision counts; their runs read as none waived or corrected."""
-        columns = {row[1] for row in self._db.execute("PRAGMA table_info(runs)")}
-        for column in ("waived", "corrected"):
-            if column not in columns:
-                self._db.execute(f"ALTER TABLE runs ADD COLUMN {column} INTEGER")
-        self._db.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
+        """Stores of schema 1 get the decision counts (their runs read as none waived or
+        corrected); stores of schema 1 and 2 get datasets (derived from each run's inputs as
+        recorded, relative ones resolved against the current folder) and completeness (their
+        runs were recorded as complete)."""
+        if self._columns() >= {"waived", "corrected", "complete", "writer", "dataset"}:
+            return
+        with self._transaction():
+            columns = self._columns()  # again, under the lock: another process may have upgraded meanwhile
+            for column in ("waived", "corrected"):
+                if column not in columns:
+                    self._db.execute(f"ALTER TABLE runs ADD COLUMN {column} INTEGER")
+            if "complete" not in columns:
+                self._db.execute("ALTER TABLE runs ADD COLUMN complete INTEGER NOT NULL DEFAULT 1")
+                self._db.execute("ALTER TABLE runs ADD COLUMN writer TEXT")
+            if "dataset" not in columns:
+                self._db.execute("ALTER TABLE runs ADD COLUMN dataset TEXT")
+                for row in self._db.execute("SELECT id, inputs FROM runs").fetchall():
+                    self._db.execute("UPDATE runs SET dataset = ? WHERE id = ?",
+                                     (dataset_name(json.loads(row["inputs"])), row["id"]))
+            self._db.execute("CREATE INDEX IF NOT EXISTS runs_by_dataset ON runs (dataset, complete, id)")
+            self._db.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
+
+    def _columns(self) -> set[str]:
+        return {row[1] for row in self._db.execute("PRAGMA table_info(runs)")}
 
     def __enter__(self) -> "HistoryStore":
         return self
@@ -263,15 +322,33 @@ class HistoryStore:
 
     # -- reading -------------------------------------------------------------------------
 
-    def runs(self, limit: int | None = None) -> list[dict[str, Any]]:
-        """The latest runs, oldest first."""
-        query = "SELECT * FROM runs ORDER BY id DESC" + (" LIMIT ?" if limit else "")
-        rows = self._db.execute(query, (limit,) if limit else ()).fetchall()
+    def runs(self, limit: int | None = None, dataset: str | None = None) -> list[dict[str, Any]]:
+        """The latest complete runs (of ``dataset``, when given), oldest first."""
+        where, parameters = self._complete(dataset)
+        query = f"SELECT * FROM runs WHERE {where} ORDER BY id DESC" + (" LIMIT ?" if limit else "")
+        rows = self._db.execute(query, (*parameters, limit) if limit else parameters).fetchall()
         return [_run_dict(row) for row in reversed(rows)]
 
+    @staticmethod
+    def _complete(dataset: str | None) -> tuple[str, tuple]:
+        if dataset is None:
+            return "complete = 1", ()
+        return "complete = 1 AND dataset = ?", (dataset,)
+
+    def datasets(self) -> list[str]:
+        return [row[0] for row in self._db.execute(
+            "SELECT dataset FROM runs WHERE complete = 1 GROUP BY dataset ORDER BY MAX(id)")]
+
     def run(self, run_id: int) -> dict[str, Any] | None:
-        row = self._db.execute("SELECT * FROM runs WHERE id = ?", (run_id,)).fetchone()
+        """A complete run; a pending one (still writing, or killed while writing) is no run."""
+        row = self._db.execute("SELECT * FROM runs WHERE id = ? AND complete = 1", (run_id,)).fetchone()
         return _run_dict(row) if row else None
+
+    def run_of_folder(self, folder: Path) -> int | None:
+        """The latest complete run whose outputs were written to ``folder``."""
+        row = self._db.execute("SELECT id FROM runs WHERE complete = 1 AND out_dir = ? ORDER BY id DESC LIMIT 1",
+                               (str(Path(folder).resolve()),)).fetchone()
+        return int(row[0]) if row else None
 
     def rule_figures(self, run_id: int) -> dict[str, dict[str, Any]]:
         row = self._db.execute("SELECT rules FROM runs WHERE id = ?", (run_id,)).fetchone()
@@ -282,25 +359,39 @@ class HistoryStore:
         row = self._db.execute("SELECT data FROM run_findings WHERE run_id = ?", (run_id,)).fetchone()
         return _unpack(row[0]) if row else None
 
-    def resolve(self, reference: str | int) -> int:
-        """A run id from ``12``, ``latest`` or ``previous`` (the one before the latest)."""
+    def resolve(self, reference: str | int, dataset: str | None = None) -> int:
+        """A run id from ``12``, ``latest`` or ``previous`` (the one before the latest), of
+        ``dataset`` when given; without one, ``previous`` is the run before the latest of the
+        latest run's dataset (what that run was compared with)."""
         text = str(reference).strip().lstrip("#")
         if text in ("latest", "last", "previous", "prev"):
             offset = 0 if text in ("latest", "last") else 1
-            row = self._db.execute("SELECT id FROM runs ORDER BY id DESC LIMIT 1 OFFSET ?", (offset,)).fetchone()
+            if dataset is None and offset:
+                latest = self._db.execute("SELECT dataset FROM runs WHERE complete = 1 ORDER BY id DESC LIMIT 1").fetchone()
+                dataset = latest[0] if latest else None
+            where, parameters = self._complete(dataset)
+            row = self._db.execute(f"SELECT id FROM runs WHERE {where} ORDER BY id DESC LIMIT 1 OFFSET ?",
+                                   (*parameters, offset)).fetchone()
             if row is None:
-                raise HistoryError(f"{self.path}: no {text} run (the history holds "
-                                   f"{self._count()} run{'s' if self._count() != 1 else ''})")
+                count = self._count(dataset)
+                of = f" of dataset {dataset!r}" if dataset is not None else ""
+                raise HistoryError(f"{self.path}: no {text} run{of} (the history holds "
+                                   f"{count} run{'s' if count != 1 else ''}{of}; see 'auditor history')")
             return int(row[0])
         if not text.isdigit():
             raise HistoryError(f"{reference!r} is not a run: give a run number (see 'auditor history'), "
-                               "'latest', 'previous' or a results.json file")
+                               "'latest', 'previous', a run folder or a results.json file")
         if self.run(int(text)) is None:
+            pending = self._db.execute("SELECT 1 FROM runs WHERE id = ? AND complete = 0", (int(text),)).fetchone()
+            if pending:
+                raise HistoryError(f"{self.path}: run #{text} has not written its outputs (still running, or killed "
+                                   "while writing); it is no run to compare with")
             raise HistoryError(f"{self.path}: no run #{text} (see 'auditor history')")
         return int(text)
 
-    def _count(self) -> int:
-        return int(self._db.execute("SELECT COUNT(*) FROM runs").fetchone()[0])
+    def _count(self, dataset: str | None = None) -> int:
+        where, parameters = self._complete(dataset)
+        return int(self._db.execute(f"SELECT COUNT(*) FROM runs WHERE {where}", parameters).fetchone()[0])
 
     def changes(self, baseline_id: int, current_id: int) -> Changes:
         findings = []
@@ -317,24 +408,32 @@ class HistoryStore:
     def record(self, summary: dict[str, Any], rules: list[dict[str, Any]], findings: list[dict[str, Any]],
                run_info: dict[str, Any], out_dir: Path | None = None,
                titles: dict[tuple[str, int], Any] | None = None, baseline: str | int | None = None,
-               decisions: dict[str, Any] | None = None, compare: bool = True) -> Recorded:
-        """Store one run and compare it with ``baseline`` (default: the latest run before it;
-        with ``compare=False`` and no baseline, with none); ``decisions`` (what the editors'
-        decisions did in the run) is kept with it."""
+               decisions: dict[str, Any] | None = None, compare: bool = True, dataset: str | None = None,
+               complete: bool = True) -> Recorded:
+        """Store one run of ``dataset`` (default: derived from its inputs) and compare it with
+        ``baseline`` (default: the latest run of the dataset before it; with ``compare=False``
+        and no baseline, with none); ``decisions`` (what the editors' decisions did in the
+        run) is kept with it. With ``complete=False`` the run stays pending, invisible to
+        listings and comparisons, until ``complete(run_id)`` says its outputs are in place."""
         # Tens of thousands of small objects: the cyclic GC would walk the whole batch for nothing.
         collecting = gc.isenabled()
         gc.disable()
         try:
-            return self._record(summary, rules, findings, run_info, out_dir, titles, baseline, decisions, compare)
+            dataset = dataset if dataset is not None else dataset_name(run_info.get("inputs", []))
+            return self._record(summary, rules, findings, run_info, out_dir, titles, baseline, decisions, compare,
+                                dataset, complete)
         finally:
             if collecting:
                 gc.enable()
 
-    def _record(self, summary, rules, findings, run_info, out_dir, titles, baseline, decisions, compare) -> Recorded:
+    def _record(self, summary, rules, findings, run_info, out_dir, titles, baseline, decisions, compare,
+                dataset, complete) -> Recorded:
         keys = finding_keys(findings)
         compact = compact_findings(findings, titles, keys)
         with self._transaction():
-            row = self._db.execute("SELECT id FROM runs ORDER BY id DESC LIMIT 1").fetchone()
+            self._forget_killed_runs()
+            row = self._db.execute("SELECT id FROM runs WHERE complete = 1 AND dataset = ? ORDER BY id DESC LIMIT 1",
+                                   (dataset,)).fetchone()
             previous_id = int(row[0]) if row else None
             baseline_id = self.resolve(baseline) if baseline is not None else (previous_id if compare else None)
             baseline_findings = self.findings(baseline_id) if baseline_id is not None else None
@@ -354,7 +453,8 @@ class HistoryStore:
             cursor = self._db.execute(
                 "INSERT INTO runs (started_at, recorded_at, out_dir, inputs, fail_on, passed, rows, rows_passed,"
                 " rows_with_findings, rows_not_checked, findings, errors, warnings, infos, baseline_id, new, fixed,"
-                " rules, summary, waived, corrected) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " rules, summary, waived, corrected, dataset, complete, writer)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     str(run_info.get("started_at") or _utc_now()), _utc_now(),
                     str(out_dir) if out_dir else None,
@@ -373,6 +473,7 @@ class HistoryStore:
                     json.dumps(summary, ensure_ascii=False, default=str),
                     int(summary.get("findings_waived", 0)),
                     int(decisions.get("corrections", 0)) if decisions else 0,
+                    dataset, int(bool(complete)), None if complete else _this_writer(),
                 ),
             )
             run_id = int(cursor.lastrowid)
@@ -399,9 +500,30 @@ class HistoryStore:
             fixed=fixed,
             first_seen=first_seen,
             previous_rules=previous_rules,
-            trend=self.runs(TREND_RUNS),
+            # The run being written is the trend's last point, though not yet listed.
+            trend=self.runs(TREND_RUNS, dataset) if complete else
+            self.runs(TREND_RUNS - 1, dataset) + [self._pending_run(run_id)],
             note=note,
         )
+
+    def _pending_run(self, run_id: int) -> dict[str, Any]:
+        return _run_dict(self._db.execute("SELECT * FROM runs WHERE id = ?", (run_id,)).fetchone())
+
+    def complete(self, run_id: int) -> None:
+        """The run's outputs are in place: from now on it is a run (listed, a baseline)."""
+        self._db.execute("UPDATE runs SET complete = 1, writer = NULL WHERE id = ?", (run_id,))
+
+    def _forget_killed_runs(self) -> None:
+        """Pending runs whose process is gone (killed while writing), or that are too old to be
+        still writing, are deleted: they have no outputs."""
+        now = datetime.now(timezone.utc)
+        for row in self._db.execute("SELECT id, writer, recorded_at FROM runs WHERE complete = 0").fetchall():
+            try:
+                age = (now - datetime.fromisoformat(row["recorded_at"])).total_seconds()
+            except (TypeError, ValueError):
+                age = float("inf")
+            if age > PENDING_FOR_AT_MOST_SECONDS or not _writer_alive(row["writer"]):
+                self._delete_run(int(row["id"]))
 
     def update_verdict(self, run_id: int, summary: dict[str, Any]) -> None:
         """The verdict of a run that gates on new findings is known only after the comparison."""
@@ -412,28 +534,42 @@ class HistoryStore:
         row = self._db.execute("SELECT data FROM run_decisions WHERE run_id = ?", (run_id,)).fetchone()
         return json.loads(row[0]) if row else None
 
-    def latest_run_of(self, inputs: list[str]) -> int | None:
-        """The latest run of the same inputs (as given on the command line, or resolved), for
+    def latest_run_of(self, dataset: str | list[str]) -> int | None:
+        """The latest complete run of a dataset (or of the dataset of these inputs), for
         ``--fail-on-new``: another export audited in between is no baseline."""
-        wanted = {tuple(sorted(inputs)), tuple(sorted(str(Path(name).resolve()) for name in inputs))}
-        for row in self._db.execute("SELECT id, inputs FROM runs ORDER BY id DESC"):
-            given = json.loads(row["inputs"])
-            if {tuple(sorted(given)), tuple(sorted(str(Path(name).resolve()) for name in given))} & wanted:
-                return int(row["id"])
-        return None
+        if not isinstance(dataset, str):
+            dataset = dataset_name(dataset)
+        row = self._db.execute("SELECT id FROM runs WHERE complete = 1 AND dataset = ? ORDER BY id DESC LIMIT 1",
+                               (dataset,)).fetchone()
+        return int(row[0]) if row else None
 
     def forget(self, run_id: int) -> None:
         """Remove a run again (its outputs could not be written)."""
         with self._transaction():
-            self._db.execute("DELETE FROM run_findings WHERE run_id = ?", (run_id,))
-            self._db.execute("DELETE FROM run_decisions WHERE run_id = ?", (run_id,))
-            self._db.execute("DELETE FROM runs WHERE id = ?", (run_id,))
+            self._delete_run(run_id)
+
+    def _delete_run(self, run_id: int) -> None:
+        self._db.execute("DELETE FROM run_findings WHERE run_id = ?", (run_id,))
+        self._db.execute("DELETE FROM run_decisions WHERE run_id = ?", (run_id,))
+        self._db.execute("DELETE FROM runs WHERE id = ?", (run_id,))
 
     def _prune(self) -> None:
-        self._db.execute(
-            "DELETE FROM run_findings WHERE run_id NOT IN (SELECT id FROM runs ORDER BY id DESC LIMIT ?)",
-            (KEEP_FINDINGS_FOR_RUNS,),
-        )
+        """Findings are kept for the last KEEP_FINDINGS_FOR_RUNS runs of each dataset, newest
+        first until KEEP_FINDINGS_TOTAL; each dataset's latest run keeps them regardless."""
+        stored = self._db.execute(
+            "SELECT run_findings.run_id, run_findings.count, runs.dataset FROM run_findings"
+            " JOIN runs ON runs.id = run_findings.run_id ORDER BY run_findings.run_id DESC").fetchall()
+        kept_per_dataset: dict[Any, int] = {}
+        total = 0
+        dropped = []
+        for run_id, count, dataset in stored:
+            kept = kept_per_dataset.get(dataset, 0)
+            if kept and (kept >= KEEP_FINDINGS_FOR_RUNS or total + count > KEEP_FINDINGS_TOTAL):
+                dropped.append(run_id)
+                continue
+            kept_per_dataset[dataset] = kept + 1
+            total += count
+        self._db.executemany("DELETE FROM run_findings WHERE run_id = ?", [(run_id,) for run_id in dropped])
 
     class _Transaction:
         def __init__(self, db: sqlite3.Connection):
@@ -454,7 +590,13 @@ def results_json_run(path: Path) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     try:
         document = json.loads(Path(path).read_text(encoding="utf-8"))
         summary, findings = document["summary"], document["findings"]
-    except (OSError, ValueError, KeyError, TypeError) as error:
+        # results.json leaves the findings of systematic problems to findings.jsonl beside it.
+        listed = document.get("findings_file") or {}
+        beside = Path(path).with_name(str(listed.get("path") or "findings.jsonl"))
+        if listed and listed.get("findings") != listed.get("in_results_json"):
+            with beside.open(encoding="utf-8") as handle:
+                findings = [json.loads(line) for line in handle if line.strip()]
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as error:
         raise HistoryError(f"{path}: not a readable results.json ({error})") from None
     titles = {(row.get("source"), row.get("position")): row.get("title") for row in document.get("rows", [])}
     per_severity = summary.get("findings_per_severity", {})

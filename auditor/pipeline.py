@@ -14,7 +14,7 @@ from auditor import __version__
 from auditor.decisions import DecisionOutcome, apply_decisions, load_decisions
 from auditor.errors import AuditorError
 from auditor.findings import AuditResult, collect, regate
-from auditor.history import HISTORY_FILE, HistoryStore
+from auditor.history import HISTORY_FILE, HistoryStore, dataset_name
 from auditor.loaders import load_inputs
 from auditor.mapping import Batch, build_batch
 from auditor.partitions import available_cores
@@ -93,7 +93,7 @@ def article_texts(batch: Batch, findings: list[dict[str, Any]]) -> dict[tuple[st
 def run_audit(inputs: list[Path], ruleset: RuleSet, out_dir: Path, fail_on: str = "error",
               show_progress: bool = False, history_path: Path | None = None, use_history: bool = True,
               baseline: str | None = None, data_docs: bool = True, decisions: list[Path] = (),
-              fail_on_new: bool = False, workers: int | None = None) -> AuditRun:
+              fail_on_new: bool = False, dataset: str | None = None, workers: int | None = None) -> AuditRun:
     started_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
     if fail_on_new and not use_history:
         raise AuditorError("--fail-on-new gates on findings new since the last run, which the run history "
@@ -105,15 +105,17 @@ def run_audit(inputs: list[Path], ruleset: RuleSet, out_dir: Path, fail_on: str 
     # or a wrong baseline fails in a second, not after the validation. A new one is created
     # only when there is a run to record.
     history_file = history_path or default_history_path(out_dir)
+    # Runs are compared within their dataset: the same input's previous run, not the output root's.
+    dataset = dataset or dataset_name(inputs)
     store = None
     if use_history and (history_file.exists() or baseline is not None):
         store = HistoryStore(history_file, create=False)
     progress = Progress(show_progress)
     try:
         if store is not None and baseline is not None:
-            baseline = str(store.resolve(baseline))
+            baseline = str(store.resolve(baseline, dataset))
         elif store is not None and fail_on_new:
-            same_input = store.latest_run_of([str(path) for path in inputs])
+            same_input = store.latest_run_of(dataset)
             baseline = str(same_input) if same_input is not None else None
         with progress.step("load"):
             loaded = load_inputs(inputs)
@@ -132,6 +134,7 @@ def run_audit(inputs: list[Path], ruleset: RuleSet, out_dir: Path, fail_on: str 
             "started_at": started_at,
             "auditor_version": __version__,
             "inputs": [str(path) for path in inputs],
+            "dataset": dataset,
             "rules": [str(path) for path in ruleset.sources],
             "gx_seconds": round(validation.gx_seconds, 3),
             # Within the validation: the batch-level checks, the per-row checks on row
@@ -150,7 +153,9 @@ def run_audit(inputs: list[Path], ruleset: RuleSet, out_dir: Path, fail_on: str 
                                         out_dir=out_dir.resolve(), titles=titles,
                                         baseline=baseline, decisions=_decisions_record(outcome),
                                         # Gating on new findings compares with the same input's last run only.
-                                        compare=not fail_on_new)
+                                        compare=not fail_on_new, dataset=dataset,
+                                        # A run is a run once its outputs are in place (see below).
+                                        complete=False)
                 _mark_new(result, recorded.new_indexes, recorded.baseline is not None)
                 if fail_on_new:
                     regate(result, only_new=True, baseline_run=recorded.baseline["id"] if recorded.baseline else None)
@@ -165,6 +170,8 @@ def run_audit(inputs: list[Path], ruleset: RuleSet, out_dir: Path, fail_on: str 
             if recorded is not None:
                 store.forget(recorded.run_id)  # no outputs, no run
             raise
+        if recorded is not None:
+            store.complete(recorded.run_id)
     finally:
         progress.close()
         if store is not None:

@@ -25,6 +25,9 @@ CANONICAL_FIELDS = (
 )
 
 DEFAULT_RULES_DIR = default_rules_dir()
+# When a rule's findings are one systematic problem, unless the rules file says otherwise
+# ('systematic:' at the top or on a rule).
+SYSTEMATIC_DEFAULTS = {"min_share": 0.3, "min_rows": 200, "examples": 5}
 
 
 @dataclass(frozen=True)
@@ -41,6 +44,9 @@ class Rule:
     # Severity from a finding's confidence: {"error": 0.9, "warning": 0.6}; below the lowest, no finding.
     confidence: dict[str, float] = field(default_factory=dict)
     gate: dict[str, float] | None = None  # {"min_confidence": 0.9, "max_share": 0.04}
+    # This rule's threshold for a systematic problem ({"min_share", "min_rows", "hint"}),
+    # or False: never folded.
+    systematic: dict[str, Any] | bool | None = None
     origin: str = ""  # "file:line", for error messages
     arg_origins: dict[str, str] = field(default_factory=dict, compare=False, repr=False)  # arg -> "file:line"
 
@@ -53,6 +59,8 @@ class RuleSet:
     sources: tuple[Path, ...]
     # Editors' decisions files named by 'decisions:' in a rules file, resolved beside it.
     decisions: tuple[Path, ...] = ()
+    # The rules files' threshold for a systematic problem (SYSTEMATIC_DEFAULTS, as overridden).
+    systematic: dict[str, Any] = field(default_factory=lambda: dict(SYSTEMATIC_DEFAULTS))
 
     def get(self, rule_id: str) -> Rule | None:
         return next((rule for rule in self.rules if rule.id == rule_id), None)
@@ -97,11 +105,13 @@ def load_rules(path: Path | None = None) -> RuleSet:
     mapping: dict[str, str] = {}
     taxonomy: Taxonomy | None = None
     decisions: list[Path] = []
+    systematic = dict(SYSTEMATIC_DEFAULTS)
     files = _rule_files(path)
     for file in files:
         document = load_validated(file, "rules")
         named = document.get("decisions") or []
         decisions.extend(file.parent / str(name) for name in ([named] if isinstance(named, str) else named))
+        systematic.update(document.get("systematic") or {})
         for source, target in (document.get("columns") or {}).items():
             mapping[str(source)] = str(target)
         if document.get("taxonomy"):
@@ -112,7 +122,7 @@ def load_rules(path: Path | None = None) -> RuleSet:
         for position, entry in enumerate(document["rules"]):
             rules.append(_rule(file, document, position, entry, known, rules))
     ruleset = RuleSet(rules=tuple(rules), column_mapping=mapping, taxonomy=taxonomy, sources=tuple(files),
-                      decisions=tuple(decisions))
+                      decisions=tuple(decisions), systematic=systematic)
     _check_expectation_args(ruleset, known)
     return ruleset
 
@@ -120,7 +130,7 @@ def load_rules(path: Path | None = None) -> RuleSet:
 # Keys a rule sets itself, and GX settings the auditor sets when it builds the suite:
 # neither may come from 'args' (a 'column' there would silently override the rule's).
 RULE_LEVEL_KEYS = ("column", "columns", "mostly", "severity", "description", "id", "explain", "message", "confidence",
-                   "gate")
+                   "gate", "systematic")
 # A check that says how sure it is takes the lowest confidence of a finding from the rule's levels.
 CONFIDENCE_SETTING = "min_confidence"
 AUDITOR_SET_KEYS = ("meta", "result_format", "catch_exceptions", "rendered_content", "batch_id", "windows")
@@ -172,6 +182,7 @@ def _rule(file: Path, document: Any, position: int, entry: dict, known: dict, pr
         explain={str(key): str(value).strip() for key, value in (entry.get("explain") or {}).items()},
         confidence=confidence,
         gate=gate,
+        systematic=dict(entry["systematic"]) if isinstance(entry.get("systematic"), dict) else entry.get("systematic"),
         origin=origin,
         arg_origins=arg_origins,
     )

@@ -14,6 +14,18 @@ planted), then opens the last report in Chromium and prints:
 * the time the history store and the Data Docs add to the run (from the run's timings).
 
 Needs Debian's chromium (/usr/bin/chromium) for the load time; not part of the test suite.
+
+    .venv/bin/python benchmarks/bench_report.py --bad-night [--rows 120000] [--keep DIR]
+
+measures the bad night instead: a batch built from the real articles of ../shared/data
+(10kGNAD dev, each copy dropping a sentence and carrying made-up compounds, so rows are
+distinct; title = the first sentence, location = the dateline's place) where `Ursache` is
+empty in every row and half the rows list a source their text does not credit (the other
+half credit it: `derStandard.at berichtete.`). It audits the batch twice into one output
+root (the second run compared with the first) and prints the findings, the systematic
+problems, the sizes of report.html, results.json, findings.jsonl and the history store (and
+the store's size per million findings), and the report's load time in Chromium, against the
+targets: report.html <= 25 MB, first findings < 3 s.
 """
 
 from __future__ import annotations
@@ -123,14 +135,114 @@ def folder_size(path: Path) -> int:
     return sum(file.stat().st_size for file in path.rglob("*") if file.is_file()) if path.is_dir() else 0
 
 
+def bad_night_rows(count: int, seed: int = 11) -> list[dict]:
+    """Rows of real text where the extraction lost every cause and half the sources are uncredited."""
+    import pandas as pd
+
+    from devdata import DATA, dateline_place, perturbed_copies, title_and_body
+
+    articles = pd.read_csv(DATA / "gnad10k_dev.csv")
+    texts, _ = perturbed_copies(articles["text"], count, seed=seed)
+    titles, bodies = title_and_body(texts)
+    rng = random.Random(seed)
+    rows = []
+    for number in range(count):
+        body = bodies.iat[number]
+        credited = number % 2 == 0
+        rows.append({
+            "id": f"n{number:07d}",
+            "Titel": titles.iat[number] or body[:80],
+            "Text": body + (" derStandard.at berichtete." if credited else ""),
+            "Vorfall": "Sonstiges",
+            "Ursache": "",
+            "Ort": dateline_place(texts.iat[number]),
+            "Quellen": "www.derstandard.at",
+            "Datum": f"2026-11-{1 + rng.randrange(28):02d} {rng.randrange(24):02d}:{rng.randrange(60):02d}",
+            "Link": f"https://www.derstandard.at/story/{number}",
+        })
+    return rows
+
+
+def bad_night(args) -> None:
+    from devdata import DATA
+
+    if not (DATA / "gnad10k_dev.csv").exists():
+        sys.exit(f"{DATA} is not present: the bad night is built from its real articles")
+    work = args.keep or Path(tempfile.mkdtemp(prefix="auditor-bad-night-"))
+    work.mkdir(parents=True, exist_ok=True)
+    table = work / f"bad-night-{args.rows}.jsonl"
+    if not table.exists():
+        write_rows(bad_night_rows(args.rows), table)
+    root = work / "reports"
+    for night in range(args.nights):
+        out = root / f"night-{night + 1}"
+        wall, results = run_audit(table, out)
+        summary = results["summary"]
+        print(f"night {night + 1}: {wall:.1f} s wall, {summary['rows']} rows, {summary['findings']} findings "
+              f"({results['findings_file']['in_results_json']} in results.json); steps: "
+              + ", ".join(f"{name} {seconds:.1f} s" for name, seconds in results["timings"].items()))
+    print("systematic problems:")
+    for problem in results["systematic"]:
+        print(f"  {problem['text']}  [{problem['findings']} findings]")
+    report = out / "report.html"
+    store = root / "history.sqlite"
+    import sqlite3
+
+    with sqlite3.connect(store) as db:
+        stored_findings, stored_bytes = db.execute("SELECT SUM(count), SUM(LENGTH(data)) FROM run_findings").fetchone()
+    size = report.stat().st_size / 1e6
+    print(f"report.html:       {size:.1f} MB  (target <= 25 MB: {'met' if size <= 25 else 'MISSED'})  ({report})")
+    print(f"results.json:      {(out / 'results.json').stat().st_size / 1e6:.1f} MB")
+    print(f"findings.jsonl:    {(out / 'findings.jsonl').stat().st_size / 1e6:.1f} MB")
+    print(f"junit.xml:         {(out / 'junit.xml').stat().st_size / 1e3:.1f} kB")
+    print(f"history.sqlite:    {store.stat().st_size / 1e6:.1f} MB after {args.nights} runs; stored findings "
+          f"{stored_bytes / 1e6:.1f} MB for {stored_findings} = {stored_bytes / stored_findings * 1e6 / 1e6:.1f} MB "
+          f"per million findings ({stored_bytes / stored_findings:.0f} bytes each)")
+    if not Path(CHROMIUM).exists():
+        print("load time:         (chromium not installed)")
+        return
+    loaded, rendered, wall, errors = load_times(report)
+    first = statistics.median(rendered)
+    print(f"findings rendered: {first:.2f} s  (target < 3 s: {'met' if first < 3 else 'MISSED'}; "
+          + ", ".join(f"{t:.2f}" for t in rendered) + ")")
+    print(f"load event:        {statistics.median(loaded):.2f} s; goto to rendered {statistics.median(wall):.2f} s wall; "
+          f"console errors: {errors}")
+    print(f"on demand:         {on_demand_time(report):.2f} s to list the largest systematic problem's findings")
+
+
+def on_demand_time(report: Path) -> float:
+    """Seconds from clicking the first "show its findings" to its first page rendered."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        page.goto(report.as_uri(), wait_until="load", timeout=60_000)
+        page.wait_for_function("document.documentElement.dataset.findingsRendered === '1'", timeout=60_000)
+        seconds = page.evaluate("""() => {
+            const started = performance.now();
+            document.querySelector('[data-systematic]').click();
+            return (performance.now() - started) / 1000;
+        }""")
+        browser.close()
+    return seconds
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--bad-night", action="store_true", help="measure the bad night (see above)")
+    parser.add_argument("--nights", type=int, default=2, help="with --bad-night: audits into one root")
+    parser.add_argument("--rows", type=int, default=None, help="rows (default 100000; 120000 with --bad-night)")
     parser.add_argument("--runs", type=int, default=2, help="audit runs into one output root (history, trend)")
     parser.add_argument("--extra", type=float, default=0.12, help="share of rows with extra planted defects")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--keep", type=Path, help="keep inputs and outputs here")
     args = parser.parse_args()
+    if args.bad_night:
+        args.rows = args.rows or 120_000
+        bad_night(args)
+        return
+    args.rows = args.rows or 100_000
 
     work = args.keep or Path(tempfile.mkdtemp(prefix="auditor-bench-report-"))
     work.mkdir(parents=True, exist_ok=True)

@@ -333,7 +333,7 @@ def test_normal_run_writes_all_outputs_and_leaves_no_staging_folder(runs):
     run = runs["sauber"]
     assert run.returncode == 0, run.stdout + run.stderr
     assert run.stderr == ""
-    assert sorted(path.name for path in run.out.iterdir()) == sorted(OUTPUTS + ("data-docs",))
+    assert sorted(path.name for path in run.out.iterdir()) == sorted(OUTPUTS + ("data-docs", "findings.jsonl"))
     assert all((run.out / name).stat().st_size > 0 for name in OUTPUTS)
     assert leftovers(run.folder) == []
     results = run.results

@@ -121,7 +121,8 @@ def two_runs(tmp_path_factory):
     for number, categories in enumerate(({"r1": "Politik", "r2": "Poltik", "r3": "Politik"},
                                          {"r1": "Politik", "r2": "Politik", "r3": "Politk"}), start=1):
         table = _table(root.parent / f"export-{number}.jsonl", categories)
-        result = runner.invoke(app, ["audit", str(table), "--out", str(root / f"run-{number}")])
+        # Two nights' exports under two names: one dataset, named so.
+        result = runner.invoke(app, ["audit", str(table), "--out", str(root / f"run-{number}"), "--dataset", "nightly"])
         assert result.exit_code == 1, result.output
         outputs.append(result.output)
     return root, outputs
@@ -219,4 +220,113 @@ def test_a_schema_1_store_is_upgraded_in_place(tmp_path):
         assert store.decisions(1) == {"corrections": 1, "entries": []}
         assert store.latest_run_of(["a.jsonl"]) == 1 and store.latest_run_of(["b.jsonl"]) is None
     with sqlite3.connect(path) as db:
-        assert db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0] == "2"
+        assert db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0] == "3"
+
+
+# -- history per dataset ----------------------------------------------------------------
+
+
+def _audit(*args: str) -> "object":
+    result = CliRunner().invoke(app, ["audit", *args])
+    assert result.exit_code in (0, 1), result.output
+    return result
+
+
+def _results(folder: Path) -> dict:
+    return json.loads((folder / "results.json").read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="module")
+def two_datasets(tmp_path_factory):
+    """One output root, two exports: a, then b (another file), then a again with r2 fixed and r3 broken."""
+    base = tmp_path_factory.mktemp("datasets")
+    root = base / "reports"
+    export = _table(base / "export.jsonl", {"r1": "Politik", "r2": "Poltik", "r3": "Politik"})
+    other = _table(base / "other.jsonl", {"x1": "Poltik", "x2": "Sportt", "x3": "Poltik"})
+    _audit(str(export), "--out", str(root / "1"))
+    _audit(str(other), "--out", str(root / "2"))
+    _table(export, {"r1": "Politik", "r2": "Politik", "r3": "Politk"})
+    third = _audit(str(export), "--out", str(root / "3"))
+    return root, export, other, third.output
+
+
+def test_a_run_is_compared_with_the_previous_run_of_the_same_input(two_datasets):
+    root, export, other, output = two_datasets
+    document = _results(root / "3")
+    assert document["run"]["dataset"] == str(export.resolve())
+    # Not "+3 new, -1 fixed" against the other export audited in between.
+    assert document["history"]["baseline_run"]["id"] == 1
+    assert (document["history"]["new"], document["history"]["fixed"]) == (1, 1)
+    assert "since run #1: 1 new, 1 fixed" in output
+    assert _results(root / "2")["history"]["baseline_run"] is None  # the other export's first run
+    page = (root / "3" / "report.html").read_text(encoding="utf-8")
+    assert "Since run #1" in page
+
+
+def test_history_and_diff_take_a_dataset(two_datasets, tmp_path):
+    root, export, other, _ = two_datasets
+    store = str(root / "history.sqlite")
+    listing = CliRunner().invoke(app, ["history", "--history", store])
+    assert listing.exit_code == 0, listing.output
+    lines = listing.output.strip().splitlines()
+    assert lines[0].endswith("[dataset]") and lines[2].endswith(f"[{other.resolve()}]")
+    only = CliRunner().invoke(app, ["history", "--history", store, "--dataset", str(export.resolve()), "--json"])
+    assert [run["id"] for run in json.loads(only.output)] == [1, 3]
+    none = CliRunner().invoke(app, ["history", "--history", store, "--dataset", "gestern"])
+    assert "no runs recorded yet of dataset 'gestern'" in none.output and str(other.resolve()) in none.output
+
+    # Without --dataset, 'previous' is the run the latest was compared with: #1, not #2.
+    latest = CliRunner().invoke(app, ["diff", "--history", store, "-o", str(tmp_path / "d.json")])
+    assert "from run #1" in latest.output and "new: 1, fixed: 1" in latest.output
+    of_other = CliRunner().invoke(app, ["diff", "previous", "latest", "--history", store, "--dataset", str(other.resolve()),
+                                        "-o", str(tmp_path / "o.json")])
+    # (CliRunner skips main(), which turns this error into one line and exit 2.)
+    assert isinstance(of_other.exception, HistoryError) and "no previous run of dataset" in str(of_other.exception)
+
+
+def test_diff_accepts_two_run_folders(two_datasets, tmp_path):
+    root, *_ = two_datasets
+    result = CliRunner().invoke(app, ["diff", str(root / "1"), str(root / "3"), "-o", str(tmp_path / "f.json")])
+    assert result.exit_code == 0, result.output
+    assert "new: 1, fixed: 1" in result.output
+    written = json.loads((tmp_path / "f.json").read_text(encoding="utf-8"))
+    assert [f["row_id"] for f in written["new"]] == ["r3"] and [f["row_id"] for f in written["fixed"]] == ["r2"]
+    missing = CliRunner().invoke(app, ["diff", str(root / "1"), str(tmp_path), "-o", str(tmp_path / "g.json")])
+    assert isinstance(missing.exception, HistoryError) and "not a readable results.json" in str(missing.exception)
+
+
+def test_history_inside_an_output_root_finds_its_store(two_datasets):
+    root, *_ = two_datasets
+    for cwd in (root, root / "3"):
+        completed = subprocess.run([sys.executable, "-m", "auditor.cli", "history", "--json"], cwd=cwd,
+                                   capture_output=True, text=True, timeout=120)
+        assert completed.returncode == 0, completed.stderr
+        assert [run["id"] for run in json.loads(completed.stdout)] == [1, 2, 3]
+
+
+def test_an_explicit_dataset_joins_differently_named_exports(tmp_path):
+    root = tmp_path / "reports"
+    monday = _table(tmp_path / "export-2026-11-30.jsonl", {"r1": "Poltik"})
+    tuesday = _table(tmp_path / "export-2026-12-01.jsonl", {"r1": "Poltik", "r2": "Sportt"})
+    _audit(str(monday), "--out", str(root / "mo"), "--dataset", "nightly")
+    _audit(str(tuesday), "--out", str(root / "tu"), "--dataset", "nightly")
+    assert _results(root / "tu")["history"]["baseline_run"]["id"] == 1
+    new = {(f["row_id"], f["rule"]) for f in _results(root / "tu")["findings"] if f["new"]}
+    assert {row for row, _ in new} == {"r2"} and ("r2", "category-known") in new  # r1's typo is not new
+    empty = CliRunner().invoke(app, ["audit", str(monday), "--out", str(root / "x"), "--dataset", " "])
+    assert empty.exit_code == 2 and "--dataset" in empty.output
+
+
+def test_the_store_is_bounded_per_dataset_and_in_total(tmp_path, monkeypatch):
+    monkeypatch.setattr(history_module, "KEEP_FINDINGS_FOR_RUNS", 2)
+    monkeypatch.setattr(history_module, "KEEP_FINDINGS_TOTAL", 5)
+    with HistoryStore(tmp_path / "h.sqlite") as store:
+        many = [_finding("a", f"r{i}") for i in range(4)]
+        ids = {}
+        for name in ("big", "small", "big", "big", "small"):
+            ids.setdefault(name, []).append(record(store, many if name == "big" else many[:1], dataset=name).run_id)
+        kept = {run_id for run_id in range(1, 6) if store.findings(run_id) is not None}
+        # Newest first: #5 (small, 1) and #4 (big, 4) fill the total of 5; #3 and #2 would exceed
+        # it; #1 is beyond big's 2 runs. Each dataset's latest run keeps its findings.
+        assert kept == {4, 5}
+        assert [run["id"] for run in store.runs(dataset="big")] == [1, 3, 4]  # summaries are kept for ever

@@ -34,7 +34,7 @@ def test_example_run_fails_on_planted_errors(example_run):
     assert completed.returncode == 1, completed.stderr
     assert "FAILED" in completed.stdout and "report:" in completed.stdout
     assert completed.stderr == ""
-    assert sorted(p.name for p in out.iterdir()) == ["data-docs", "junit.xml", "report.html", "results.json"]
+    assert sorted(p.name for p in out.iterdir()) == ["data-docs", "findings.jsonl", "junit.xml", "report.html", "results.json"]
     assert not list(out.parent.glob(".*partial*"))
 
 

@@ -201,7 +201,7 @@ def test_article_text_is_escaped_and_runs_nothing_in_report_and_data_docs(browse
     page, problems, _ = open_page(browser, report)
     page.wait_for_selector("html[data-findings-rendered='1']")
     assert page.evaluate("window.__xss") is None
-    assert page.locator("script").count() == 2  # the JSON block and the page's own script
+    assert page.locator("script").count() == 3  # the two JSON blocks (findings, on demand) and the page's own script
     assert page.locator("img, svg[onload], [onerror], [onmouseover]").count() == 0
     assert page.locator("a[href^='javascript']").count() == 0
     text = page.inner_text("#articles")

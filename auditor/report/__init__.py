@@ -1,7 +1,8 @@
-"""Write a run's outputs (results.json, junit.xml, report.html, GX Data Docs) into one folder, atomically.
+"""Write a run's outputs (results.json, findings.jsonl, junit.xml, report.html, GX Data Docs) into one folder, atomically.
 
 Everything is first written into a hidden sibling folder and moved into place at the
-end, so a crashed run leaves the previous report (or nothing), never half a report.
+end, so a crashed run leaves the previous report (or nothing), never half a report; what a
+killed run left behind is removed by the next run into the same root (``staging.py``).
 """
 
 from __future__ import annotations
@@ -9,7 +10,6 @@ from __future__ import annotations
 import gc
 import os
 import shutil
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -18,7 +18,8 @@ from auditor.corrections import render_corrections
 from auditor.findings import AuditResult
 from auditor.report.html import render_html
 from auditor.report.junit import render_junit
-from auditor.report.results_json import render_results_json
+from auditor.report.results_json import FINDINGS_FILE, render_results_json, write_findings_jsonl
+from auditor.report.staging import Staging, sweep_stale
 
 DATA_DOCS_INDEX = "data-docs/index.html"
 CORRECTIONS_FILE = "corrections.csv"
@@ -41,9 +42,11 @@ def write_outputs(
     ``corrections`` (a run with decisions) become ``corrections.csv``."""
     out_dir = out_dir.resolve()
     out_dir.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.partial-", dir=out_dir.parent))
+    sweep_stale(out_dir.parent)
+    stage = Staging(out_dir)
+    staging = stage.path
     timings = result.timings
-    outputs = {name: out_dir / name for name in ("results.json", "junit.xml", "report.html")}
+    outputs = {name: out_dir / name for name in ("results.json", FINDINGS_FILE, "junit.xml", "report.html")}
     links: dict[str, str] = {}
     # Rendering builds ~10 small objects per finding; the cyclic GC would walk the whole
     # batch again and again for nothing (a third of the rendering time at 20k findings).
@@ -67,14 +70,17 @@ def write_outputs(
         (staging / "junit.xml").write_bytes(render_junit(result, run_info))
         (staging / "results.json").write_text(render_results_json(result, run_info, _history_section(history)),
                                               encoding="utf-8")
+        write_findings_jsonl(result, staging / FINDINGS_FILE)
         if corrections is not None:
             (staging / CORRECTIONS_FILE).write_text(render_corrections(corrections), encoding="utf-8")
             outputs[CORRECTIONS_FILE] = out_dir / CORRECTIONS_FILE
+        stage.unlink_lock_file()
         _replace_folder(staging, out_dir)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
     finally:
+        stage.close()
         if collecting:
             gc.enable()
     return outputs

@@ -4,7 +4,10 @@ The overview (figures, charts, rules, categories, history) is rendered by Jinja2
 autoescaping. The findings are embedded as JSON in a ``<script type="application/json">``
 block (``<``, ``>`` and ``&`` escaped, so article text cannot end the block) and rendered
 page by page by the inline script with DOM text nodes, never ``innerHTML``, so 20k
-findings open fast and no article text is ever parsed as markup. The Content-Security-
+findings open fast and no article text is ever parsed as markup. The findings of
+systematic problems (a rule failing on most rows) sit in a second, leaner block that the
+script parses only when an editor asks for them, so a bad night's 300k findings neither
+bloat the page nor delay its first findings. The Content-Security-
 Policy allows exactly that script and that style sheet (by their SHA-256), nothing else.
 """
 
@@ -28,6 +31,16 @@ SEVERITIES = ("error", "warning", "info")
 VALUE_SHOWN = 160
 TOP_CATEGORIES = 16
 FIXED_SHOWN = 200
+ON_DEMAND_TITLE = 24  # titles of rows listed only on demand are cut here: the page stays small
+# Evidence in context (excerpts, evidence words) is the bulk of a finding on the page. When
+# the findings would make the page larger than PAGE_BYTES, the least severe findings (the
+# last articles) lose it until the page fits, down to DETAIL_FLOOR_BYTES of it kept for the
+# worst ones; they keep message, value and suggestion, and say their evidence is in
+# findings.jsonl. So a bad night's 40k ordinary findings stay a page of <= 25 MB (measured in
+# benchmarks/bench_report.py --bad-night), and an ordinary night keeps all of it.
+PAGE_BYTES = 21_000_000  # the findings' share of the page; overview, script and tables add 1-3 MB
+DETAIL_FLOOR_BYTES = 2_000_000  # about 3,500 findings with evidence: the first 70 pages
+LEAN_MESSAGE = 120  # a lean finding's message is cut here (in full in findings.jsonl)
 _LONG_TEXT_COLUMNS = ("body",)
 # How a kind of marked word is coloured: words for the suggestion and words the check
 # found read green, words for the assigned value amber, leaked or missing things red.
@@ -137,7 +150,11 @@ def build_payload(result: AuditResult, texts: dict[tuple[str, int], dict[str, An
             story_labels[str(story_id)] = story.get("label") or story.get("title") or str(story_id)
 
     grouped: dict[tuple[str, int], list[tuple[int, dict]]] = {}
+    on_demand: list[tuple[int, dict]] = []
     for number, finding in enumerate(result.findings):
+        if finding.get("systematic"):
+            on_demand.append((number, finding))
+            continue
         grouped.setdefault((finding.get("source"), finding.get("position")), []).append((number, finding))
 
     articles = []
@@ -191,21 +208,32 @@ def build_payload(result: AuditResult, texts: dict[tuple[str, int], dict[str, An
                 item["fs"] = first_seen[number]
             items.append(item)
         category = row.get("category")
-        articles.append({
+        article = {
             "id": row.get("row_id") or (numbered[0][1].get("row_id")),
             "t": title if isinstance(title, str) else None,
-            "u": safe_link(row.get("url")),
-            "url": row.get("url") if row.get("url") and not safe_link(row.get("url")) else None,
             "src": sources(key[0]),
             "pos": key[1],
             "cat": categories(category) if category is not None else -1,
-            "st": story_index(story) if story is not None else -1,
             "w": min(f["s"] for f in items),
             "n": counts,
             "o": order,
             "f": items,
-        })
+        }
+        # Left out when empty (the page reads a missing key as none): 36k articles, a megabyte.
+        if story is not None:
+            article["st"] = story_index(story)
+        if safe_link(row.get("url")):
+            article["u"] = safe_link(row.get("url"))
+        elif row.get("url"):
+            article["url"] = row.get("url")
+        articles.append(article)
     articles.sort(key=lambda a: (-a["n"][0], -a["n"][1], -a["n"][2], a["o"]))
+    marks = {"new_indexes": new_indexes, "first_seen": first_seen, "run_id": run_id}
+    in_articles = {(sources.items[article["src"]], article["pos"]): number for number, article in enumerate(articles)}
+    systematic = _on_demand(result, on_demand, rows, in_articles, marks,
+                            {"rules": rules, "columns": columns, "categories": categories, "sources": sources,
+                             "stories": story_index})
+    _fit_detail(articles, _size(articles) + _size(systematic))
     return {
         "severities": list(SEVERITIES),
         "rules": rules.items,
@@ -218,7 +246,114 @@ def build_payload(result: AuditResult, texts: dict[tuple[str, int], dict[str, An
         "run": run_id,
         "compared": bool((history or {}).get("baseline")),
         "articles": articles,
+        "problems": [{key: problem[key] for key in ("id", "rule", "text", "rows", "findings", "s")}
+                     for problem in systematic["problems"]],
+        "on_demand": systematic,
     }
+
+
+def _size(data: Any) -> int:
+    return len(json.dumps(data, ensure_ascii=False, separators=(",", ":"), default=str).encode("utf-8"))
+
+
+def _fit_detail(articles: list[dict[str, Any]], size: int) -> None:
+    """Make the findings fit PAGE_BYTES: from the last article (the least severe) back, findings
+    drop their excerpts and evidence words (marked ``ln``, lean) until they fit, keeping at least
+    DETAIL_FLOOR_BYTES of it for the worst ones."""
+    if size <= PAGE_BYTES:
+        return
+    items = [item for article in articles for item in article["f"] if "x" in item or "e" in item]
+    sizes = [_size({key: item[key] for key in ("x", "e") if key in item}) for item in items]
+    kept = sum(sizes)
+    for item, detail in zip(reversed(items), reversed(sizes)):
+        if size <= PAGE_BYTES or kept - detail < DETAIL_FLOOR_BYTES:
+            break
+        item.pop("x", None)
+        item.pop("e", None)
+        item["ln"] = 1
+        size -= detail
+        kept -= detail
+        if len(item["m"]) > LEAN_MESSAGE:
+            size -= len(item["m"].encode("utf-8")) - LEAN_MESSAGE
+            item["m"] = item["m"][: LEAN_MESSAGE - 1] + "…"
+
+
+def _column(values: list[Any]) -> Any:
+    """A column of one value per finding, or that value alone when every finding has it."""
+    return values[0] if values and all(value == values[0] for value in values) else values
+
+
+def _on_demand(result: AuditResult, numbered: list[tuple[int, dict]], rows: dict,
+               in_articles: dict[tuple[Any, Any], int], marks: dict[str, Any],
+               indexes: dict[str, _Index]) -> dict[str, Any]:
+    """The findings of systematic problems in a lean, columnar form the page reads on demand.
+
+    Per problem, one column per field (a single value when all its findings share it):
+    ``a`` the article of each finding — below ``articles`` (the number of articles in the
+    main block) one of those, from there on ``rows[a - articles]``: ``[row id, title (cut),
+    source, position, category, story]`` —, ``s`` severity, ``c`` column, ``m`` message,
+    ``v`` value, ``d`` shown value (-1: the value), ``g`` suggestion (-1: none), ``x`` the
+    extras of the few findings that have them (span, new, first seen, waiver, decision) by
+    their number. Strings are stored once. No excerpts: the problem is the same on every row."""
+    problem_index = {problem["id"]: number for number, problem in enumerate(result.systematic)}
+    columns_of: list[dict[str, list]] = [{name: [] for name in "ascmvdg"} for _ in result.systematic]
+    extras_of: list[dict[str, Any]] = [{} for _ in result.systematic]
+    new_rows: dict[tuple[Any, Any], int] = {}
+    table_rows: list[list[Any]] = []
+    values, messages, shown, suggestions = _Index(), _Index(), _Index(), _Index()
+    new_indexes, first_seen, run_id = marks["new_indexes"], marks["first_seen"], marks["run_id"]
+    offset = len(in_articles)
+    for number, finding in numbered:
+        key = (finding.get("source"), finding.get("position"))
+        reference = in_articles.get(key)
+        if reference is None:
+            if key not in new_rows:
+                row = rows.get(key, {})
+                title = row.get("title")
+                if isinstance(title, str) and len(title) > ON_DEMAND_TITLE:
+                    title = title[: ON_DEMAND_TITLE - 1] + "…"
+                story = row.get("story")
+                new_rows[key] = len(table_rows)
+                table_rows.append([row.get("row_id") or finding.get("row_id"), title, indexes["sources"](key[0]), key[1],
+                                   indexes["categories"](row.get("category")) if row.get("category") is not None else -1,
+                                   indexes["stories"](story) if story is not None else -1])
+            reference = offset + new_rows[key]
+        value = finding.get("value")
+        display = _display_value(value, finding.get("column"))
+        extras: dict[str, Any] = {}
+        if isinstance(finding.get("span"), (list, tuple)) and len(finding["span"]) == 2:
+            extras["sp"] = [int(finding["span"][0]), int(finding["span"][1])]
+        if number in new_indexes:
+            extras["n"] = 1
+        if number < len(first_seen) and run_id is not None and first_seen[number] not in (None, run_id):
+            extras["fs"] = first_seen[number]
+        waiver = finding.get("waiver") if finding.get("status") == "waived" else None
+        if waiver:
+            extras["wv"] = {"by": waiver.get("by"), "at": waiver.get("decided_at"), "note": waiver.get("note")}
+        decision = finding.get("decision")
+        if isinstance(decision, dict):
+            extras["dc"] = {"d": decision.get("decision"), "nv": decision.get("new_value"), "by": decision.get("by"),
+                            "at": decision.get("decided_at")}
+        problem = problem_index.get(finding["systematic"], 0)
+        column = columns_of[problem]
+        if extras:
+            extras_of[problem][str(len(column["a"]))] = extras
+        column["a"].append(reference)
+        column["s"].append(SEVERITIES.index(finding["severity"]) if finding["severity"] in SEVERITIES else 2)
+        column["c"].append(indexes["columns"](finding.get("column")))
+        column["m"].append(messages(finding.get("message") or ""))
+        column["v"].append(values(value))
+        column["d"].append(-1 if display is None or display == (value if isinstance(value, str) else None) else shown(display))
+        column["g"].append(-1 if finding.get("suggestion") is None else suggestions(str(finding["suggestion"])))
+    problems = []
+    for problem, columns, extras in zip(result.systematic, columns_of, extras_of):
+        problems.append({"id": problem["id"], "rule": indexes["rules"](problem["rule"]), "text": problem["text"],
+                         "rows": problem["rows"], "findings": problem["findings"],
+                         "s": SEVERITIES.index(problem["severity"]),
+                         "columns": {"a": columns["a"], **{name: _column(columns[name]) for name in "scmvdg"},
+                                     "x": extras}})
+    return {"problems": problems, "articles": offset, "rows": table_rows, "values": values.items,
+            "messages": messages.items, "shown": shown.items, "suggestions": suggestions.items}
 
 
 # -- the overview -------------------------------------------------------------------------
@@ -311,6 +446,7 @@ def render_html(result: AuditResult, run_info: dict[str, Any], texts: dict | Non
         segment["width"] = round(100.0 * segment["count"] / rows_total, 2) if rows_total else 0.0
         offset += segment["width"]
     payload = build_payload(result, texts, history)
+    on_demand = payload.pop("on_demand")
     # Decisions stay in the browser until downloaded, kept per input: file:// pages share one
     # localStorage, and tomorrow's report of the same export should see today's unsaved ones.
     inputs = json.dumps(sorted(str(name) for name in run_info.get("inputs") or []), ensure_ascii=False)
@@ -339,7 +475,10 @@ def render_html(result: AuditResult, run_info: dict[str, Any], texts: dict | Non
         links=links or {},
         articles_total=len(payload["articles"]),
         has_stories=bool(payload["stories"]),
+        systematic=result.systematic,
+        on_demand_total=sum(problem["findings"] for problem in result.systematic),
         payload=json_for_script(payload),
+        on_demand=json_for_script(on_demand),
         script=script,
         style=style,
         csp=(f"default-src 'none'; script-src {script_hash}; style-src {style_hash}; img-src data:; "

@@ -1,4 +1,9 @@
-"""``junit.xml``: one test case per rule, so CI systems show rules as tests."""
+"""``junit.xml``: one test case per rule, so CI systems show rules as tests.
+
+Each failing rule lists its first ``EXAMPLES_PER_RULE`` findings and a count of the rest, so
+the file stays small on a bad night; a rule with a systematic problem says so in its
+failure message.
+"""
 
 from __future__ import annotations
 
@@ -59,10 +64,14 @@ def render_junit(result: AuditResult, run_info: dict[str, Any]) -> bytes:
                        f"({rule['unexpected_percent']:.2f}%): {rule['description']}")
             if waived.get(rule["id"]):
                 message += f" ({len(waived[rule['id']])} waived)"
+            # A systematic problem is named first: it is what the failure is about.
+            problems = [problem for problem in result.systematic if problem["rule"] == rule["id"]]
+            if problems:
+                message += "; systematic: " + "; ".join(problem["text"] for problem in problems)
             lines = [_xml_safe(f"{f['row_id']} [{f['column']}]: {f['message']}") for f in examples.get(rule["id"], [])]
             more = rule["unexpected"] - len(lines) - len(waived.get(rule["id"], []))
             if more > 0:
-                lines.append(f"... and {more} more (see results.json)")
+                lines.append(f"... and {more} more (see results.json; all findings in findings.jsonl)")
             ET.SubElement(case, "failure", message=message, type=rule["severity"]).text = "\n".join(lines)
         if waived.get(rule["id"]):
             ET.SubElement(case, "system-out").text = "\n".join(_waived_line(f) for f in waived[rule["id"]])

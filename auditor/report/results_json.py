@@ -1,13 +1,22 @@
-"""``results.json``: the machine-readable contract of a run."""
+"""``results.json``: the machine-readable contract of a run; ``findings.jsonl`` beside it:
+every finding, one JSON object a line.
+
+``results.json`` lists every finding except those of systematic problems (a rule failing on
+most rows of a field), which it summarises under ``systematic`` with examples; a bad night's
+300k findings would otherwise make a file no CI step wants to parse whole. ``findings.jsonl``
+always holds all findings, in the same form, streamable line by line.
+"""
 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 from auditor.findings import AuditResult
 
 FORMAT_VERSION = 1
+FINDINGS_FILE = "findings.jsonl"
 
 
 def results_document(result: AuditResult, run_info: dict[str, Any], extra: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -17,7 +26,11 @@ def results_document(result: AuditResult, run_info: dict[str, Any], extra: dict[
         "summary": result.summary,
         "rules": result.rules,
         "rows": result.rows,
-        "findings": result.findings,
+        "findings": [finding for finding in result.findings if not finding.get("systematic")],
+        # Where every finding is, and how many results.json leaves to it.
+        "findings_file": {"path": FINDINGS_FILE, "findings": len(result.findings),
+                          "in_results_json": sum(1 for finding in result.findings if not finding.get("systematic"))},
+        "systematic": result.systematic,
         "inputs": result.files,
         "timings": result.timings,
     }
@@ -34,3 +47,12 @@ def results_document(result: AuditResult, run_info: dict[str, Any], extra: dict[
 
 def render_results_json(result: AuditResult, run_info: dict[str, Any], extra: dict[str, Any] | None = None) -> str:
     return json.dumps(results_document(result, run_info, extra), ensure_ascii=False, indent=1, default=str)
+
+
+def write_findings_jsonl(result: AuditResult, path: Path) -> None:
+    """Every finding of the run, one compact JSON object per line, in the order of results.json."""
+    encoder = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str)
+    with path.open("w", encoding="utf-8", newline="\n") as handle:
+        for finding in result.findings:
+            handle.write(encoder.encode(finding))
+            handle.write("\n")
