@@ -49,6 +49,9 @@ class RowCheck:
     text_columns: tuple[str, ...] | None = None
     settings: Any = None
     takes_settings: bool = False
+    # Called once per process with the whole batch's distinct values of the column, before
+    # any partition: a check with a costly per-call lookup (GeoNames) makes it once.
+    warm_up: Callable[[pd.Series], None] | None = None
 
     @property
     def reads(self) -> set[str]:
@@ -84,9 +87,12 @@ def _worker_context() -> multiprocessing.context.BaseContext:
     return context
 
 
-def _load_checks(checks: Sequence[RowCheck]) -> None:
-    """Nothing to do but receive the checks: unpickling them imports their modules,
-    before the first partition arrives."""
+def _warm_up(checks: Sequence[RowCheck], distinct_values: dict[str, pd.Series]) -> None:
+    """A worker's start: receiving the checks imports their modules; those with a warm-up
+    get the whole batch's values of their column."""
+    for check in checks:
+        if check.warm_up is not None:
+            check.warm_up(distinct_values[check.key])
 
 
 def partition_bounds(rows: int, partition_rows: int) -> list[tuple[int, int]]:
@@ -109,7 +115,7 @@ class RowCheckRun:
         self._futures: list[Future] = []
         if self.checks and workers > 1 and len(self._bounds) > 1:
             self._pool = ProcessPoolExecutor(max_workers=min(workers, len(self._bounds)), mp_context=_worker_context(),
-                                             initializer=_load_checks, initargs=(self.checks,))
+                                             initializer=_warm_up, initargs=(self.checks, self._distinct_values()))
             self._futures = [self._pool.submit(check_partition, self._frame.iloc[start:end], self.checks)
                              for start, end in self._bounds]
 
@@ -120,6 +126,7 @@ class RowCheckRun:
             if self._pool is not None:
                 parts = [future.result() for future in self._futures]
             else:
+                _warm_up(self.checks, self._distinct_values())
                 parts = [check_partition(self._frame.iloc[start:end], self.checks) for start, end in self._bounds]
         finally:
             self.close()
@@ -128,6 +135,10 @@ class RowCheckRun:
             pieces = [part[check.key] for part in parts if len(part[check.key])]
             gathered[check.key] = pd.concat(pieces) if pieces else pd.Series([], dtype=object)
         return gathered
+
+    def _distinct_values(self) -> dict[str, pd.Series]:
+        return {check.key: pd.Series(self._frame[check.column].dropna().unique(), dtype=object)
+                for check in self.checks if check.warm_up is not None}
 
     def close(self) -> None:
         if self._pool is not None:

@@ -123,6 +123,8 @@ class RowCheckMetric(ColumnMapMetricProvider):
     # False for a check that also reads something of the whole batch: GX then works it out
     # in the validation, not the row partitions.
     partitionable: ClassVar[bool] = True
+    # See RowCheck.warm_up.
+    warm_up: ClassVar[Optional[Callable[[pd.Series], None]]] = None
     # Empty values are left to the not-null rules; no check sees them.
     filter_column_isnull = True
 
@@ -153,6 +155,7 @@ class RowCheckMetric(ColumnMapMetricProvider):
             text_columns=tuple(value_kwargs.get("text_columns") or ()) if cls.reads_text else None,
             settings=settings,
             takes_settings=cls.takes_settings,
+            warm_up=cls.warm_up,
         )
 
     @metric_partial(engine=PandasExecutionEngine, partial_fn_type=MetricPartialFunctionTypes.MAP_SERIES,

@@ -21,7 +21,7 @@ from auditor.text.domains import find_malformed_sources
 from auditor.text.labels import KnownLabelSettings, find_unknown_labels
 from auditor.text.language import LanguageSettings, find_wrong_language
 from auditor.text.markup import find_markup
-from auditor.text.places import find_ungrounded_locations
+from auditor.text.places import find_ungrounded_locations, warm_place_index
 
 
 class FreeOfMarkupMetric(RowCheckMetric):
@@ -229,6 +229,7 @@ class GroundedPlacesMetric(RowCheckMetric):
     check = find_ungrounded_locations
     settings = TextSettings
     reads_text = True
+    warm_up = warm_place_index
 
 
 class ExpectColumnValuesToBeGroundedPlaces(AuditorColumnMapExpectation):

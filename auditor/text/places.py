@@ -52,7 +52,7 @@ def _cities() -> dict:
 
 
 def _is_latin(name: str) -> bool:
-    return all(ord(char) < 0x250 or not char.isalpha() for char in name)
+    return name.isascii() or all(ord(char) < 0x250 or not char.isalpha() for char in name)
 
 
 # Looked-up names stay known for the process: a long-lived process or a test session
@@ -84,6 +84,19 @@ def _scan_places(wanted: set[str]) -> dict[str, list[tuple[str, int, tuple[str, 
     return found
 
 
+def _wanted_names(places) -> set[str]:
+    wanted = {normalise(place) for place in places if place}
+    # GeoNames writes `Crans-Montana` where a row may say `Crans Montana`: try both.
+    return wanted | {key.replace(" ", "") for key in wanted if " " in key}
+
+
+def warm_place_index(values: pd.Series) -> None:
+    """Look up, in one pass over GeoNames, the places of all ``values`` (a whole batch's
+    locations): a process that then checks the batch partition by partition finds them
+    known, instead of passing over GeoNames again for each partition's new names."""
+    place_index(_wanted_names(split_location(value)[0] for value in values))
+
+
 def split_location(value: str) -> tuple[str, str | None]:
     parts = [part.strip() for part in str(value).split(",") if part.strip()]
     if not parts:
@@ -108,10 +121,7 @@ def find_ungrounded_locations(values: pd.Series, analysis: TextAnalysis) -> pd.S
         return pd.Series([], index=values.index, dtype=object)
     countries = country_codes()
     parsed = {index: split_location(value) for index, value in values.items()}
-    wanted = {normalise(place) for place, _ in parsed.values() if place}
-    # GeoNames writes `Crans-Montana` where a row may say `Crans Montana`: try both.
-    wanted |= {key.replace(" ", "") for key in wanted if " " in key}
-    places = place_index(wanted)
+    places = place_index(_wanted_names(place for place, _ in parsed.values()))
 
     # Names to look for per distinct place: the written name, its exonyms, derived forms.
     # Computed once per place, not per row: a big city has dozens of alternate names.
