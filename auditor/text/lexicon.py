@@ -203,11 +203,12 @@ def score_categories(analysis: TextAnalysis, lexicon: Lexicon, rows: np.ndarray 
     surface_terms = (analysis.surface_forms @ lexicon.match_matrix(analysis.forms)).tocsr()
     surface_terms.data[:] = 1.0  # a word counts once for a term, though both its forms match
     counts = analysis.counts if rows is None else analysis.counts[rows]
+    term_counts = (counts @ surface_terms).tocsr()
     if lead_bonus:
         # The title and the lead state the event; a later sentence may name another in passing.
+        # Added per term rather than per word: the lead's terms are few, the batch's words many.
         lead = analysis.lead_counts if rows is None else analysis.lead_counts[rows]
-        counts = counts + lead_bonus * lead
-    term_counts = (counts @ surface_terms).tocsr()
+        term_counts = (term_counts + lead_bonus * (lead @ surface_terms)).tocsr()
     # Sublinear: the tenth mention of `Regierung` says less than the first.
     term_counts.data = 1.0 + np.log(np.maximum(term_counts.data, 1.0))
     scores = np.maximum(np.asarray(term_counts @ lexicon.weights), 0.0)
