@@ -24,6 +24,7 @@ class Category:
     indicators: dict[str, tuple[str, ...]] = field(default_factory=dict)  # strength -> terms
     counter: dict[str, tuple[str, ...]] = field(default_factory=dict)
     requires: tuple[str, ...] = ()  # any of these terms must be in the text, or the evidence counts less
+    also_requires: tuple[str, ...] = ()  # and any of these too (a robbery: force or threat, and something taken)
     excludes: tuple[str, ...] = ()  # any of these terms in the text, and the evidence counts less
 
 
@@ -53,6 +54,7 @@ class Taxonomy:
                     "indicators": {STRENGTHS[name]: list(terms) for name, terms in category.indicators.items()},
                     "counter": {STRENGTHS[name]: list(terms) for name, terms in category.counter.items()},
                     "requires": list(category.requires),
+                    "also_requires": list(category.also_requires),
                     "excludes": list(category.excludes),
                 }
                 for category in self.categories
@@ -77,6 +79,7 @@ def load_taxonomy(file: Path) -> Taxonomy:
             indicators={name: tuple(map(str, terms)) for name, terms in (entry.get("indicators") or {}).items()},
             counter={name: tuple(map(str, terms)) for name, terms in (entry.get("counter") or {}).items()},
             requires=tuple(map(str, entry.get("requires") or ())),
+            also_requires=tuple(map(str, entry.get("also_requires") or ())),
             excludes=tuple(map(str, entry.get("excludes") or ())),
         )
         at = where(file, document, ["categories", position, "id"])

@@ -118,7 +118,7 @@ def wrong_labels(data: LabelledSet, ids: list[str], seed: int) -> list[str]:
             for primary, acceptable in zip(data.primary, data.acceptable)]
 
 
-def evaluate(data: LabelledSet, show_errors: bool) -> None:
+def evaluate(data: LabelledSet, show_errors: bool, by_halves: bool = False) -> None:
     spec, settings, _ = settings_from_rules()
     display = spec["display"]
     ids = list(display)
@@ -126,6 +126,9 @@ def evaluate(data: LabelledSet, show_errors: bool) -> None:
     title, body = pd.concat([data.title, data.title], ignore_index=True), pd.concat([data.body, data.body], ignore_index=True)
     seeds = (13, 17, 19, 23, 29)
     per_seed, all_confidence, all_wrong = [], [], []
+    # Two halves of the articles (alternate rows), for checking that a change helps on both, not on a few rows.
+    halves = (np.arange(0, n, 2), np.arange(1, n, 2)) if by_halves else ()
+    per_half: list[list[tuple]] = [[] for _ in halves]
     for seed in seeds:
         wrong = wrong_labels(data, ids, seed)
         labels = pd.Series([display[c] for c in data.primary] + [display[c] for c in wrong])
@@ -139,6 +142,10 @@ def evaluate(data: LabelledSet, show_errors: bool) -> None:
         truly_wrong = np.r_[np.zeros(n, bool), np.ones(n, bool)]
         per_seed.append((wrong_flags.mean(), correct_flags.mean(), np.mean(suggestions_ok) if suggestions_ok else 0.0,
                          truly_wrong[sure].mean() if sure.any() else float("nan"), sure.sum()))
+        for half, articles in enumerate(halves):
+            ok = np.isin(np.flatnonzero(wrong_flags), articles)
+            per_half[half].append((wrong_flags[articles].mean(), correct_flags[articles].mean(),
+                                   np.mean(np.array(suggestions_ok)[ok]) if ok.any() else 0.0))
         all_confidence.append(confidence)
         all_wrong.append(truly_wrong)
         if seed == seeds[0]:
@@ -153,6 +160,10 @@ def evaluate(data: LabelledSet, show_errors: bool) -> None:
     print(f"correct rows flagged (error+warning): {means[1]:6.1%}  (target <= 2 %)")
     print(f"suggestion acceptable:                {means[2]:6.1%}  of flagged wrong rows (target >= 92 %)")
     print(f"truly wrong among confidence >= {ERROR_AT}: {means[3]:6.1%}  ({means[4]:.0f} rows per seed; target >= 90 %)")
+    for half, rows in enumerate(per_half):
+        w, c, s = np.mean(np.array(rows, dtype=float), axis=0)
+        print(f"  half {half + 1} ({'even' if half == 0 else 'odd'} rows, {len(halves[half])} articles): "
+              f"wrong flagged {w:.1%}, correct flagged {c:.1%}, suggestion acceptable {s:.1%}")
     lines, ece = reliability(np.concatenate(all_confidence), np.concatenate(all_wrong))
     print(f"reliability (all seeds; half the rows are wrong by design), ECE {ece:.3f}:")
     print("\n".join(lines))
@@ -282,12 +293,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rows", type=int, help="also time analysis and scoring on this many rows")
     parser.add_argument("--show-errors", action="store_true")
+    parser.add_argument("--halves", action="store_true",
+                        help="also print the figures on each half of the articles (even and odd rows)")
     parser.add_argument("--no-batch", action="store_true", help="skip category-consistent-in-batch (benchmarks/eval_batch.py)")
     args = parser.parse_args()
     if not (DATA / "gnad10k_dev_incidents.csv").exists():
         sys.exit(f"{DATA} is not present")
     for data in (load_news(), load_police()):
-        evaluate(data, args.show_errors)
+        evaluate(data, args.show_errors, args.halves)
     evaluate_other_sections()
     if not args.no_batch:
         evaluate_batch_check()

@@ -191,3 +191,110 @@ def test_short_text_with_clear_evidence_is_still_judged(default_rules):
          "Vorfall": "Terrorismus"},
     ])
     assert finding["severity"] == "error" and finding["suggestion"] == "Politik"
+
+
+# The classes of issue 11 that the taxonomy's requirements and the lead handle (texts written for this file).
+BODY_FOUND = (
+    "Lebloser Mann aus dem Kanal geborgen",
+    "Spaziergänger haben am Mittwochmorgen einen leblosen Mann im Kanal nahe der Schleuse entdeckt und die Polizei "
+    "gerufen. Die Feuerwehr barg den Toten aus dem Wasser, ein Notarzt konnte nur noch den Tod feststellen. Nach "
+    "ersten Erkenntnissen lag der 61-Jährige seit einigen Tagen im Wasser. Hinweise auf ein Fremdverschulden gibt "
+    "es nicht, die Obduktion soll die Todesursache klären. Da der Mann keine Papiere bei sich trug, bittet die "
+    "Polizei um Mithilfe: Er war etwa 1,75 Meter groß, schlank, hatte kurze graue Haare und trug eine dunkelblaue "
+    "Regenjacke, Jeans und braune Wanderschuhe. Wer kann Angaben zu seiner Identität machen oder hat den Mann in "
+    "den vergangenen Tagen am Ufer gesehen? Hinweise nimmt jede Polizeidienststelle entgegen.",
+)
+SCHOOL_ATTACK = (
+    "Maskierter überfällt Schulhof – zwei Schüler verletzt",
+    "Ein maskierter junger Mann hat am Dienstagvormittag den Hof einer Gesamtschule überfallen und zwei Schüler "
+    "mit einem Holzknüppel geschlagen. Die beiden Jungen erlitten Prellungen und eine Platzwunde am Kopf. Lehrer "
+    "hielten den Angreifer fest, bis eine Streife eintraf. Zum Motiv machte der 19-Jährige keine Angaben, die "
+    "Schule bot den Kindern am Nachmittag Gespräche mit Psychologen an.",
+)
+CAR_RAMPAGE = (
+    "Amokfahrt durch die Fußgängerzone – drei Tote",
+    "Ein 38-Jähriger ist am Samstagmittag mit seinem Geländewagen absichtlich in eine belebte Fußgängerzone "
+    "gerast. Drei Passanten wurden getötet, elf weitere verletzt. Zeugen berichten, der Fahrer habe gezielt auf "
+    "Menschen zugehalten und sei erst an einem Brunnen zum Stehen gekommen. Beamte nahmen ihn noch am Wagen fest, "
+    "die Staatsanwaltschaft ermittelt wegen Mordes in drei Fällen.",
+)
+PREVENTION_DAY = (
+    "Aktionstag: Polizei informiert über Trickbetrug an der Haustür",
+    "Die Polizei lädt am kommenden Donnerstag zu einem Aktionstag im Einkaufszentrum am Markt ein. Von 10 bis 16 "
+    "Uhr beantworten Beamtinnen und Beamte der Präventionsstelle Fragen rund um Betrüger, die sich am Telefon als "
+    "Verwandte ausgeben oder an der Haustür als Handwerker auftreten. Es gibt Informationsmaterial, Verhaltenstipps "
+    "für Seniorinnen und Senioren und um 14 Uhr einen Vortrag mit anschließender Beratung.",
+)
+
+
+def category_scores(default_rules, *articles: tuple[str, str]):
+    """The shipped taxonomy's scores for each (title, body), as category-fits-text computes them."""
+    from auditor.text.category_fit import FitSettings
+    from auditor.text.lexicon import score_categories
+
+    settings = FitSettings(**{k: v for k, v in default_rules.get("category-fits-text").args.items() if k != "text_columns"})
+    lexicon = Lexicon.from_spec(default_rules.taxonomy.fit_spec()["lexicon"])
+    analysis = analyse_texts(pd.Series([a[0] for a in articles]), pd.Series([a[1] for a in articles]))
+    return lexicon, score_categories(analysis, lexicon, None, settings.unmet_requirement, settings.lead_bonus)
+
+
+def test_a_killing_needs_a_death_that_someone_caused(default_rules):
+    lexicon, scores = category_scores(default_rules, BODY_FOUND, CAR_RAMPAGE)
+    killing = lexicon.categories.index("toetung")
+    assert not scores.requirement_met[0, killing]  # a body found: a death, but nobody caused it
+    assert scores.requirement_met[1, killing]
+
+
+def test_an_attack_that_takes_nothing_is_no_robbery(default_rules):
+    lexicon, scores = category_scores(default_rules, SCHOOL_ATTACK)
+    assert not scores.requirement_met[0, lexicon.categories.index("raub")]  # force, but nothing taken
+    _, [finding] = fit_findings(default_rules, [
+        {"id": "s", "Titel": SCHOOL_ATTACK[0], "Text": SCHOOL_ATTACK[1], "Vorfall": "Diebstahl"},
+    ])
+    assert finding["suggestion"] == "Körperverletzung"
+
+
+def test_a_car_driven_at_people_on_purpose_is_no_road_accident(default_rules):
+    _, findings = fit_findings(default_rules, [
+        {"id": "road", "Titel": CAR_RAMPAGE[0], "Text": CAR_RAMPAGE[1], "Vorfall": "Verkehrsunfall"},
+        {"id": "killing", "Titel": CAR_RAMPAGE[0], "Text": CAR_RAMPAGE[1], "Vorfall": "Tötungsdelikt"},
+    ])
+    assert [(f["row_id"], f["suggestion"]) for f in findings] == [("road", "Tötungsdelikt")]
+    assert findings[0]["confidence"] >= 0.6 and "Amokfahrt" in findings[0]["evidence"]["for_suggested"]
+
+
+def test_a_police_prevention_day_about_fraud_is_no_fraud(default_rules):
+    lexicon, scores = category_scores(default_rules, PREVENTION_DAY)
+    assert scores.scores[0, lexicon.categories.index("sonstiges")] > scores.scores[0, lexicon.categories.index("betrug")]
+    _, findings = fit_findings(default_rules, [
+        {"id": "p", "Titel": PREVENTION_DAY[0], "Text": PREVENTION_DAY[1], "Vorfall": "Sonstiges"},
+    ])
+    assert findings == []
+
+
+def test_a_second_requirement_must_be_met_too():
+    from auditor.text.lexicon import score_categories
+
+    lex = Lexicon.from_spec({
+        "robbery": {"indicators": {3.0: ["=überfallen"]}, "requires": ["=bedrohen"], "also_requires": ["=beute"]},
+    })
+    texts = pd.Series(["Er hat den Laden überfallen und die Kassiererin bedroht.",
+                       "Er hat den Laden überfallen, die Kassiererin bedroht und mit der Beute flüchtete er."])
+    scores = score_categories(analyse_texts(None, texts), lex, unmet_requirement=0.3)
+    full = score_categories(analyse_texts(None, texts), lex, unmet_requirement=1.0)
+    assert list(scores.requirement_met[:, 0]) == [False, True]
+    assert scores.scores[0, 0] == pytest.approx(0.3 * full.scores[0, 0])
+    assert scores.scores[1, 0] == pytest.approx(full.scores[1, 0])
+
+
+def test_a_word_of_the_lead_counts_more_than_the_same_word_later():
+    from auditor.text.lexicon import score_categories
+
+    lex = lexicon(fire=["brand"])
+    filler = " ".join(["Die Nachbarn standen am Abend lange auf der Straße und redeten."] * 6)
+    texts = pd.Series([f"Ein Brand in der Nacht. {filler}", f"{filler} Ein Brand in der Nacht."])
+    analysis = analyse_texts(None, texts)
+    plain = score_categories(analysis, lex).scores[:, 0]
+    bonus = score_categories(analysis, lex, lead_bonus=1.0).scores[:, 0]
+    assert plain[0] > plain[1]  # the analysis already weighs the lead double
+    assert bonus[1] == pytest.approx(plain[1]) and bonus[0] > plain[0]

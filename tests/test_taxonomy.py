@@ -134,6 +134,9 @@ def test_id_equal_to_another_categorys_alias(tmp_path):
     ("categories: []\n", 1, "categories: must not be empty"),
     ("categories:\n  - id: a\n    label: A\n    aliases: Feuer\n", 4, "aliases: expected a list, got a text ('Feuer')"),
     ("name: x\n", 1, "missing required key 'categories'"),
+    ("categories:\n  - id: a\n    label: A\n    also_requires: =beute\n", 4, "also_requires: expected a list"),
+    ("categories:\n  - id: a\n    label: A\n    also_require: [=beute]\n", 4,
+     "unknown key 'also_require'; did you mean 'also_requires'?"),
     ("", 1, "the file is empty; it needs a top-level 'categories:' list"),
     ("categories:\n  - id: a\n   label: A\n", 3, "not valid YAML"),
 ])

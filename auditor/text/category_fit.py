@@ -37,7 +37,7 @@ class FitSettings:
         0.6, ge=0, le=1, doc="A row fails when the calibrated probability that its label is wrong reaches this "
                              "(set from the rule's confidence levels).")
     calibration: dict = setting(
-        factory=lambda: {"intercept": -4.28, "slope": -3.56, "offset": 0.02, "fallback_shift": 0.92},
+        factory=lambda: {"intercept": -4.39, "slope": -3.75, "offset": 0.02, "fallback_shift": 0.90},
         doc="Platt scaling of ln(fit + offset), plus fallback_shift for a 'no incident' label, to the "
             "probability that the label is wrong (fitted by benchmarks/calibrate_fit.py).")
     topic_min_fit: float = setting(0.2, ge=0, le=1, doc="The looser bar between two topics (Politik, Sonstiges).")
@@ -46,6 +46,9 @@ class FitSettings:
     baseline_words: int = setting(
         200, ge=1, doc="The text length (words) at which Sonstiges starts from `baseline`; longer texts start "
                        "higher, shorter ones lower (with the square root of the length).")
+    lead_bonus: float = setting(
+        1.0, ge=0, doc="How much more a word of the title or the lead (the first 40 words) counts, on top of the "
+                       "double weight the shared analysis gives it: the event is stated there.")
     unmet_requirement: float = setting(
         0.3, ge=0, le=1, doc="The share of its evidence a category keeps when the text lacks what it requires "
                              "(the taxonomy's requires: a death for a killing, force or threat for a robbery).")
@@ -93,7 +96,7 @@ def weigh_category_fit(labels: pd.Series, analysis: TextAnalysis, settings: FitS
     assigned = labels.map(lambda label: column_of.get(taxonomy["labels"].get(normalise_label(label), ""), -1)).astype(int)
     assigned = assigned.to_numpy()
     positions = analysis.rows(labels.index)
-    scores = score_categories(analysis, lexicon, positions, settings.unmet_requirement)
+    scores = score_categories(analysis, lexicon, positions, settings.unmet_requirement, settings.lead_bonus)
     evidence = scores.scores.copy()
     if fallback is not None:
         # A long text meets incident words by chance more often than a short one; the bar for

@@ -83,11 +83,13 @@ class Lexicon:
     required: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.float32))
     # terms x categories: 1 where the term rules the category out (a death rules out an assault)
     excluded: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.float32))
+    # terms x categories: a second requirement, met by any of its terms (a robbery takes something)
+    also_required: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.float32))
 
     @staticmethod
     def from_spec(spec: dict[str, dict]) -> "Lexicon":
         """``spec``: category id -> {"indicators": {weight: [terms]}, "counter": {weight: [terms]},
-        "requires": [terms], "excludes": [terms]}."""
+        "requires": [terms], "also_requires": [terms], "excludes": [terms]}."""
         return _compiled(json.dumps(spec, sort_keys=True, ensure_ascii=False))
 
     def match_matrix(self, forms: np.ndarray) -> sp.csr_matrix:
@@ -134,6 +136,7 @@ def _compiled(spec_json: str) -> Lexicon:
     entries: list[tuple[int, int, float]] = []
     requirements: list[tuple[int, int]] = []
     exclusions: list[tuple[int, int]] = []
+    second_requirements: list[tuple[int, int]] = []
 
     def position_of(written: str) -> int:
         term = parse_term(str(written))
@@ -150,18 +153,22 @@ def _compiled(spec_json: str) -> Lexicon:
                     entries.append((position_of(written), column, sign * float(weight)))
         for written in spec[category].get("requires") or ():
             requirements.append((position_of(written), column))
+        for written in spec[category].get("also_requires") or ():
+            second_requirements.append((position_of(written), column))
         for written in spec[category].get("excludes") or ():
             exclusions.append((position_of(written), column))
     weights = np.zeros((len(terms), len(categories)), dtype=np.float32)
     for row, column, weight in entries:
         weights[row, column] += weight
-    required = np.zeros((len(terms), len(categories)), dtype=np.float32)
-    for row, column in requirements:
-        required[row, column] = 1.0
-    excluded = np.zeros((len(terms), len(categories)), dtype=np.float32)
-    for row, column in exclusions:
-        excluded[row, column] = 1.0
-    return Lexicon(categories=categories, terms=tuple(terms), weights=weights, required=required, excluded=excluded)
+
+    def marks(pairs: list[tuple[int, int]]) -> np.ndarray:
+        marked = np.zeros((len(terms), len(categories)), dtype=np.float32)
+        for row, column in pairs:
+            marked[row, column] = 1.0
+        return marked
+
+    return Lexicon(categories=categories, terms=tuple(terms), weights=weights, required=marks(requirements),
+                   excluded=marks(exclusions), also_required=marks(second_requirements))
 
 
 @dataclass
@@ -184,24 +191,32 @@ class CategoryScores:
 
 
 def score_categories(analysis: TextAnalysis, lexicon: Lexicon, rows: np.ndarray | None = None,
-                     unmet_requirement: float = 1.0) -> CategoryScores:
+                     unmet_requirement: float = 1.0, lead_bonus: float = 0.0) -> CategoryScores:
     """Evidence per category: each matched term adds weight x (1 + ln count), floored at 0.
+    A word of the title or the lead counts ``lead_bonus`` more than the analysis weighs it.
 
-    A category that requires something (a death, force or threat, a road vehicle) whose text
+    A category that requires something (a killing act, force or threat, a crash) whose text
     names none of it keeps only ``unmet_requirement`` of its evidence: a stabbing without a
-    death is no killing, however many crime words it holds. So does a category whose text
-    names what excludes it (a death, for an assault)."""
+    killing is no killing, however many crime words it holds. So does a category whose text
+    lacks its second requirement (a robbery takes something), or names what excludes it (a
+    death, for an assault)."""
     surface_terms = (analysis.surface_forms @ lexicon.match_matrix(analysis.forms)).tocsr()
     surface_terms.data[:] = 1.0  # a word counts once for a term, though both its forms match
     counts = analysis.counts if rows is None else analysis.counts[rows]
     term_counts = (counts @ surface_terms).tocsr()
+    if lead_bonus:
+        # The title and the lead state the event; a later sentence may name another in passing.
+        # Added per term rather than per word: the lead's terms are few, the batch's words many.
+        lead = analysis.lead_counts if rows is None else analysis.lead_counts[rows]
+        term_counts = (term_counts + lead_bonus * (lead @ surface_terms)).tocsr()
     # Sublinear: the tenth mention of `Regierung` says less than the first.
     term_counts.data = 1.0 + np.log(np.maximum(term_counts.data, 1.0))
     scores = np.maximum(np.asarray(term_counts @ lexicon.weights), 0.0)
-    demanding = lexicon.required.any(axis=0) if lexicon.required.size else np.zeros(len(lexicon.categories), bool)
     met = np.ones_like(scores, dtype=bool)
-    if demanding.any():
-        met = np.asarray((term_counts @ lexicon.required) > 0) | ~demanding[None, :]
+    for required in (lexicon.required, lexicon.also_required):
+        demanding = required.any(axis=0) if required.size else np.zeros(len(lexicon.categories), bool)
+        if demanding.any():
+            met &= np.asarray((term_counts @ required) > 0) | ~demanding[None, :]
     if lexicon.excluded.size and lexicon.excluded.any():
         met &= ~np.asarray((term_counts @ lexicon.excluded) > 0)
     scores = np.where(met, scores, scores * unmet_requirement)
