@@ -2,8 +2,9 @@
 
 The sentences come from the labelled dev sets in ../shared/data (514 news articles,
 240 police releases: about 11,000 sentences); nothing of them is stored in the project.
-A row is one distinct story: its lead sentence and the rest of its body are drawn from
-different articles of one category (so no two rows share a lead, as in a real night),
+A row is one distinct story: its title and first sentences are drawn from different
+articles of one category, the rest of its body from all articles (so no two rows share a
+lead or most of their sentences, as in a real night),
 and it carries a few made-up German compounds (a real 100k batch has about a million
 distinct words, the dev sets some 60,000, and per-word work grows with them). A share
 of rows are rewrites of an earlier row (one sentence dropped, two swapped, another
@@ -69,19 +70,36 @@ def sentences_by_category() -> dict[str, tuple[list[str], list[str]]]:
     return pools
 
 
+@lru_cache(maxsize=1)
+def _all_sentences() -> list[str]:
+    return [sentence for _, rest in sentences_by_category().values() for sentence in rest]
+
+
 def _made_up(rng: random.Random, count: int) -> list[str]:
     return ["".join(rng.choice(_SYLLABLES) for _ in range(rng.randint(3, 5))).capitalize() for _ in range(count)]
 
 
 def _story(rng: random.Random, category: str) -> tuple[str, list[str]]:
     leads, rest = sentences_by_category()[category]
-    lead = rng.choice(leads)
-    body = [rng.choice(rest) for _ in range(rng.randint(12, 20))]
+    # A title drawn from all of the category's sentences and a first body sentence drawn
+    # apart from it: only ~750 articles lead the dev sets, and rows sharing a lead would
+    # be one story to the story grouping.
+    title = rng.choice(rest) if rng.random() < 0.8 else rng.choice(leads)
+    # A few sentences of the category and the rest from all of them: a small category has only
+    # a few dozen sentences, and rows drawn from them alone would be near-duplicates.
+    everything = _all_sentences()
+    body = [rng.choice(rest) for _ in range(4)] + [rng.choice(everything) for _ in range(rng.randint(8, 16))]
     # The made-up compounds go into the lead too, so that leads are distinct even when one is drawn twice.
     compounds = _made_up(rng, 14)
     body[0] = f"{body[0]} {' '.join(compounds[:3])}."
     body.append(" ".join(compounds[3:]) + ".")
-    return lead, body
+    return f"{title.rstrip('.')} – {compounds[0]}", body
+
+
+def _cause(rng: random.Random, body: list[str]) -> str | None:
+    """A noun of the story's first sentences as its cause, as an extraction would pick one; now and then none."""
+    nouns = [word.strip(".,;:!?\"„“()") for word in " ".join(body[:3]).split()[1:] if word[:1].isupper() and len(word) > 5]
+    return rng.choice(nouns) if nouns and rng.random() < 0.9 else None
 
 
 def _row(number: int, rng: random.Random, category: str, title: str, body: list[str], place: str) -> dict:
@@ -95,7 +113,7 @@ def _row(number: int, rng: random.Random, category: str, title: str, body: list[
         "Text": text,
         "Datum": f"{rng.randint(1, 28):02d}.{rng.randint(1, 12):02d}.2025, {rng.randint(0, 23):02d}:{rng.randint(0, 59):02d}",
         "Vorfall": DISPLAY[category],
-        "Ursache": None,
+        "Ursache": _cause(rng, body),
         "Ort": place,
         "Quellen": ", ".join(outlets),
         "publisher": "aggregator.example",
