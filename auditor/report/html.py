@@ -48,6 +48,19 @@ _TONES = {"for_suggested": "for", "supported": "for", "for_assigned": "against",
           "unsupported": "leak"}
 
 
+
+def _decision_fields(finding: dict) -> dict:
+    """An editor's waiver and decision of a finding, in the page's short keys."""
+    fields = {}
+    waiver = finding.get("waiver") if finding.get("status") == "waived" else None
+    if waiver:
+        fields["wv"] = {"by": waiver.get("by"), "at": waiver.get("decided_at"), "note": waiver.get("note")}
+    decision = finding.get("decision")
+    if isinstance(decision, dict):
+        fields["dc"] = {"d": decision.get("decision"), "nv": decision.get("new_value"), "by": decision.get("by"),
+                        "at": decision.get("decided_at")}
+    return fields
+
 def _number(value: Any) -> str:
     """12345 -> "12 345" (narrow no-break spaces group the digits)."""
     return f"{int(value or 0):,}".replace(",", "\u202f")
@@ -195,13 +208,7 @@ def build_payload(result: AuditResult, texts: dict[tuple[str, int], dict[str, An
             item["dv"] = values(finding.get("value"))
             if isinstance(finding.get("span"), (list, tuple)) and len(finding["span"]) == 2:
                 item["sp"] = [int(finding["span"][0]), int(finding["span"][1])]
-            waiver = finding.get("waiver") if finding.get("status") == "waived" else None
-            if waiver:
-                item["wv"] = {"by": waiver.get("by"), "at": waiver.get("decided_at"), "note": waiver.get("note")}
-            decision = finding.get("decision")
-            if isinstance(decision, dict):
-                item["dc"] = {"d": decision.get("decision"), "nv": decision.get("new_value"), "by": decision.get("by"),
-                              "at": decision.get("decided_at")}
+            item.update(_decision_fields(finding))
             if number in new_indexes:
                 item["n"] = 1
             if number < len(first_seen) and run_id is not None and first_seen[number] not in (None, run_id):
@@ -327,13 +334,7 @@ def _on_demand(result: AuditResult, numbered: list[tuple[int, dict]], rows: dict
             extras["n"] = 1
         if number < len(first_seen) and run_id is not None and first_seen[number] not in (None, run_id):
             extras["fs"] = first_seen[number]
-        waiver = finding.get("waiver") if finding.get("status") == "waived" else None
-        if waiver:
-            extras["wv"] = {"by": waiver.get("by"), "at": waiver.get("decided_at"), "note": waiver.get("note")}
-        decision = finding.get("decision")
-        if isinstance(decision, dict):
-            extras["dc"] = {"d": decision.get("decision"), "nv": decision.get("new_value"), "by": decision.get("by"),
-                            "at": decision.get("decided_at")}
+        extras.update(_decision_fields(finding))
         problem = problem_index.get(finding["systematic"], 0)
         column = columns_of[problem]
         if extras:
