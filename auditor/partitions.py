@@ -8,8 +8,11 @@ worker processes, on Spark it is what each partition runs. The validation then h
 gathered details to GX, which judges them (counts, ``mostly``, results) as it would have
 judged its own.
 
-Batch-level steps (story groups, label consistency) are not here: they need the whole
-batch and run beside the pool, in the main process.
+Batch-level steps (story groups, label consistency) need the whole batch, but not its
+text: the partitions also make each row's compact features for them (a
+:class:`PartitionFeature`: stem counts, hashed words), which are put together in the main
+process, where the batch-level step then runs on them. Text work is thus done once per
+row, on all cores, and the main process never analyses the batch's text itself.
 """
 
 from __future__ import annotations
@@ -58,23 +61,52 @@ class RowCheck:
         return {self.column, *(self.text_columns or ())}
 
 
-def check_partition(rows: pd.DataFrame, checks: Sequence[RowCheck]) -> dict[str, pd.Series]:
+@dataclass(frozen=True)
+class PartitionFeature:
+    """The per-row features a batch-level step needs, as the partitions make them:
+    ``function(analysis of text_columns, settings)``, or ``function(rows, settings)`` when it
+    reads the ``columns`` themselves, gives a partition's features; ``combine(parts)``
+    (parts in row order) the batch's."""
+
+    key: str
+    function: Callable[..., Any]
+    combine: Callable[[list], Any]
+    columns: tuple[str, ...]
+    text_columns: tuple[str, ...] | None = None
+    settings: Any = None
+
+    @property
+    def reads(self) -> set[str]:
+        return {*self.columns, *(self.text_columns or ())}
+
+
+def check_partition(rows: pd.DataFrame, checks: Sequence[RowCheck],
+                    features: Sequence[PartitionFeature] = ()) -> dict[str, Any]:
     """Every check on the partition's rows; per check, the details of the rows that have one
-    (a problem or a note), by row label. The partition's text analysis is made once per set
-    of text columns and shared by the checks that read it."""
+    (a problem or a note), by row label; and per feature, the partition's features. The
+    partition's text analysis is made once per set of text columns and shared by all that
+    read it."""
     analyses: dict[tuple[str, ...], Any] = {}
-    gathered: dict[str, pd.Series] = {}
+
+    def analysis_of(text_columns: tuple[str, ...]) -> Any:
+        if text_columns not in analyses:
+            analyses[text_columns] = analyse_frame(rows, list(text_columns))
+        return analyses[text_columns]
+
+    gathered: dict[str, Any] = {}
     for check in checks:
         column = rows[check.column]
         arguments: list[Any] = [column[column.notnull()]]
         if check.text_columns is not None:
-            if check.text_columns not in analyses:
-                analyses[check.text_columns] = analyse_frame(rows, list(check.text_columns))
-            arguments.append(analyses[check.text_columns])
+            arguments.append(analysis_of(check.text_columns))
         if check.takes_settings:
             arguments.append(check.settings)
         details = check.function(*arguments)
         gathered[check.key] = details[details.notna()]
+    for feature in features:
+        source = (analysis_of(feature.text_columns) if feature.text_columns is not None
+                  else rows[[name for name in feature.columns if name in rows.columns]])
+        gathered[feature.key] = feature.function(source, feature.settings)
     return gathered
 
 
@@ -101,39 +133,48 @@ def partition_bounds(rows: int, partition_rows: int) -> list[tuple[int, int]]:
 
 
 class RowCheckRun:
-    """The per-row checks of a batch, started on its partitions (in ``workers`` processes,
-    or in this one when ``workers`` is 1) so that the caller can do the batch-level steps
-    meanwhile; :meth:`details` waits for them and puts the partitions' details together."""
+    """The per-row checks (and features) of a batch, started on its partitions (in
+    ``workers`` processes, or in this one when ``workers`` is 1) so that the caller can do
+    other batch-level steps meanwhile; :meth:`details` waits for them and puts the
+    partitions' details and features together."""
 
     def __init__(self, frame: pd.DataFrame, checks: Sequence[RowCheck], workers: int = 1,
-                 partition_rows: int = DEFAULT_PARTITION_ROWS):
+                 partition_rows: int = DEFAULT_PARTITION_ROWS, features: Sequence[PartitionFeature] = ()):
         self.checks = list(checks)
-        columns = sorted(set().union(*(check.reads for check in self.checks)) & set(frame.columns)) if self.checks else []
+        self.features = list(features)
+        reads = [item.reads for item in [*self.checks, *self.features]]
+        columns = sorted(set().union(*reads) & set(frame.columns)) if reads else []
         self._frame = frame[columns]
         self._bounds = partition_bounds(len(frame), partition_rows)
         self._pool: ProcessPoolExecutor | None = None
         self._futures: list[Future] = []
-        if self.checks and workers > 1 and len(self._bounds) > 1:
+        if (self.checks or self.features) and workers > 1 and len(self._bounds) > 1:
             self._pool = ProcessPoolExecutor(max_workers=min(workers, len(self._bounds)), mp_context=_worker_context(),
                                              initializer=_warm_up, initargs=(self.checks, self._distinct_values()))
-            self._futures = [self._pool.submit(check_partition, self._frame.iloc[start:end], self.checks)
+            self._futures = [self._pool.submit(check_partition, self._frame.iloc[start:end], self.checks,
+                                               self.features)
                              for start, end in self._bounds]
 
-    def details(self) -> dict[str, pd.Series]:
-        if not self.checks:
+    def details(self) -> dict[str, Any]:
+        """Per check, the details of the batch's rows that have one; per feature, the
+        batch's features."""
+        if not self.checks and not self.features:
             return {}
         try:
             if self._pool is not None:
                 parts = [future.result() for future in self._futures]
             else:
                 _warm_up(self.checks, self._distinct_values())
-                parts = [check_partition(self._frame.iloc[start:end], self.checks) for start, end in self._bounds]
+                parts = [check_partition(self._frame.iloc[start:end], self.checks, self.features)
+                         for start, end in self._bounds]
         finally:
             self.close()
-        gathered = {}
+        gathered: dict[str, Any] = {}
         for check in self.checks:
             pieces = [part[check.key] for part in parts if len(part[check.key])]
             gathered[check.key] = pd.concat(pieces) if pieces else pd.Series([], dtype=object)
+        for feature in self.features:
+            gathered[feature.key] = feature.combine([part.pop(feature.key) for part in parts])
         return gathered
 
     def _distinct_values(self) -> dict[str, pd.Series]:

@@ -127,43 +127,66 @@ def run_validation(ruleset: RuleSet, data: pd.DataFrame, workers: int = 1,
 def _work_out_checks(suite: gx.ExpectationSuite, data: pd.DataFrame, workers: int,
                      partition_rows: int) -> tuple[dict[str, Any], dict[str, float]]:
     """The results of the auditor's own checks in the suite, by result key: the per-row ones
-    from the row partitions, the batch-level ones computed here meanwhile. A check that
-    raises is left out, so that GX runs it again and reports the error on its expectation."""
-    row_checks = {}
+    from the row partitions; the batch-level ones here, from the per-row features the
+    partitions made for them (or, for a check that makes none, from the batch meanwhile).
+    A check that raises is left out, so that GX runs it again and reports the error on its
+    expectation."""
+    row_checks: dict[str, Any] = {}
+    features: dict[str, Any] = {}
+    batch_checks: list[tuple[Any, dict[str, Any], Any]] = []
     for expectation in suite.expectations:
         if isinstance(expectation, AuditorColumnMapExpectation) and expectation.metric.partitionable:
             check = expectation.metric.row_check(expectation.column, expectation.value_kwargs())
             row_checks.setdefault(check.key, check)
+        elif isinstance(expectation, AuditorBatchExpectation):
+            metric, value_kwargs = expectation.metric, expectation.value_kwargs()
+            feature = metric.partition_feature(value_kwargs)
+            if feature is not None and set(feature.columns) <= set(data.columns):
+                features.setdefault(feature.key, feature)
+            batch_checks.append((metric, value_kwargs, feature))
     steps: dict[str, float] = {}
     known: dict[str, Any] = {}
     started = time.perf_counter()
-    run = RowCheckRun(data, list(row_checks.values()), workers=workers, partition_rows=partition_rows)
+    run = RowCheckRun(data, list(row_checks.values()), workers=workers, partition_rows=partition_rows,
+                      features=list(features.values()))
     try:
         analyses: dict[tuple[str, ...], Any] = {}
-        for expectation in suite.expectations:
-            if not isinstance(expectation, AuditorBatchExpectation):
-                continue
-            metric, value_kwargs = expectation.metric, expectation.value_kwargs()
-            key = metric.result_key(value_kwargs)
-            if key in known:
-                continue
-            analysis = None
-            if metric.reads_text:
-                text_columns = tuple(value_kwargs.get("text_columns") or ())
-                if text_columns not in analyses:
-                    analyses[text_columns] = analyse_frame(data, list(text_columns))
-                analysis = analyses[text_columns]
-            try:
-                known[key] = metric.verdict(data, analysis, value_kwargs)
-            except Exception:  # noqa: BLE001  (GX runs it again and reports it)
-                pass
-        steps["batch checks"] = round(time.perf_counter() - started, 3)
+        for metric, value_kwargs, feature in batch_checks:
+            if feature is None or feature.key not in features:
+                _batch_verdict(known, metric, value_kwargs, data, analyses)
         analyses.clear()
-        known.update(run.details())
-        steps["row checks"] = round(time.perf_counter() - started, 3)
+        meanwhile = time.perf_counter() - started
+        gathered = run.details()
+        partitions_done = time.perf_counter()
+        # From the start: the partitions ran beside the batch checks above.
+        steps["row partitions"] = round(partitions_done - started, 3)
+        for metric, value_kwargs, feature in batch_checks:
+            if feature is not None and feature.key in features:
+                _batch_verdict(known, metric, value_kwargs, data, analyses, gathered[feature.key])
+        steps["batch checks"] = round(meanwhile + time.perf_counter() - partitions_done, 3)
+        for feature in features:
+            gathered.pop(feature, None)
+        known.update(gathered)
     finally:
         run.close()
     return known, steps
+
+
+def _batch_verdict(known: dict[str, Any], metric: Any, value_kwargs: dict[str, Any], data: pd.DataFrame,
+                   analyses: dict[tuple[str, ...], Any], features: Any = None) -> None:
+    key = metric.result_key(value_kwargs)
+    if key in known:
+        return
+    analysis = None
+    if metric.reads_text and features is None:
+        text_columns = tuple(value_kwargs.get("text_columns") or ())
+        if text_columns not in analyses:
+            analyses[text_columns] = analyse_frame(data, list(text_columns))
+        analysis = analyses[text_columns]
+    try:
+        known[key] = metric.verdict(data, analysis, value_kwargs, features)
+    except Exception:  # noqa: BLE001  (GX runs it again and reports it)
+        pass
 
 
 def _exception_message(exception_info: dict) -> str | None:

@@ -33,7 +33,7 @@ import pandas as pd
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from auditor.batch.stories import StorySettings, find_groups  # noqa: E402
+from auditor.batch.stories import StorySettings, find_groups, story_features  # noqa: E402
 from auditor.loaders import load_inputs  # noqa: E402
 from auditor.mapping import build_batch  # noqa: E402
 from auditor.rules import load_rules  # noqa: E402
@@ -51,7 +51,7 @@ def settings_from_rules() -> StorySettings:
 
 def groups_of(title: pd.Series | None, body: pd.Series, settings: StorySettings):
     analysis = analyse_texts(title, body)
-    return find_groups(analysis, np.arange(len(body)), settings)
+    return find_groups(story_features(analysis, settings), settings)
 
 
 def real_articles(settings: StorySettings) -> None:
@@ -104,7 +104,7 @@ def at_scale(rows: int, settings: StorySettings) -> None:
     started = time.perf_counter()
     analysis = analyse_texts(title, body)
     analysed = time.perf_counter()
-    found = find_groups(analysis, np.arange(rows), settings)
+    found = find_groups(story_features(analysis, settings), settings)
     finished = time.perf_counter()
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     group_of = np.full(rows, -1)

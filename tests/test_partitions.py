@@ -53,7 +53,7 @@ def test_findings_do_not_depend_on_the_partitions_or_the_workers(default_rules, 
     whole = run_validation(default_rules, batch.data, workers=1, partition_rows=10**9)
     cut = run_validation(default_rules, batch.data, workers=2, partition_rows=97)
     assert len(partition_bounds(len(batch.data), 97)) >= 4
-    assert whole.steps["row checks"] > 0 and cut.steps["batch checks"] > 0
+    assert whole.steps["row partitions"] > 0 and cut.steps["batch checks"] > 0
     findings = _findings(default_rules, loaded, batch, whole)
     assert len({finding["rule"] for finding in findings}) >= 6, "the batch should give most rules findings"
     assert _findings(default_rules, loaded, batch, cut) == findings
@@ -101,6 +101,6 @@ def test_the_cli_takes_workers_and_records_them(tmp_path):
     assert run.exit_code == 0, run.output
     results = json.loads((out / "results.json").read_text(encoding="utf-8"))
     assert results["run"]["workers"] == 2
-    assert set(results["run"]["validate_steps"]) == {"batch checks", "row checks", "gx"}
+    assert set(results["run"]["validate_steps"]) == {"batch checks", "row partitions", "gx"}
     bad = CliRunner().invoke(app, ["audit", str(REPO / "examples"), "--out", str(tmp_path / "o2"), "--workers", "0"])
     assert bad.exit_code == 2

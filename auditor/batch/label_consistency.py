@@ -103,8 +103,36 @@ class LabelConsistencySettings:
                              "(set from the rule's confidence levels).")
 
 
+@dataclass
+class HashedTexts:
+    """The hashed word counts of rows' texts (``text_columns`` joined, ``max_chars`` read):
+    all the text model needs of the text. A row partition hashes its own rows
+    (:func:`hashed_texts`); put together (:func:`combine_hashed_texts`) they are what
+    hashing the whole batch at once gives, since hashing needs no vocabulary."""
+
+    index: pd.Index  # the rows, in order
+    blocks: list  # consecutive row blocks: float32 CSR, rows x N_FEATURES
+
+
+def hashed_texts(frame: pd.DataFrame, settings: LabelConsistencySettings = LabelConsistencySettings()) -> HashedTexts:
+    columns = [name for name in settings.text_columns if name in frame.columns]
+    if not columns:
+        raise ValueError("text_columns names no column of the batch to learn from")
+    texts = _texts(frame, columns, max(1, int(settings.max_chars or 0)))
+    return HashedTexts(index=frame.index, blocks=[_TextModel().hasher.transform(texts.tolist()).tocsr()])
+
+
+def combine_hashed_texts(parts: Sequence[HashedTexts]) -> HashedTexts:
+    parts = list(parts)
+    if not parts:
+        return HashedTexts(index=pd.Index([]), blocks=[])
+    index = parts[0].index.append([part.index for part in parts[1:]])
+    return HashedTexts(index=index, blocks=[block for part in parts for block in part.blocks])
+
+
 def find_inconsistent_labels(frame: pd.DataFrame, column: str,
-                             settings: LabelConsistencySettings = LabelConsistencySettings()) -> BatchVerdict:
+                             settings: LabelConsistencySettings = LabelConsistencySettings(),
+                             features: HashedTexts | None = None) -> BatchVerdict:
     """Flag rows whose ``column`` label disagrees with how the rest of the batch labels similar text.
 
     ``text_columns`` are joined to make each row's text (only the first ``max_chars``
@@ -113,6 +141,8 @@ def find_inconsistent_labels(frame: pd.DataFrame, column: str,
     label and text, or fewer than two labels have ``min_per_label`` such rows each.
     ``workers`` processes share the hashing of large batches. Deterministic for a given
     ``random_state``. Returns a :class:`BatchVerdict` keyed by the frame's index.
+    ``features``, when given, are the rows' hashed texts gathered from row partitions
+    (:func:`combine_hashed_texts`), so the batch's text is not hashed again here.
     """
     folds, repeats, min_rows = settings.folds, settings.repeats, settings.min_rows
     min_per_label = max(settings.min_per_label, folds)
@@ -155,7 +185,12 @@ def find_inconsistent_labels(frame: pd.DataFrame, column: str,
     label_of = {key: position for position, key in enumerate(learnable)}
     y = keys[judged].map(label_of).to_numpy(dtype=np.int64)
     model = _TextModel(workers=max(1, int(workers or 1)))
-    X = model.features(texts[judged].tolist())
+    if features is not None:
+        if not features.index.equals(frame.index):
+            raise ValueError("the hashed texts are not those of the batch's rows")
+        X = model.features(parts=_rows_of_blocks(features.blocks, judged.to_numpy()))
+    else:
+        X = model.features(texts[judged].tolist())
     if X.shape[1] == 0:
         return _skip(f"not judged: the texts of the {_rows(len(y))} share no words", evaluated=0)
 
@@ -249,11 +284,11 @@ class _TextModel:
         )
         self.kept: np.ndarray | None = None
 
-    def features(self, texts: list[str]):
-        import scipy.sparse as sp
+    def features(self, texts: list[str] | None = None, parts: list | None = None):
+        """TF-IDF features of ``texts``, or of their word counts hashed already (``parts``)."""
         from sklearn.feature_extraction.text import TfidfTransformer
 
-        parts = self._hash(texts)
+        parts = self._hash(texts) if parts is None else parts
         # Words in one row only cannot tell labels apart; dropping them keeps the model small.
         document_frequency = np.zeros(N_FEATURES, dtype=np.int64)
         for part in parts:
@@ -287,6 +322,16 @@ class _TextModel:
         position = np.searchsorted(self.kept, first)
         position = np.clip(position, 0, len(self.kept) - 1)
         return np.where(self.kept[position] == first, position, -1)
+
+
+def _rows_of_blocks(blocks: list, chosen: np.ndarray) -> list:
+    """The ``chosen`` rows (a mask over all blocks' rows) of consecutive row blocks."""
+    picked, start = [], 0
+    for block in blocks:
+        mask = chosen[start:start + block.shape[0]]
+        start += block.shape[0]
+        picked.append(block[mask] if not mask.all() else block)
+    return picked
 
 
 def _hash_block(hasher, texts: list[str]):

@@ -87,19 +87,67 @@ class StemBags:
     comparable: np.ndarray  # positions of rows with enough stems
 
 
+@dataclass
+class StoryFeatures:
+    """What the grouping needs of some rows, and all it needs: per row, how often each word
+    stem occurs in the whole text and in the lead (unweighted counts). A row partition
+    makes them from its own text analysis (:func:`story_features`); the partitions'
+    features put together (:func:`combine_story_features`) are the batch's, exactly as if
+    the whole batch had been analysed at once, without its text."""
+
+    index: pd.Index  # the rows
+    stems: np.ndarray  # the stems' texts, sorted, unique
+    whole: sp.csr_matrix  # rows x stems: counts in the whole text (title and lead weighted as analysed)
+    lead: sp.csr_matrix  # rows x stems: counts in the title and lead
+
+
 def _stem_map(analysis: TextAnalysis, settings: StorySettings) -> tuple[sp.csr_matrix, np.ndarray]:
     """surface words x stems (1 where a word has that stem), and the stems' texts."""
     keys = []
     for surface in analysis.surfaces.tolist():
         word = normalise(surface)
         keys.append(word[: settings.stem_length] if len(word) >= settings.min_word_length and word.isalpha() else "")
-    stems, stem_ids = np.unique(np.asarray(keys, dtype=object), return_inverse=True)
-    has_stem = np.asarray([key != "" for key in keys], dtype=bool)
+    keys_array = np.asarray(keys, dtype=object)
+    has_stem = keys_array != ""
+    stems, stem_ids = np.unique(keys_array[has_stem], return_inverse=True)
     words = np.flatnonzero(has_stem)
-    # Column 0 of ``stems`` is "" when some word has no stem; it is simply never used.
-    mapping = sp.csr_matrix((np.ones(len(words), dtype=np.float32), (words, stem_ids[words])),
+    mapping = sp.csr_matrix((np.ones(len(words), dtype=np.float32), (words, stem_ids)),
                             shape=(len(keys), len(stems)))
     return mapping, stems
+
+
+def story_features(analysis: TextAnalysis, settings: StorySettings = StorySettings(),
+                   positions: np.ndarray | None = None) -> StoryFeatures:
+    """The stem counts of the analysed rows (or of those at ``positions``)."""
+    positions = np.arange(len(analysis.index)) if positions is None else positions
+    mapping, stems = _stem_map(analysis, settings)
+    whole = (analysis.counts[positions] @ mapping).tocsr()
+    lead = (analysis.lead_counts[positions] @ mapping).tocsr()
+    whole.eliminate_zeros()
+    lead.eliminate_zeros()
+    return StoryFeatures(index=analysis.index[positions], stems=stems, whole=whole, lead=lead)
+
+
+def combine_story_features(parts: Sequence[StoryFeatures]) -> StoryFeatures:
+    """The features of consecutive row partitions as one batch's: one stem vocabulary,
+    the rows in partition order."""
+    parts = list(parts)
+    if len(parts) == 1:
+        return parts[0]
+    if not parts:
+        empty = sp.csr_matrix((0, 0), dtype=np.float32)
+        return StoryFeatures(index=pd.Index([]), stems=np.asarray([], dtype=object), whole=empty, lead=empty)
+    stems, codes = np.unique(np.concatenate([part.stems for part in parts]), return_inverse=True)
+    whole, lead, start = [], [], 0
+    for part in parts:
+        columns = codes[start:start + len(part.stems)]
+        start += len(part.stems)
+        for matrix, gathered in ((part.whole, whole), (part.lead, lead)):
+            gathered.append(sp.csr_matrix((matrix.data, columns[matrix.indices], matrix.indptr),
+                                          shape=(matrix.shape[0], len(stems))))
+    index = parts[0].index.append([part.index for part in parts[1:]])
+    return StoryFeatures(index=index, stems=stems, whole=sp.vstack(whole, format="csr"),
+                         lead=sp.vstack(lead, format="csr"))
 
 
 def _weighted(counts: sp.csr_matrix, idf: np.ndarray) -> sp.csr_matrix:
@@ -110,13 +158,9 @@ def _weighted(counts: sp.csr_matrix, idf: np.ndarray) -> sp.csr_matrix:
     return weights.tocsr()
 
 
-def stem_bags(analysis: TextAnalysis, positions: np.ndarray, settings: StorySettings) -> StemBags:
-    """The rows' (``positions`` in ``analysis``) whole-text and lead stem bags, weighted."""
-    mapping, stems = _stem_map(analysis, settings)
-    whole = (analysis.counts[positions] @ mapping).tocsr()
-    lead = (analysis.lead_counts[positions] @ mapping).tocsr()
-    whole.eliminate_zeros()
-    lead.eliminate_zeros()
+def stem_bags(features: StoryFeatures, settings: StorySettings) -> StemBags:
+    """The rows' whole-text and lead stem bags, weighted."""
+    whole, lead, stems = features.whole, features.lead, features.stems
     distinct = np.diff(whole.indptr)
     comparable = np.flatnonzero(distinct >= settings.min_stems)
     if len(comparable) >= settings.min_rows_for_idf:
@@ -228,13 +272,12 @@ class StoryGroups:
     comparable: int  # rows with enough text to compare
 
 
-def find_groups(analysis: TextAnalysis, positions: np.ndarray, settings: StorySettings) -> StoryGroups:
-    """Story groups among the rows at ``positions`` of ``analysis`` (group members are
-    indexes into ``positions``)."""
+def find_groups(features: StoryFeatures, settings: StorySettings) -> StoryGroups:
+    """Story groups among the rows of ``features`` (group members are their positions)."""
     from scipy.sparse.csgraph import connected_components
 
-    bags = stem_bags(analysis, positions, settings)
-    n_rows = len(positions)
+    bags = stem_bags(features, settings)
+    n_rows = len(features.index)
     if len(bags.comparable) < 2:
         return StoryGroups([], {}, int(len(bags.comparable)))
     lead_sets = bags.lead[bags.comparable]
@@ -242,11 +285,12 @@ def find_groups(analysis: TextAnalysis, positions: np.ndarray, settings: StorySe
     signatures = minhash_signatures(rows, lead_sets.indices.astype(np.int64), bags.stems, len(bags.comparable),
                                     settings.num_perm, settings.seed)
     pairs = bags.comparable[candidate_pairs(signatures, settings.rows_per_band, settings.max_bucket)]
+    # Leads first: they are short, so their cosines cost a fraction of the whole texts',
+    # and most candidates (rows that merely share common words) fail on them.
+    lead = pair_cosines(bags.lead, pairs)
+    pairs = pairs[lead >= settings.lead_threshold]
     whole = pair_cosines(bags.whole, pairs)
     keep = whole >= settings.threshold
-    pairs, whole = pairs[keep], whole[keep]
-    lead = pair_cosines(bags.lead, pairs)
-    keep = lead >= settings.lead_threshold
     pairs, whole = pairs[keep], whole[keep]
     if not len(pairs):
         return StoryGroups([], {}, int(len(bags.comparable)))
@@ -280,7 +324,7 @@ def group_stories(frame: pd.DataFrame, settings: StorySettings = StorySettings()
     """Groups of two or more rows (index labels) that tell the same story, ordered by
     their first row; rows within a group in batch order."""
     analysis = analysis if analysis is not None else _analysis_of(frame, list(settings.text_columns))
-    found = find_groups(analysis, analysis.rows(frame.index), settings)
+    found = find_groups(story_features(analysis, settings, analysis.rows(frame.index)), settings)
     return [[_plain(frame.index[position]) for position in group] for group in found.groups]
 
 
@@ -324,22 +368,28 @@ def _group_conflicts(frame: pd.DataFrame, group: list[int], compared: list[str],
 
 
 def find_story_conflicts(frame: pd.DataFrame, analysis: TextAnalysis | None = None, column: str = "category",
-                         settings: StorySettings = StorySettings()):
+                         settings: StorySettings = StorySettings(), features: StoryFeatures | None = None):
     """Rows telling the same story as other rows of the batch but with another ``column``
     (normalised label) or ``also_columns`` value (the first comma part, any case: ``Brüssel,
     Belgien`` and ``brüssel`` agree). Empty values conflict with nothing.
 
     Returns a :class:`~auditor.contracts.BatchVerdict` with, besides ``details``,
     ``evaluated`` (rows with enough text to compare) and ``note``, the key ``stories``:
-    every group as a list of index labels (groups of one are not stories).
+    every group as a list of index labels (groups of one are not stories). ``features``,
+    when given, are the rows' stem counts gathered from row partitions
+    (:func:`combine_story_features`); otherwise they come from ``analysis``.
     """
 
     compared = [column, *[name for name in settings.also_columns if name != column]]
     missing = [name for name in compared if name not in frame.columns]
     if missing:
         raise ValueError(f"column {missing[0]!r} is not in the batch")
-    analysis = analysis if analysis is not None else _analysis_of(frame, list(settings.text_columns))
-    found = find_groups(analysis, analysis.rows(frame.index), settings)
+    if features is None:
+        analysis = analysis if analysis is not None else _analysis_of(frame, list(settings.text_columns))
+        features = story_features(analysis, settings, analysis.rows(frame.index))
+    elif not features.index.equals(frame.index):
+        raise ValueError("the story features are not those of the batch's rows")
+    found = find_groups(features, settings)
     index = [_plain(label) for label in frame.index]
     details: dict[Any, dict] = {}
     oversized = [group for group in found.groups if len(group) > settings.max_group]

@@ -46,7 +46,7 @@ from great_expectations.validator.metric_configuration import MetricConfiguratio
 
 from auditor.contracts import passes
 from auditor.expectations.precomputed import known_results, result_key
-from auditor.partitions import RowCheck
+from auditor.partitions import PartitionFeature, RowCheck
 
 TEXT_ANALYSIS = "table.auditor_text_analysis"
 MAP_SUFFIX = MetricPartialFunctionTypeSuffixes.MAP.value
@@ -287,10 +287,22 @@ class BatchCheckMetric(TableMetricProvider):
     settings: ClassVar[Optional[type]] = None
     reads_text: ClassVar[bool] = False
     takes_settings: ClassVar[bool] = False
+    # A check whose text work is per row can have the row partitions do it: ``features``
+    # makes a partition's compact per-row features (from the partition's text analysis
+    # when ``features_read_text``, else from its ``text_columns``), ``combine_features``
+    # puts the partitions' together, and ``check`` is then handed them (``features=``)
+    # instead of the batch's text analysis. See auditor.partitions.PartitionFeature.
+    features: ClassVar[Optional[Callable[..., Any]]] = None
+    combine_features: ClassVar[Optional[Callable[[list], Any]]] = None
+    features_read_text: ClassVar[bool] = False
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
         _declare_check(cls)
+        for name in ("features", "combine_features"):
+            function = cls.__dict__.get(name)
+            if function is not None and not isinstance(function, staticmethod):
+                setattr(cls, name, staticmethod(function))
         cls.metric_name = f"table.auditor_{_stem(cls.__name__, 'Metric')}"
         # 'column' (the label column) is a domain key of the expectation; the table-level
         # metric gets it as a value key, with every parameter.
@@ -310,15 +322,33 @@ class BatchCheckMetric(TableMetricProvider):
         return result_key(cls.metric_name, value_kwargs.get("column"), _settings_of(cls.settings, value_kwargs))
 
     @classmethod
-    def verdict(cls, df: pd.DataFrame, analysis: Any, value_kwargs: dict[str, Any]) -> dict[str, Any]:
-        """The check's verdict on the whole batch ``df``, as the metric's value."""
+    def partition_feature(cls, value_kwargs: dict[str, Any]) -> PartitionFeature | None:
+        """What the row partitions make for this check (None: the check reads the batch itself)."""
+        if cls.features is None:
+            return None
+        settings = _settings_of(cls.settings, value_kwargs)
+        text_columns = tuple(value_kwargs.get("text_columns") or ())
+        return PartitionFeature(
+            key=f"{cls.result_key(value_kwargs)}.features",
+            function=cls.features,
+            combine=cls.combine_features,
+            columns=text_columns,
+            text_columns=text_columns if cls.features_read_text else None,
+            settings=settings,
+        )
+
+    @classmethod
+    def verdict(cls, df: pd.DataFrame, analysis: Any, value_kwargs: dict[str, Any],
+                features: Any = None) -> dict[str, Any]:
+        """The check's verdict on the whole batch ``df``, as the metric's value; ``features``
+        are the rows' features from the partitions, when they made them."""
         arguments = [df]
         if cls.reads_text:
-            arguments.append(analysis)
+            arguments.append(analysis if features is None else None)
         arguments.append(value_kwargs["column"])
         if cls.takes_settings:
             arguments.append(_settings_of(cls.settings, value_kwargs))
-        verdict = cls.check(*arguments)
+        verdict = cls.check(*arguments, **({"features": features} if features is not None else {}))
         return {
             **verdict,
             "details": {str(index): detail for index, detail in verdict["details"].items()},

@@ -8,13 +8,20 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from auditor.batch.label_consistency import LabelConsistencySettings, find_inconsistent_labels
+from auditor.batch.label_consistency import (
+    LabelConsistencySettings,
+    combine_hashed_texts,
+    find_inconsistent_labels,
+    hashed_texts,
+)
 from auditor.expectations.base import AuditorBatchExpectation, BatchCheckMetric
 
 
 class LabelConsistencyMetric(BatchCheckMetric):
     check = find_inconsistent_labels
     settings = LabelConsistencySettings
+    features = hashed_texts
+    combine_features = combine_hashed_texts
 
 
 class ExpectBatchLabelsToBeConsistent(AuditorBatchExpectation):

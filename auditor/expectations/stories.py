@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import ClassVar, Dict, Optional
 
-from auditor.batch.stories import StorySettings, find_story_conflicts
+from auditor.batch.stories import StorySettings, combine_story_features, find_story_conflicts, story_features
 from auditor.expectations.base import AuditorBatchExpectation, BatchCheckMetric
 
 
@@ -16,6 +16,9 @@ class SameStoriesMetric(BatchCheckMetric):
     check = find_story_conflicts
     settings = StorySettings
     reads_text = True
+    features = story_features
+    combine_features = combine_story_features
+    features_read_text = True
 
 
 class ExpectSameStoriesToAgree(AuditorBatchExpectation):
