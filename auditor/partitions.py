@@ -85,7 +85,7 @@ def check_partition(rows: pd.DataFrame, checks: Sequence[RowCheck],
     """Every check on the partition's rows; per check, the details of the rows that have one
     (a problem or a note), by row label; and per feature, the partition's features. The
     partition's text analysis is made once per set of text columns and shared by all that
-    read it."""
+    read it. A check or feature that raises is left out of the result."""
     analyses: dict[tuple[str, ...], Any] = {}
 
     def analysis_of(text_columns: tuple[str, ...]) -> Any:
@@ -101,12 +101,18 @@ def check_partition(rows: pd.DataFrame, checks: Sequence[RowCheck],
             arguments.append(analysis_of(check.text_columns))
         if check.takes_settings:
             arguments.append(check.settings)
-        details = check.function(*arguments)
+        try:
+            details = check.function(*arguments)
+        except Exception:  # noqa: BLE001  (left out: GX runs the check again and reports the error)
+            continue
         gathered[check.key] = details[details.notna()]
     for feature in features:
-        source = (analysis_of(feature.text_columns) if feature.text_columns is not None
-                  else rows[[name for name in feature.columns if name in rows.columns]])
-        gathered[feature.key] = feature.function(source, feature.settings)
+        try:
+            source = (analysis_of(feature.text_columns) if feature.text_columns is not None
+                      else rows[[name for name in feature.columns if name in rows.columns]])
+            gathered[feature.key] = feature.function(source, feature.settings)
+        except Exception:  # noqa: BLE001  (left out: the batch check is then judged by GX, which reports it)
+            continue
     return gathered
 
 
@@ -170,11 +176,15 @@ class RowCheckRun:
         finally:
             self.close()
         gathered: dict[str, Any] = {}
+        # What failed on any partition is left out for the batch, so that GX works it out
+        # itself and reports the error on its expectation.
         for check in self.checks:
-            pieces = [part[check.key] for part in parts if len(part[check.key])]
-            gathered[check.key] = pd.concat(pieces) if pieces else pd.Series([], dtype=object)
+            if all(check.key in part for part in parts):
+                pieces = [part[check.key] for part in parts if len(part[check.key])]
+                gathered[check.key] = pd.concat(pieces) if pieces else pd.Series([], dtype=object)
         for feature in self.features:
-            gathered[feature.key] = feature.combine([part.pop(feature.key) for part in parts])
+            if all(feature.key in part for part in parts):
+                gathered[feature.key] = feature.combine([part.pop(feature.key) for part in parts])
         return gathered
 
     def _distinct_values(self) -> dict[str, pd.Series]:

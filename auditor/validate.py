@@ -161,7 +161,7 @@ def _work_out_checks(suite: gx.ExpectationSuite, data: pd.DataFrame, workers: in
         # From the start: the partitions ran beside the batch checks above.
         steps["row partitions"] = round(partitions_done - started, 3)
         for metric, value_kwargs, feature in batch_checks:
-            if feature is not None and feature.key in features:
+            if feature is not None and feature.key in gathered:
                 _batch_verdict(known, metric, value_kwargs, data, analyses, gathered[feature.key])
         steps["batch checks"] = round(meanwhile + time.perf_counter() - partitions_done, 3)
         for feature in features:

@@ -104,3 +104,27 @@ def test_the_cli_takes_workers_and_records_them(tmp_path):
     assert set(results["run"]["validate_steps"]) == {"batch checks", "row partitions", "gx"}
     bad = CliRunner().invoke(app, ["audit", str(REPO / "examples"), "--out", str(tmp_path / "o2"), "--workers", "0"])
     assert bad.exit_code == 2
+
+
+def _refuses_rows(values, settings=None):
+    raise ValueError("this check cannot judge these rows")
+
+
+def test_a_check_or_feature_that_raises_is_left_to_gx(default_rules, real_batch):
+    """A partition never fails the run: what raises is left out, so GX works it out itself and
+    reports the error on its expectation (the run's one-line error, not a traceback)."""
+    from auditor.expectations.base import AuditorBatchExpectation
+    from auditor.partitions import PartitionFeature, RowCheck, RowCheckRun
+
+    _, batch = real_batch
+    suite, _ = build_suite(default_rules, list(batch.data.columns))
+    feature = next(e.metric.partition_feature(e.value_kwargs()) for e in suite.expectations
+                   if isinstance(e, AuditorBatchExpectation))
+    refusing = RowCheck(key="refuses", function=_refuses_rows, column="category")
+    broken = PartitionFeature(key="broken", function=_refuses_rows, combine=list, columns=("body",))
+    rows = batch.data.iloc[:60]
+    found = check_partition(rows, [refusing], [feature, broken])
+    assert set(found) == {feature.key}
+    gathered = RowCheckRun(batch.data, [refusing], partition_rows=200, features=[feature, broken]).details()
+    assert set(gathered) == {feature.key}
+    assert gathered[feature.key].index.equals(batch.data.index)
