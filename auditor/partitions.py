@@ -13,11 +13,18 @@ text: the partitions also make each row's compact features for them (a
 :class:`PartitionFeature`: stem counts, hashed words), which are put together in the main
 process, where the batch-level step then runs on them. Text work is thus done once per
 row, on all cores, and the main process never analyses the batch's text itself.
+
+A per-row check that also needs something of the whole batch (the furniture check's
+counts of lines repeated across rows) declares it as a batch input
+(:attr:`RowCheck.batch_input`): worked out once on the whole batch's values of the column
+before the partitions are cut, small, and handed to every partition, so a row's result
+still does not depend on the cut.
 """
 
 from __future__ import annotations
 
 import multiprocessing
+import dataclasses
 import os
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
@@ -55,10 +62,25 @@ class RowCheck:
     # Called once per process with the whole batch's distinct values of the column, before
     # any partition: a check with a costly per-call lookup (GeoNames) makes it once.
     warm_up: Callable[[pd.Series], None] | None = None
+    # Other columns the function reads, as keyword arguments: (keyword, column) pairs. A
+    # column the rows lack is handed as None.
+    extra_columns: tuple[tuple[str, str], ...] = ()
+    # ``batch_input(values, settings)`` -> keyword arguments of the function, worked out on
+    # the whole batch's non-empty values of the column before the partitions (see
+    # :meth:`prepared`); ``batch_inputs`` holds them once worked out.
+    batch_input: Callable[[pd.Series, Any], dict[str, Any]] | None = None
+    batch_inputs: dict[str, Any] | None = None
 
     @property
     def reads(self) -> set[str]:
-        return {self.column, *(self.text_columns or ())}
+        return {self.column, *(self.text_columns or ()), *(column for _, column in self.extra_columns)}
+
+    def prepared(self, values: pd.Series) -> "RowCheck":
+        """This check with its batch inputs worked out on ``values``, the whole batch's
+        non-empty values of its column; the check itself when it has none."""
+        if self.batch_input is None:
+            return self
+        return dataclasses.replace(self, batch_inputs=dict(self.batch_input(values, self.settings)))
 
 
 @dataclass(frozen=True)
@@ -101,8 +123,14 @@ def check_partition(rows: pd.DataFrame, checks: Sequence[RowCheck],
             arguments.append(analysis_of(check.text_columns))
         if check.takes_settings:
             arguments.append(check.settings)
+        keywords = {keyword: rows[name] if name in rows.columns else None for keyword, name in check.extra_columns}
+        if check.batch_input is not None:
+            if check.batch_inputs is None:
+                raise ValueError(f"{check.key}: its batch inputs are worked out on the whole batch before the "
+                                 "partitions (RowCheck.prepared), not on one partition")
+            keywords.update(check.batch_inputs)
         try:
-            details = check.function(*arguments)
+            details = check.function(*arguments, **keywords)
         except Exception:  # noqa: BLE001  (left out: GX runs the check again and reports the error)
             continue
         gathered[check.key] = details[details.notna()]
@@ -146,11 +174,11 @@ class RowCheckRun:
 
     def __init__(self, frame: pd.DataFrame, checks: Sequence[RowCheck], workers: int = 1,
                  partition_rows: int = DEFAULT_PARTITION_ROWS, features: Sequence[PartitionFeature] = ()):
-        self.checks = list(checks)
         self.features = list(features)
-        reads = [item.reads for item in [*self.checks, *self.features]]
+        reads = [item.reads for item in [*checks, *self.features]]
         columns = sorted(set().union(*reads) & set(frame.columns)) if reads else []
         self._frame = frame[columns]
+        self.checks = [check.prepared(self._non_empty(check.column)) for check in checks]
         self._bounds = partition_bounds(len(frame), partition_rows)
         self._pool: ProcessPoolExecutor | None = None
         self._futures: list[Future] = []
@@ -186,6 +214,10 @@ class RowCheckRun:
             if all(feature.key in part for part in parts):
                 gathered[feature.key] = feature.combine([part.pop(feature.key) for part in parts])
         return gathered
+
+    def _non_empty(self, column: str) -> pd.Series:
+        values = self._frame[column]
+        return values[values.notnull()]
 
     def _distinct_values(self) -> dict[str, pd.Series]:
         return {check.key: pd.Series(self._frame[check.column].dropna().unique(), dtype=object)

@@ -192,3 +192,38 @@ def test_a_kind_may_not_take_the_name_of_a_structural_finding(tmp_path, name):
     path.write_text(f"kinds:\n  {name}:\n    label: x\n    whole: ['jetzt bestellen']\n", encoding="utf-8")
     with pytest.raises(RulesError, match=rf"furniture\.yaml:2: kinds: '{name}'"):
         load_furniture(path)
+
+
+def test_partitions_find_the_template_the_whole_batch_repeats(tmp_path):
+    """The rows of the site's template are cut into partitions of two rows, fewer than
+    repeats.min_rows: a partition alone sees no template. The batch's counts are worked out
+    before the cut, so 1 partition and many on 2 workers find the same, span by span; the
+    page with its main text (the reference column) is judged the same way too."""
+    import json
+
+    from auditor.findings import collect
+    from auditor.loaders import load_inputs
+    from auditor.mapping import build_batch
+    from auditor.partitions import partition_bounds
+    from auditor.validate import run_validation
+
+    ruleset = load_rules(one_rule_file(tmp_path, RULE, "expect_column_values_to_be_free_of_furniture", "body"))
+    bodies = site_rows()
+    records = [{"id": f"r{i}", "Text": body} for i, body in enumerate(bodies)]
+    records.insert(3, {"id": "page", "Text": PAGE, "main_text": "\n".join([TITLE, *ARTICLE])})
+    records.append({"id": "plain", "Text": " ".join(STORIES[0])})
+    table = tmp_path / "site.jsonl"
+    table.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
+    loaded = load_inputs([table])
+    batch = build_batch(loaded, ruleset.column_mapping)
+
+    def findings(workers: int, partition_rows: int) -> list[dict]:
+        outcome = run_validation(ruleset, batch.data, workers=workers, partition_rows=partition_rows)
+        return findings_of(collect(ruleset, batch, outcome.outcomes, loaded.unreadable), RULE, "body")
+
+    assert len(partition_bounds(len(records), 2)) == 4
+    whole, cut = findings(1, 10**9), findings(2, 2)
+    assert cut == whole
+    repeated = [f for f in whole if f["evidence"]["kind"] == ["repeated"]]
+    assert {f["row_id"] for f in repeated} == {f"r{i}" for i in range(len(bodies))}
+    assert any(f["row_id"] == "page" for f in whole) and not any(f["row_id"] == "plain" for f in whole)

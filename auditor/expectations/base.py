@@ -112,8 +112,10 @@ class RowCheckMetric(ColumnMapMetricProvider):
     """Base of the per-row check metrics. A subclass sets ``check`` (the pure function),
     ``settings`` (its parameters' dataclass, or None) and ``reads_text`` (the function
     also receives the batch's shared :class:`~auditor.text.analysis.TextAnalysis` of
-    ``settings.text_columns``). It is called ``check(values, [analysis,] [settings])``
-    with the column's non-empty values and returns one detail per value.
+    ``settings.text_columns``). It is called ``check(values, [analysis,] [settings], **inputs)``
+    with the column's non-empty values and returns one detail per value; ``inputs`` are
+    the other columns it reads (:meth:`extra_columns`) and what ``batch_input`` works out
+    on the whole batch's values of the column (see :class:`~auditor.partitions.RowCheck`).
     """
 
     check: ClassVar[Callable[..., pd.Series]]
@@ -125,6 +127,8 @@ class RowCheckMetric(ColumnMapMetricProvider):
     partitionable: ClassVar[bool] = True
     # See RowCheck.warm_up.
     warm_up: ClassVar[Optional[Callable[[pd.Series], None]]] = None
+    # See RowCheck.batch_input: ``batch_input(values, settings)`` -> keyword arguments.
+    batch_input: ClassVar[Optional[Callable[[pd.Series, Any], dict[str, Any]]]] = None
     # Empty values are left to the not-null rules; no check sees them.
     filter_column_isnull = True
 
@@ -145,6 +149,11 @@ class RowCheckMetric(ColumnMapMetricProvider):
         return result_key(cls.details_metric(), column, _settings_of(cls.settings, value_kwargs))
 
     @classmethod
+    def extra_columns(cls, column: str, settings: Any) -> dict[str, str]:
+        """Other columns the check reads, by the keyword they are handed as (none by default)."""
+        return {}
+
+    @classmethod
     def row_check(cls, column: str, value_kwargs: dict[str, Any]) -> RowCheck:
         """This check on ``column`` as the row partitions run it, without GX."""
         settings = _settings_of(cls.settings, value_kwargs)
@@ -156,6 +165,8 @@ class RowCheckMetric(ColumnMapMetricProvider):
             settings=settings,
             takes_settings=cls.takes_settings,
             warm_up=cls.warm_up,
+            extra_columns=tuple(cls.extra_columns(column, settings).items()),
+            batch_input=cls.batch_input,
         )
 
     @metric_partial(engine=PandasExecutionEngine, partial_fn_type=MetricPartialFunctionTypes.MAP_SERIES,
@@ -172,12 +183,18 @@ class RowCheckMetric(ColumnMapMetricProvider):
             # Worked out on row partitions before the validation: only rows with a detail came back.
             known = known_results.get(key).reindex(values.index)
             return known.astype(object).where(known.notna(), None), compute_domain_kwargs, accessor_domain_kwargs
+        settings = _settings_of(cls.settings, metric_value_kwargs)
         arguments = [values]
         if cls.reads_text:
             arguments.append(metrics[TEXT_ANALYSIS])
         if cls.takes_settings:
-            arguments.append(_settings_of(cls.settings, metric_value_kwargs))
-        return cls.check(*arguments), compute_domain_kwargs, accessor_domain_kwargs
+            arguments.append(settings)
+        # The whole batch is here: its batch input is worked out on it, as before the partitions.
+        inputs = {keyword: df[name] if name in df.columns else None
+                  for keyword, name in cls.extra_columns(accessor_domain_kwargs["column"], settings).items()}
+        if cls.batch_input is not None:
+            inputs.update(cls.batch_input(values, settings))
+        return cls.check(*arguments, **inputs), compute_domain_kwargs, accessor_domain_kwargs
 
     @column_condition_partial(engine=PandasExecutionEngine)
     def _pandas_condition(cls, column, _metrics, **kwargs):

@@ -10,80 +10,25 @@ from __future__ import annotations
 
 from typing import ClassVar, Optional
 
-import pandas as pd
 from great_expectations.compatibility.pydantic import validator
-from great_expectations.core.metric_domain_types import MetricDomainTypes
-from great_expectations.core.metric_function_types import MetricPartialFunctionTypes
-from great_expectations.execution_engine import PandasExecutionEngine
-from great_expectations.expectations.metrics.metric_provider import metric_partial, metric_value
-from great_expectations.expectations.metrics.table_metric_provider import TableMetricProvider
-from great_expectations.validator.metric_configuration import MetricConfiguration
 
 from auditor.errors import RulesError
-from auditor.expectations.base import AuditorColumnMapExpectation, RowCheckMetric, _settings_of
-from auditor.text.furniture import FurnitureSettings, find_furniture, load_furniture
-from auditor.text.furniture.repeats import batch_line_counts
-
-LINE_COUNTS = "table.auditor_furniture_line_counts"
-
-
-class FurnitureLineCounts(TableMetricProvider):
-    """The batch step of the repeated-lines signal: per hashed short line of ``column``,
-    the number of rows that hold it (:func:`auditor.text.furniture.repeats.batch_line_counts`:
-    rows to hashes, hashes to counts; on another engine each partition counts and the
-    counts are added)."""
-
-    metric_name = LINE_COUNTS
-    value_keys = ("column", "patterns")
-
-    @metric_value(engine=PandasExecutionEngine)
-    def _pandas(cls, execution_engine, metric_domain_kwargs, metric_value_kwargs, metrics, runtime_configuration):
-        df, _, _ = execution_engine.get_compute_domain(domain_kwargs=metric_domain_kwargs, domain_type=MetricDomainTypes.TABLE)
-        column = metric_value_kwargs["column"]
-        values = df[column].tolist() if column in df.columns else []
-        return batch_line_counts(values, load_furniture(metric_value_kwargs.get("patterns")).repeats)
+from auditor.expectations.base import AuditorColumnMapExpectation, RowCheckMetric
+from auditor.text.furniture import FurnitureSettings, batch_inputs, find_furniture, load_furniture
 
 
 class FreeOfFurnitureMetric(RowCheckMetric):
     check = find_furniture
     settings = FurnitureSettings
-    # It needs the whole batch's line counts. Not yet split into per-partition counts that
-    # are added up before the rows are judged, so it runs in the validation, on one core.
-    partitionable = False
-
-    # The check reads two things beyond its column: the batch's line counts (a table
-    # metric, computed once per batch) and, where the input has it, the reference column
-    # with the page's main text.
-    @metric_partial(engine=PandasExecutionEngine, partial_fn_type=MetricPartialFunctionTypes.MAP_SERIES,
-                    domain_type=MetricDomainTypes.COLUMN)
-    def _pandas_details(cls, execution_engine, metric_domain_kwargs, metric_value_kwargs, metrics,
-                        runtime_configuration):
-        df, compute_domain_kwargs, accessor_domain_kwargs = execution_engine.get_compute_domain(
-            domain_kwargs=metric_domain_kwargs, domain_type=MetricDomainTypes.COLUMN
-        )
-        name = accessor_domain_kwargs["column"]
-        column = df[name]
-        settings = _settings_of(cls.settings, metric_value_kwargs)
-        reference = settings.reference_column
-        main_texts = df[reference] if reference and reference != name and reference in df.columns else None
-        details = find_furniture(column[column.notnull()], settings, main_texts=main_texts,
-                                 line_counts=metrics.get(LINE_COUNTS))
-        return details, compute_domain_kwargs, accessor_domain_kwargs
+    # The repeated-lines signal needs the whole batch: the counts of the lines that more
+    # than one row holds, worked out once before the partitions and handed to each.
+    batch_input = batch_inputs
 
     @classmethod
-    def _get_evaluation_dependencies(cls, metric, configuration=None, execution_engine=None,
-                                     runtime_configuration=None):
-        dependencies = super()._get_evaluation_dependencies(
-            metric, configuration, execution_engine, runtime_configuration
-        )
-        if metric.metric_name == cls.details_metric():
-            dependencies[LINE_COUNTS] = MetricConfiguration(
-                metric_name=LINE_COUNTS,
-                metric_domain_kwargs={k: v for k, v in metric.metric_domain_kwargs.items() if k == "batch_id"},
-                metric_value_kwargs={"column": metric.metric_domain_kwargs.get("column"),
-                                     "patterns": metric.metric_value_kwargs.get("patterns")},
-            )
-        return dependencies
+    def extra_columns(cls, column: str, settings: FurnitureSettings) -> dict[str, str]:
+        """Where the input has it, the reference column with the page's main text."""
+        reference = settings.reference_column
+        return {"main_texts": reference} if reference and reference != column else {}
 
 
 class ExpectColumnValuesToBeFreeOfFurniture(AuditorColumnMapExpectation):

@@ -27,7 +27,7 @@ GX, so the same function can run on Spark partitions. Where each part lives:
 """
 
 from auditor.text.furniture.coherence import MAX_SHARED, MAX_SHARED_CUED, MIN_STORY_WORDS
-from auditor.text.furniture.detect import analyse_body, find_furniture
+from auditor.text.furniture.detect import analyse_body, batch_inputs, find_furniture
 from auditor.text.furniture.patterns import DEFAULT_PATTERNS, load_furniture
 from auditor.text.furniture.prefilter import furniture_possible
 from auditor.text.furniture.settings import FurnitureSettings
@@ -42,6 +42,7 @@ __all__ = [
     "FurnitureSpec",
     "Kind",
     "analyse_body",
+    "batch_inputs",
     "find_furniture",
     "furniture_possible",
     "load_furniture",

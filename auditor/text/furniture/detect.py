@@ -13,7 +13,7 @@ import pandas as pd
 from auditor.text.furniture.blocks import Block, article_parts, assign_groups, furniture_blocks, parts_around_furniture
 from auditor.text.furniture.coherence import MAX_SHARED, MAX_SHARED_CUED, MIN_STORY_WORDS, Story, other_story
 from auditor.text.furniture.layout import PageParts, may_be_page, page_parts
-from auditor.text.furniture.repeats import batch_line_counts, template_lines
+from auditor.text.furniture.repeats import batch_line_counts, shared_lines, template_lines
 from auditor.text.furniture.patterns import load_furniture
 from auditor.text.furniture.prefilter import furniture_possible
 from auditor.text.furniture.report import block_part, body_detail, story_part
@@ -117,6 +117,14 @@ def _absorb_teasers(body: str, story: Story, furniture: list[Block], spec: Furni
     return absorbed
 
 
+def batch_inputs(values: pd.Series, settings: FurnitureSettings = FurnitureSettings()) -> dict:
+    """What :func:`find_furniture` needs of the whole batch, worked out once before the batch
+    is cut into partitions: the counts of the lines more than one row holds (the batch
+    step of :mod:`.repeats`; a few entries, as a story's lines are its own)."""
+    spec = load_furniture(settings.patterns)
+    return {"line_counts": shared_lines(batch_line_counts(values.tolist(), spec.repeats))}
+
+
 def find_furniture(values: pd.Series, settings: FurnitureSettings = FurnitureSettings(),
                    main_texts: pd.Series | None = None, line_counts: pd.Series | None = None) -> pd.Series:
     """Per row: None when the body is one article, else a dict with a ``message`` and one
@@ -124,8 +132,8 @@ def find_furniture(values: pd.Series, settings: FurnitureSettings = FurnitureSet
     story. The column is searched first for places where furniture can be
     (:func:`furniture_possible`); only bodies with such a place are split and matched.
     ``main_texts`` (same index): each row's main text from the extraction, where known.
-    ``line_counts``: the batch's line counts (:func:`.repeats.batch_line_counts`, the batch
-    step); without them they are counted over ``values``."""
+    ``line_counts``: the batch's line counts (:func:`batch_inputs`, the batch step); without
+    them they are counted over ``values``, which is the same when ``values`` is the batch."""
     spec = load_furniture(settings.patterns)
     bodies = values.tolist()
     possible = furniture_possible(bodies, spec)

@@ -93,6 +93,13 @@ def batch_line_counts(bodies: list, limits: RepeatLimits = RepeatLimits()) -> pd
     return count_rows(line_hashes(bodies, limits))
 
 
+def shared_lines(counts: pd.Series) -> pd.Series:
+    """The counts of the lines that more than one row holds: what the partitions are handed.
+    The rest can be left out without changing a verdict, as a line missing from the counts
+    is held by one row (its own), which is what they said."""
+    return counts[counts > 1]
+
+
 def template_lines(bodies: list, counts: pd.Series, limits: RepeatLimits = RepeatLimits()) -> dict[int, list[tuple[int, int, int]]]:
     """Part 3 for a column: per row position that has any, (start, end, rows holding it) of
     each of its lines that is the batch's template (see the module docstring). The rows'
