@@ -102,6 +102,10 @@ def audit(
     workers: Optional[int] = typer.Option(None, "--workers", min=1, max=256, help="Processes for the per-row checks "
                                           "(default: the cores this process may use). The findings do not depend on it."),
     dataset: Optional[str] = DatasetOption,
+    engine: str = typer.Option("pandas", "--engine", help="Where the rules run: 'pandas' (this machine) or 'spark' "
+                               "(GX's Spark engine; needs the 'spark' extra and Java)."),
+    spark_master: Optional[str] = typer.Option(None, "--spark-master", help="Spark master URL for --engine spark "
+                                               "(default: the active session's, else local[*])."),
 ) -> None:
     """Audit INPUTS and write results.json, junit.xml, report.html and GX Data Docs; record the run in the history.
 
@@ -112,12 +116,25 @@ def audit(
 
     if dataset is not None and not dataset.strip():
         _fail("--dataset: give a name (e.g. --dataset nightly-export), or leave it out to use the inputs")
+    if engine not in ("pandas", "spark"):
+        _fail(f"--engine: {engine!r} is not an engine; use pandas or spark")
+    if spark_master is not None and engine != "spark":
+        _fail("--spark-master is for --engine spark")
+    if engine == "spark":
+        from auditor.errors import AuditorError
+        from auditor.spark import require_pyspark
+
+        try:
+            require_pyspark()
+        except AuditorError as error:
+            _fail(str(error))
     out = out or default_out_dir()
     _check_out_dir(out)
     ruleset = _load_rules(rules)
     run = run_audit(inputs, ruleset, out, fail_on.value, show_progress=sys.stderr.isatty() and not quiet,
                     history_path=history, use_history=not no_history, baseline=baseline, data_docs=data_docs,
-                    decisions=decisions or [], fail_on_new=fail_on_new, dataset=dataset, workers=workers)
+                    decisions=decisions or [], fail_on_new=fail_on_new, dataset=dataset, workers=workers,
+                    engine=engine, spark_master=spark_master)
     summary = run.result.summary
     if not quiet:
         per = summary["findings_per_severity"]

@@ -93,7 +93,8 @@ def article_texts(batch: Batch, findings: list[dict[str, Any]]) -> dict[tuple[st
 def run_audit(inputs: list[Path], ruleset: RuleSet, out_dir: Path, fail_on: str = "error",
               show_progress: bool = False, history_path: Path | None = None, use_history: bool = True,
               baseline: str | None = None, data_docs: bool = True, decisions: list[Path] = (),
-              fail_on_new: bool = False, dataset: str | None = None, workers: int | None = None) -> AuditRun:
+              fail_on_new: bool = False, dataset: str | None = None, workers: int | None = None,
+              engine: str = "pandas", spark_master: str | None = None) -> AuditRun:
     started_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
     if fail_on_new and not use_history:
         raise AuditorError("--fail-on-new gates on findings new since the last run, which the run history "
@@ -121,7 +122,12 @@ def run_audit(inputs: list[Path], ruleset: RuleSet, out_dir: Path, fail_on: str 
             loaded = load_inputs(inputs)
             batch = build_batch(loaded, ruleset.column_mapping)
         with progress.step("validate"):
-            validation = run_validation(ruleset, batch.data, workers=workers or available_cores())
+            if engine == "spark":
+                from auditor.spark.validate import run_spark_validation
+
+                validation = run_spark_validation(ruleset, batch.data, master=spark_master)
+            else:
+                validation = run_validation(ruleset, batch.data, workers=workers or available_cores())
         with progress.step("collect"):
             result = collect(ruleset, batch, validation.outcomes, loaded.unreadable, fail_on)
             result.files = loaded.files
@@ -141,6 +147,7 @@ def run_audit(inputs: list[Path], ruleset: RuleSet, out_dir: Path, fail_on: str 
             # partitions (both from the start, side by side) and GX's own pass.
             "validate_steps": validation.steps,
             "workers": workers or available_cores(),
+            "engine": engine,
         }
         texts = article_texts(batch, result.findings)
         result.timings = progress.timings

@@ -24,6 +24,7 @@ the thin partials below are engine-specific.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import inspect
 import math
 import re
@@ -34,10 +35,12 @@ import pandas as pd
 from great_expectations.compatibility.pydantic import Field
 from great_expectations.core.metric_domain_types import MetricDomainTypes
 from great_expectations.core.metric_function_types import (
+    MetricFunctionTypes,
     MetricPartialFunctionTypes,
     MetricPartialFunctionTypeSuffixes,
 )
-from great_expectations.execution_engine import PandasExecutionEngine
+from great_expectations.execution_engine import PandasExecutionEngine, SparkDFExecutionEngine
+from great_expectations.expectations.registry import register_metric
 from great_expectations.expectations.expectation import BatchExpectation, ColumnMapExpectation, MetaExpectation
 from great_expectations.expectations.metrics import ColumnMapMetricProvider, column_condition_partial
 from great_expectations.expectations.metrics.metric_provider import metric_partial, metric_value
@@ -95,6 +98,21 @@ def _declare_check(metric: type) -> None:
     check = check.__func__ if isinstance(check, staticmethod) else check
     metric.check = staticmethod(check)
     metric.takes_settings = metric.settings is not None and "settings" in inspect.signature(check).parameters
+
+
+def spark_fails_column(key: str) -> str:
+    """The boolean column of the Spark batch that says, per row, whether the check with
+    result key ``key`` fails it (worked out per partition by :mod:`auditor.spark`)."""
+    return "__auditor_fails_" + hashlib.sha256(key.encode("utf-8")).hexdigest()[:16]
+
+
+def _known_on_spark(key: str, name: str) -> Any:
+    """On Spark every auditor check is worked out before GX validates (per partition, or for
+    the batch checks as one step); GX then judges the known results."""
+    if key not in known_results:
+        raise RuntimeError(f"{name} runs on Spark only inside the auditor's Spark validation "
+                           f"(auditor.spark), which works it out before GX validates")
+    return known_results.get(key)
 
 
 def _text_analysis_dependency(metric: MetricConfiguration, text_key: str = "text_columns") -> MetricConfiguration:
@@ -200,6 +218,39 @@ class RowCheckMetric(ColumnMapMetricProvider):
     def _pandas_condition(cls, column, _metrics, **kwargs):
         details, _, _ = _metrics[cls.details_metric()]
         return details.map(passes).astype(bool)
+
+    # --- Spark: the detail columns are worked out per partition first (auditor.spark) ---
+    # GX checks the native boolean column, and the failing rows' details (gathered to the
+    # driver like findings) are the details metric's value, as on pandas.
+
+    @column_condition_partial(engine=SparkDFExecutionEngine)
+    def _spark_condition(cls, column, _metrics, _accessor_domain_kwargs, **kwargs):
+        from great_expectations.compatibility.pyspark import functions as F
+
+        settings = {name: value for name, value in kwargs.items() if name in cls.condition_value_keys}
+        key = cls.result_key(_accessor_domain_kwargs["column"], settings)
+        _known_on_spark(key, cls.__name__)
+        return ~F.col(spark_fails_column(key))
+
+    @staticmethod
+    def _spark_details(cls, execution_engine, metric_domain_kwargs, metric_value_kwargs, metrics,
+                       runtime_configuration):
+        key = cls.result_key(metric_domain_kwargs.get("column"), metric_value_kwargs)
+        return _known_on_spark(key, cls.__name__), {}, {}
+
+    @classmethod
+    def _register_metric_functions(cls):
+        super()._register_metric_functions()
+        if "check" in cls.__dict__ or hasattr(cls, "function_metric_name"):
+            register_metric(
+                metric_name=cls.details_metric(),
+                metric_domain_keys=cls.function_domain_keys,
+                metric_value_keys=cls.function_value_keys,
+                execution_engine=SparkDFExecutionEngine,
+                metric_class=cls,
+                metric_provider=RowCheckMetric._spark_details,
+                metric_fn_type=MetricFunctionTypes.VALUE,
+            )
 
     @classmethod
     def _get_evaluation_dependencies(cls, metric, configuration=None, execution_engine=None,
@@ -333,6 +384,10 @@ class BatchCheckMetric(TableMetricProvider):
         if key in known_results:
             return known_results.get(key)
         return cls.verdict(df, metrics.get(TEXT_ANALYSIS), metric_value_kwargs)
+
+    @metric_value(engine=SparkDFExecutionEngine)
+    def _spark(cls, execution_engine, metric_domain_kwargs, metric_value_kwargs, metrics, runtime_configuration):
+        return _known_on_spark(cls.result_key(metric_value_kwargs), cls.__name__)
 
     @classmethod
     def result_key(cls, value_kwargs: dict[str, Any]) -> str:

@@ -1,0 +1,35 @@
+"""The audit on Spark: the same rules, through Great Expectations' Spark engine.
+
+``auditor audit … --engine spark`` reads and maps the inputs as always, hands the batch to a
+Spark session, works out the auditor's per-row checks once per partition
+(:mod:`auditor.spark.row_checks`, ``mapInPandas`` over :func:`auditor.partitions.check_partition`)
+into cached detail columns, and lets GX's ``SparkDFExecutionEngine`` validate the suite
+(:mod:`auditor.spark.validate`); results, findings and report are those of a pandas run.
+
+pyspark is an optional extra: nothing here imports it before :func:`require_pyspark` said it
+is there.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import shutil
+
+from auditor.errors import AuditorError
+
+INSTALL_HINT = "pip install -c constraints.txt 'auditor[spark]' (pyspark) and a Java runtime (e.g. apt-get install default-jre-headless)"
+
+
+def require_pyspark() -> None:
+    """One line and exit 2 when the Spark engine cannot run here."""
+    if importlib.util.find_spec("pyspark") is None:
+        raise AuditorError(f"--engine spark needs pyspark, which is not installed: {INSTALL_HINT}")
+    if shutil.which("java") is None and not _java_home():
+        raise AuditorError(f"--engine spark needs a Java runtime, and none was found (no 'java' on PATH, no JAVA_HOME): {INSTALL_HINT}")
+
+
+def _java_home() -> bool:
+    import os
+
+    home = os.environ.get("JAVA_HOME")
+    return bool(home) and os.path.exists(os.path.join(home, "bin", "java"))
