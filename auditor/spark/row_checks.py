@@ -38,6 +38,9 @@ def _run_partitions(batches: Iterator[pd.DataFrame], checks: Sequence[RowCheck],
         rows = rows.set_index(ROW_COLUMN, drop=False)
         rows.index.name = None
         details = check_partition(rows, checks)
+        failed = [check.key for check in checks if check.key not in details]
+        if failed:
+            raise RuntimeError(f"a per-row check failed on a Spark partition: {failed[0]}")
         out = rows.reset_index(drop=True)
         for check in checks:
             found = details[check.key].reindex(rows.index)

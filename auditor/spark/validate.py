@@ -7,9 +7,10 @@ failing rows by :data:`~auditor.spark.row_checks.ROW_COLUMN` and the id column
 outcomes are what :func:`auditor.validate.run_validation` gives and findings, JUnit and the
 report are made from them unchanged.
 
-Not distributed yet (issue 15): the batch-level checks (story groups, label consistency) and
-``body-without-furniture`` (it reads the whole batch's repeated lines) are worked out on the
-driver from the batch, as on pandas; their verdicts are handed to GX as known results.
+Not distributed yet (issue 15): the batch-level checks (story groups, label consistency) are
+worked out on the driver from the batch; their verdicts are handed to GX as known results.
+``body-without-furniture``'s batch input (the lines repeated across rows) is worked out on the
+driver's whole column, as on pandas, and shipped with the check to the partitions.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from typing import Any
 import pandas as pd
 
 from auditor.errors import AuditorError
-from auditor.expectations.base import AuditorBatchExpectation, AuditorColumnMapExpectation, spark_fails_column
+from auditor.expectations.base import AuditorBatchExpectation, AuditorColumnMapExpectation
 from auditor.expectations.precomputed import known_results
 from auditor.partitions import DEFAULT_PARTITION_ROWS
 from auditor.rules import RuleSet
@@ -31,28 +32,6 @@ from auditor.text.analysis import analyse_frame
 from auditor.validate import RESULT_FORMAT, ExpectationOutcome, ValidationOutcome, _context, _exception_message, build_suite
 
 ID_COLUMN = "id"
-
-
-def _line_counts_known(cls, execution_engine, metric_domain_kwargs, metric_value_kwargs, metrics, runtime_configuration):
-    return None  # body-without-furniture is worked out before GX validates (see _whole_batch_details)
-
-
-def _register_spark_line_counts() -> None:
-    """The furniture check's details depend on the batch's line counts; on Spark the details are
-    known before GX validates, so the dependency is a placeholder there."""
-    from great_expectations.core.metric_function_types import MetricFunctionTypes
-    from great_expectations.execution_engine import SparkDFExecutionEngine
-    from great_expectations.expectations.registry import register_metric
-
-    from auditor.expectations.furniture import LINE_COUNTS, FurnitureLineCounts
-
-    register_metric(metric_name=LINE_COUNTS, metric_domain_keys=FurnitureLineCounts.domain_keys,
-                    metric_value_keys=FurnitureLineCounts.value_keys, execution_engine=SparkDFExecutionEngine,
-                    metric_class=FurnitureLineCounts, metric_provider=_line_counts_known,
-                    metric_fn_type=MetricFunctionTypes.VALUE)
-
-
-_register_spark_line_counts()
 
 
 def _spark_frame(spark, data: pd.DataFrame):
@@ -75,9 +54,9 @@ def _spark_frame(spark, data: pd.DataFrame):
     return spark.createDataFrame(frame, schema=schema).repartition(partitions)
 
 
-def _driver_side(suite, data: pd.DataFrame, row_checks_on_driver) -> dict[str, Any]:
-    """The checks not distributed yet, on the driver's batch: the batch-level verdicts and the
-    row checks that read the whole batch (see the module's docstring)."""
+def _driver_side(suite, data: pd.DataFrame) -> dict[str, Any]:
+    """The checks not distributed yet, on the driver's batch: the batch-level verdicts (see the
+    module's docstring)."""
     known: dict[str, Any] = {}
     analyses: dict[tuple[str, ...], Any] = {}
     for expectation in suite.expectations:
@@ -94,27 +73,7 @@ def _driver_side(suite, data: pd.DataFrame, row_checks_on_driver) -> dict[str, A
                 analyses[text_columns] = analyse_frame(data, list(text_columns))
             analysis = analyses[text_columns]
         known[key] = metric.verdict(data, analysis, value_kwargs)
-    for expectation in row_checks_on_driver:
-        known[expectation.metric.result_key(expectation.column, expectation.value_kwargs())] = _whole_batch_details(expectation, data)
     return known
-
-
-def _whole_batch_details(expectation, data: pd.DataFrame) -> pd.Series:
-    from auditor.expectations.base import _settings_of
-    from auditor.expectations.furniture import FreeOfFurnitureMetric
-    from auditor.text.furniture import find_furniture, load_furniture
-    from auditor.text.furniture.repeats import batch_line_counts
-
-    metric, column, value_kwargs = expectation.metric, expectation.column, expectation.value_kwargs()
-    if metric is not FreeOfFurnitureMetric:
-        raise AuditorError(f"{expectation.expectation_type} cannot run on Spark yet; use --engine pandas")
-    settings = _settings_of(metric.settings, value_kwargs)
-    values = data[column]
-    reference = settings.reference_column
-    main_texts = data[reference] if reference and reference != column and reference in data.columns else None
-    counts = batch_line_counts(values.tolist(), load_furniture(value_kwargs.get("patterns")).repeats)
-    details = find_furniture(values[values.notnull()], settings, main_texts=main_texts, line_counts=counts)
-    return details[details.notna()]
 
 
 def run_spark_validation(ruleset: RuleSet, data: pd.DataFrame, master: str | None = None) -> ValidationOutcome:
@@ -125,15 +84,16 @@ def run_spark_validation(ruleset: RuleSet, data: pd.DataFrame, master: str | Non
         return ValidationOutcome(outcomes=outcomes, suite=suite, gx_seconds=time.perf_counter() - started)
     spark = spark_session(master)
     steps: dict[str, float] = {}
-    row_checks, on_driver = {}, []
+    row_checks = {}
     for expectation in suite.expectations:
         if isinstance(expectation, AuditorColumnMapExpectation):
-            if expectation.metric.partitionable:
-                check = expectation.metric.row_check(expectation.column, expectation.value_kwargs())
-                row_checks.setdefault(check.key, check)
-            else:
-                on_driver.append(expectation)
-    checks = list(row_checks.values())
+            if not expectation.metric.partitionable:
+                raise AuditorError(f"{expectation.expectation_type} cannot run on Spark yet; use --engine pandas")
+            check = expectation.metric.row_check(expectation.column, expectation.value_kwargs())
+            row_checks.setdefault(check.key, check)
+    # A check's batch inputs (the furniture check's repeated lines) are worked out once on the
+    # driver's whole column, before the partitions, as on pandas.
+    checks = [check.prepared(data[check.column][data[check.column].notnull()]) for check in row_checks.values()]
     frame = _spark_frame(spark, data)
     distinct = {check.key: pd.Series(data[check.column].dropna().unique(), dtype=object)
                 for check in checks if check.warm_up is not None}
@@ -143,11 +103,8 @@ def run_spark_validation(ruleset: RuleSet, data: pd.DataFrame, master: str | Non
         known = gathered_details(checked, checks)  # runs the partitions once and fills the cache
         steps["row checks"] = round(time.perf_counter() - step, 3)
         step = time.perf_counter()
-        known.update(_driver_side(suite, data, on_driver))
+        known.update(_driver_side(suite, data))
         steps["batch checks"] = round(time.perf_counter() - step, 3)
-        for expectation in on_driver:
-            key = expectation.metric.result_key(expectation.column, expectation.value_kwargs())
-            checked = checked.withColumn(spark_fails_column(key), _fails_of(spark, known[key]))
         result = _gx_validate(context, suite, checked, known, steps)
     finally:
         checked.unpersist()
@@ -161,16 +118,6 @@ def run_spark_validation(ruleset: RuleSet, data: pd.DataFrame, master: str | Non
         ))
     return ValidationOutcome(outcomes=outcomes, suite=suite, gx_seconds=time.perf_counter() - started,
                              gx_result=result, steps=steps)
-
-
-def _fails_of(spark, details: pd.Series):
-    """A column that fails the rows whose (driver-side) detail is a problem."""
-    from pyspark.sql import functions as F
-
-    from auditor.contracts import passes
-
-    failing = [int(index) for index, detail in details.items() if not passes(detail)]
-    return F.col(ROW_COLUMN).isin(failing) if failing else F.lit(False)
 
 
 def _gx_validate(context, suite, checked, known: dict[str, Any], steps: dict[str, float]):
