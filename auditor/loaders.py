@@ -19,7 +19,7 @@ import zlib
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, Iterator
 
 import numpy as np
 import pandas as pd
@@ -178,7 +178,7 @@ def load_inputs(paths: Iterable[Path]) -> LoadedInput:
             pages.append(row)
             report.append({"file": str(file), "status": "read", "rows": 1, "kind": "page"})
             continue
-        table = _read_table(file)
+        table = _read_table_in_chunks(file)
         frame, bad = table.frame, table.unreadable
         frame.insert(len(frame.columns), SOURCE, str(file))
         frames.append(frame)
@@ -205,6 +205,21 @@ class TableRead:
     unreadable: list[UnreadableRow]
     repaired: list[RepairedCell] = field(default_factory=list)
     compression: str | None = None
+
+
+def _read_table_in_chunks(file: Path) -> TableRead:
+    """One table file, read in chunks (:mod:`auditor.table_chunks`) and joined: the same table
+    as a whole read, without the whole file's bytes, text and records held beside it."""
+    from auditor.table_chunks import iter_table_chunks  # it builds on this module's parsers
+
+    chunks = list(iter_table_chunks(file))
+    if len(chunks) == 1:
+        return chunks[0]
+    frame = pd.concat([chunk.frame for chunk in chunks], ignore_index=True, sort=False)
+    # Columns in the order a whole read gives them: as they first appear, the position last.
+    frame = frame[[column for column in frame.columns if column != POSITION] + [POSITION]]
+    return TableRead(frame, [row for chunk in chunks for row in chunk.unreadable],
+                     [cell for chunk in chunks for cell in chunk.repaired], chunks[0].compression)
 
 
 def read_table(file: Path) -> tuple[pd.DataFrame, list[UnreadableRow]]:
@@ -331,6 +346,11 @@ def _repairs_report(repaired: list[RepairedCell]) -> dict[str, Any]:
 def _read_delimited(text: str, file: Path, tab: bool) -> pd.DataFrame:
     delimiter = "\t" if tab else _sniff_delimiter(text)
     header, header_line, records, positions = _delimited_records(text, file, delimiter)
+    return delimited_frame(header, header_line, records, positions, file)
+
+
+def delimited_frame(header: list[str] | None, header_line: int, records: list[list[str]], positions: list[int],
+                    file: Path) -> pd.DataFrame:
     if header is None:
         raise InputError(f"{file}: no header line; the first line must name the columns")
     duplicated = sorted(name for name, count in Counter(header).items() if count > 1)
@@ -342,7 +362,21 @@ def _read_delimited(text: str, file: Path, tab: bool) -> pd.DataFrame:
 
 
 def _delimited_records(text: str, file: Path, delimiter: str) -> tuple[list[str] | None, int, list[list[str]], list[int]]:
-    """Header, its line, the data records and the line each one starts on; blank lines are skipped.
+    """Header, its line, the data records and the line each one starts on; blank lines are skipped."""
+    # The csv module refuses fields over 128 KiB by default; an article body is one field.
+    csv.field_size_limit(max(csv.field_size_limit(), len(text) + 1))
+    header, header_line, records, positions = None, 0, [], []
+    for header, header_line, chunk in delimited_record_chunks(io.StringIO(text, newline=""), file, delimiter):
+        records.extend(record for record, _ in chunk)
+        positions.extend(line for _, line in chunk)
+    return header, header_line, records, positions
+
+
+def delimited_record_chunks(lines: Iterable[str], file: Path, delimiter: str, rows: int = 0
+                            ) -> Iterator[tuple[list[str] | None, int, list[tuple[list[str], int]]]]:
+    """The header, its line and the data records with the line each one starts on, ``rows``
+    records at a time (all at once for 0), from ``lines`` as ``open(newline="")`` splits them;
+    blank lines are skipped. The caller sets ``csv.field_size_limit``.
 
     Python's csv reader rather than pandas': pandas pads short lines, turns the first column
     into the index when the first data line is one field longer, renames duplicate column
@@ -350,11 +384,9 @@ def _delimited_records(text: str, file: Path, delimiter: str) -> tuple[list[str]
     Every record must have as many fields as the header: a line that does not is nearly
     always a quoting mistake, and reading it would shift values into the wrong columns.
     """
-    # The csv module refuses fields over 128 KiB by default; an article body is one field.
-    csv.field_size_limit(max(csv.field_size_limit(), len(text) + 1))
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    reader = csv.reader(lines, delimiter=delimiter, strict=True)
     header: list[str] | None = None
-    header_line, records, positions = 0, [], []
+    header_line, records, yielded = 0, [], False
     start = 1
     try:
         for record in reader:
@@ -373,11 +405,14 @@ def _delimited_records(text: str, file: Path, delimiter: str) -> tuple[list[str]
                     "fix the quoting or the number of fields on that line"
                 )
             else:
-                records.append(record)
-                positions.append(line)
+                records.append((record, line))
+                if len(records) == rows:
+                    yield header, header_line, records
+                    records, yielded = [], True
     except csv.Error as error:
         raise InputError(f"{file}: line {start}: {_csv_problem(error)}; fix the quoting of that record") from None
-    return header, header_line, records, positions
+    if records or not yielded:
+        yield header, header_line, records
 
 
 def _column_names(header: list[str]) -> list[str]:
@@ -394,12 +429,20 @@ def _csv_problem(error: csv.Error) -> str:
 DELIMITERS = ",;\t|"
 
 
+SNIFF_CHARACTERS = 65536
+
+
 def _sniff_delimiter(text: str) -> str:
-    """The delimiter that splits the first records (the first 64 KiB) into equally many
-    fields, the most of them; else csv.Sniffer's guess, else the header's commonest. Text
-    full of commas and semicolons misled the Sniffer alone into ragged records."""
-    sample = text[:65536]
-    counts = {delimiter: _field_counts(sample, delimiter, complete=len(sample) == len(text)) for delimiter in DELIMITERS}
+    sample = text[:SNIFF_CHARACTERS]
+    return sniff_delimiter(sample, complete=len(sample) == len(text))
+
+
+def sniff_delimiter(sample: str, complete: bool) -> str:
+    """The delimiter that splits the first records (the first 64 KiB, ``sample``; ``complete``
+    when that is the whole text) into equally many fields, the most of them; else csv.Sniffer's
+    guess, else the header's commonest. Text full of commas and semicolons misled the Sniffer
+    alone into ragged records."""
+    counts = {delimiter: _field_counts(sample, delimiter, complete=complete) for delimiter in DELIMITERS}
     even = {delimiter: found[0] for delimiter, found in counts.items() if found and found[0] > 1 and len(set(found)) == 1}
     if even:
         return max(even, key=lambda delimiter: (even[delimiter], -DELIMITERS.index(delimiter)))
@@ -439,14 +482,16 @@ def _read_json_lines(data: bytes, file: Path) -> tuple[pd.DataFrame, list[Unread
     return _json_lines(decode(data, file).split("\n"), file)
 
 
-def _json_lines(lines: list[bytes] | list[str], file: Path) -> tuple[pd.DataFrame, list[UnreadableRow]]:
+def _json_lines(lines: list[bytes] | list[str], file: Path, first_number: int = 1,
+                keys: set[str] | None = None) -> tuple[pd.DataFrame, list[UnreadableRow]]:
     """Records end at "\n" only: str.splitlines() also breaks at U+2028, U+0085 and other
-    characters that JSON strings may hold unescaped."""
+    characters that JSON strings may hold unescaped. ``lines`` start at line ``first_number``;
+    ``keys`` gathers the keys seen (over the chunks of a file read in chunks)."""
     records: list[dict] = []
     positions: list[int] = []
     bad: list[UnreadableRow] = []
-    keys: set[str] = set()
-    for number, line in enumerate(lines, start=1):
+    keys = set() if keys is None else keys
+    for number, line in enumerate(lines, start=first_number):
         if not line.strip():
             continue
         try:
@@ -578,10 +623,25 @@ def _json_frame(records: list[dict]) -> pd.DataFrame:
 
 
 def _read_parquet(data: bytes, file: Path) -> pd.DataFrame:
+    _read_parquet_schema(io.BytesIO(data), file)
+    try:
+        # Nullable dtypes: by default an integer column with nulls (as Spark or DuckDB write
+        # them) becomes float, and ids above 2**53 change.
+        frame = pd.read_parquet(io.BytesIO(data), dtype_backend="numpy_nullable")
+    except Exception as error:
+        raise InputError(f"{file}: not a readable Parquet file ({type(error).__name__}: {_first_line(error)})") from None
+    frame = frame.reset_index(drop=True)
+    frame[POSITION] = range(1, len(frame) + 1)
+    return frame
+
+
+def _read_parquet_schema(source: Any, file: Path | None = None) -> Any:
+    """The opened Parquet file (``source``: a path or a byte stream), its schema checked."""
     import pyarrow.parquet as pq
 
+    file = file if file is not None else source
     try:
-        parquet = pq.ParquetFile(io.BytesIO(data))
+        parquet = pq.ParquetFile(source)
         schema = parquet.schema_arrow
     except Exception as error:  # pyarrow raises many types for damaged files
         raise InputError(f"{file}: not a readable Parquet file ({type(error).__name__}: {_first_line(error)})") from None
@@ -593,15 +653,7 @@ def _read_parquet(data: bytes, file: Path) -> pd.DataFrame:
     if deep:
         raise InputError(f"{file}: column {deep[0]!r} is nested more than {MAX_JSON_DEPTH} levels deep; "
                          "flatten it in the export")
-    try:
-        # Nullable dtypes: by default an integer column with nulls (as Spark or DuckDB write
-        # them) becomes float, and ids above 2**53 change.
-        frame = pd.read_parquet(io.BytesIO(data), dtype_backend="numpy_nullable")
-    except Exception as error:
-        raise InputError(f"{file}: not a readable Parquet file ({type(error).__name__}: {_first_line(error)})") from None
-    frame = frame.reset_index(drop=True)
-    frame[POSITION] = range(1, len(frame) + 1)
-    return frame
+    return parquet
 
 
 def _type_depth(arrow_type: Any) -> int:
