@@ -15,6 +15,7 @@ from auditor.annotations import annotation_lines, job_summary
 from auditor.cli import app
 from auditor.decisions import load_decisions
 from auditor.errors import RulesError
+from auditor.report.results_json import RESULTS_JSON_FINDINGS
 from auditor.resources import default_rules_dir
 from auditor.rules import load_rules
 from tests.test_report_browser import browser, open_page  # noqa: F401  (browser is a fixture)
@@ -116,7 +117,8 @@ def test_results_json_says_it_is_one_problem_and_findings_jsonl_has_every_findin
     assert len(listed) == 3
     everything = every_finding(night)
     assert len(everything) == document["summary"]["findings"] == ROWS + ROWS // 2 + 3
-    assert document["findings_file"] == {"path": "findings.jsonl", "findings": len(everything), "in_results_json": 3}
+    assert document["findings_file"] == {"path": "findings.jsonl", "findings": len(everything), "in_results_json": 3,
+                                         "left_out_beyond_limit": 0, "limit": RESULTS_JSON_FINDINGS}
     marked = [f for f in everything if f.get("systematic")]
     assert {f["systematic"] for f in marked} == set(problems)
     assert all(f["systematic"] == f"{f['rule']}:{f['column']}" for f in marked)
@@ -219,3 +221,39 @@ def test_findings_shown_on_demand_can_be_decided_in_the_browser(browser, night, 
     [entry] = load_decisions([tmp_path / "decisions.yaml"])
     assert (entry.rule, entry.row_id, entry.column, entry.value, entry.decision, entry.note) == (
         "metadata-present", "a000", "cause", None, "dismiss", "Ursache liefert die Quelle nicht")
+
+
+def test_many_ordinary_findings_are_capped_in_results_json_and_on_the_page(tmp_path, monkeypatch):
+    """Findings that are many but no systematic problem (the threshold is out of reach here):
+    results.json and the page list the worst up to their limits and say how many they leave to
+    findings.jsonl, which holds every one; `auditor diff` of the run folder still sees them all."""
+    import auditor.report.html as page
+    import auditor.report.results_json as results_json
+
+    monkeypatch.setattr(results_json, "RESULTS_JSON_FINDINGS", 40)
+    monkeypatch.setattr(page, "PAGE_FINDINGS", 25)
+    out = audit(tmp_path, rules_text(systematic="systematic: {min_share: 0.99, min_rows: 1000, examples: 3}"))
+    document = results(out)
+    everything = every_finding(out)
+    assert document["systematic"] == [] and len(everything) == ROWS + ROWS // 2 + 3
+    listed = document["findings"]
+    assert len(listed) == 40
+    assert document["findings_file"] == {"path": "findings.jsonl", "findings": len(everything), "in_results_json": 40,
+                                         "left_out_beyond_limit": len(everything) - 40, "limit": 40}
+    # The errors (leaked markup) come first; the rest are the first warnings in row order.
+    assert [f["rule"] for f in listed].count("no-markup") == 3
+    warnings = [f for f in everything if f["severity"] == "warning"]
+    assert [f for f in listed if f["severity"] == "warning"] == warnings[:37]
+
+    html = (out / "report.html").read_text(encoding="utf-8")
+    payload = json.loads(re.search(r'<script type="application/json" id="audit-data">(.*?)</script>', html,
+                                   flags=re.S).group(1))
+    on_page = sum(len(article["f"]) for article in payload["articles"])
+    assert 0 < on_page <= 25
+    assert payload["left_out"]["findings"] == len(everything) - on_page
+    # The articles with errors are the ones kept first.
+    assert sum(1 for article in payload["articles"] if article["n"][0]) == 3
+    assert f"{len(everything) - on_page} more findings" in html and 'href="findings.jsonl"' in html
+
+    result = CliRunner().invoke(app, ["diff", str(out), str(out)])
+    assert result.exit_code == 0, result.output

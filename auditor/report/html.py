@@ -39,6 +39,10 @@ ON_DEMAND_TITLE = 24  # titles of rows listed only on demand are cut here: the p
 # findings.jsonl. So a bad night's 40k ordinary findings stay a page of <= 25 MB (measured in
 # benchmarks/bench_report.py --bad-night), and an ordinary night keeps all of it.
 PAGE_BYTES = 21_000_000  # the findings' share of the page; overview, script and tables add 1-3 MB
+# Beyond this many ordinary findings even lean ones outgrow PAGE_BYTES (117k made a 55 MB
+# page): the page then lists the articles of the worst findings up to it, and says how many
+# findings (in how many articles, the least severe) only findings.jsonl holds.
+PAGE_FINDINGS = 40_000
 DETAIL_FLOOR_BYTES = 2_000_000  # about 3,500 findings with evidence: the first 70 pages
 LEAN_MESSAGE = 120  # a lean finding's message is cut here (in full in findings.jsonl)
 _LONG_TEXT_COLUMNS = ("body",)
@@ -169,6 +173,7 @@ def build_payload(result: AuditResult, texts: dict[tuple[str, int], dict[str, An
             on_demand.append((number, finding))
             continue
         grouped.setdefault((finding.get("source"), finding.get("position")), []).append((number, finding))
+    left_out = _leave_out_beyond_page(grouped)
 
     articles = []
     for order, (key, numbered) in enumerate(grouped.items()):
@@ -256,7 +261,33 @@ def build_payload(result: AuditResult, texts: dict[tuple[str, int], dict[str, An
         "problems": [{key: problem[key] for key in ("id", "rule", "text", "rows", "findings", "s")}
                      for problem in systematic["problems"]],
         "on_demand": systematic,
+        "left_out": left_out,
     }
+
+
+def _leave_out_beyond_page(grouped: dict[tuple[str, int], list[tuple[int, dict]]]) -> dict[str, int]:
+    """Keep in ``grouped`` the articles of the worst findings (the page's own order: most errors,
+    then warnings, then infos) up to PAGE_FINDINGS findings; the rest are left to findings.jsonl.
+    What was left out, counted."""
+    total = sum(len(numbered) for numbered in grouped.values())
+    if total <= PAGE_FINDINGS:
+        return {"articles": 0, "findings": 0}
+
+    def worst_first(item: tuple[int, tuple[Any, list[tuple[int, dict]]]]) -> tuple:
+        order, (_, numbered) = item
+        counts = Counter(finding["severity"] for _, finding in numbered)
+        return (-counts["error"], -counts["warning"], -counts["info"], order)
+
+    kept, listed = set(), 0
+    for _, (key, numbered) in sorted(enumerate(grouped.items()), key=worst_first):
+        if listed + len(numbered) > PAGE_FINDINGS:
+            break
+        kept.add(key)
+        listed += len(numbered)
+    left = [key for key in grouped if key not in kept]
+    for key in left:
+        del grouped[key]
+    return {"articles": len(left), "findings": total - listed}
 
 
 def _size(data: Any) -> int:
@@ -475,6 +506,7 @@ def render_html(result: AuditResult, run_info: dict[str, Any], texts: dict | Non
         trend=_trend_chart(history.get("trend") or []),
         links=links or {},
         articles_total=len(payload["articles"]),
+        left_out=payload["left_out"],
         has_stories=bool(payload["stories"]),
         systematic=result.systematic,
         on_demand_total=sum(problem["findings"] for problem in result.systematic),

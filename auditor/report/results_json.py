@@ -3,8 +3,10 @@ every finding, one JSON object a line.
 
 ``results.json`` lists every finding except those of systematic problems (a rule failing on
 most rows of a field), which it summarises under ``systematic`` with examples; a bad night's
-300k findings would otherwise make a file no CI step wants to parse whole. ``findings.jsonl``
-always holds all findings, in the same form, streamable line by line.
+300k findings would otherwise make a file no CI step wants to parse whole. Of other findings
+it lists at most ``RESULTS_JSON_FINDINGS`` (errors first, then warnings, then infos, each kept
+in row order), which a million-row batch passes. ``findings.jsonl`` always holds all findings,
+in the same form, streamable line by line; ``findings_file`` says how many results.json holds.
 """
 
 from __future__ import annotations
@@ -17,19 +19,35 @@ from auditor.findings import AuditResult
 
 FORMAT_VERSION = 1
 FINDINGS_FILE = "findings.jsonl"
+RESULTS_JSON_FINDINGS = 50_000  # about 65 MB of results.json
+_SEVERITY_ORDER = ("error", "warning", "info")
+
+
+def listed_findings(result: AuditResult) -> tuple[list[dict[str, Any]], int]:
+    """The findings results.json lists, and how many ordinary ones it leaves out beyond its limit."""
+    ordinary = [finding for finding in result.findings if not finding.get("systematic")]
+    if len(ordinary) <= RESULTS_JSON_FINDINGS:
+        return ordinary, 0
+    room, kept = RESULTS_JSON_FINDINGS, set()
+    for severity in _SEVERITY_ORDER:
+        of_severity = [index for index, finding in enumerate(ordinary) if finding.get("severity") == severity]
+        kept.update(of_severity[:room])
+        room -= min(room, len(of_severity))
+    return [finding for index, finding in enumerate(ordinary) if index in kept], len(ordinary) - len(kept)
 
 
 def results_document(result: AuditResult, run_info: dict[str, Any], extra: dict[str, Any] | None = None) -> dict[str, Any]:
+    listed, left_out = listed_findings(result)
     document = {
         "format_version": FORMAT_VERSION,
         "run": run_info,
         "summary": result.summary,
         "rules": result.rules,
         "rows": result.rows,
-        "findings": [finding for finding in result.findings if not finding.get("systematic")],
+        "findings": listed,
         # Where every finding is, and how many results.json leaves to it.
-        "findings_file": {"path": FINDINGS_FILE, "findings": len(result.findings),
-                          "in_results_json": sum(1 for finding in result.findings if not finding.get("systematic"))},
+        "findings_file": {"path": FINDINGS_FILE, "findings": len(result.findings), "in_results_json": len(listed),
+                          "left_out_beyond_limit": left_out, "limit": RESULTS_JSON_FINDINGS},
         "systematic": result.systematic,
         "inputs": result.files,
         "timings": result.timings,
