@@ -236,13 +236,13 @@ def rules_file(tmp_path: Path, args: str = "{also_columns: [location]}") -> Path
 def test_every_parameter_reaches_the_metric():
     expectation = ExpectSameStoriesToAgree(
         column="rubrik", also_columns=["ort"], text_columns=["text"], threshold=0.2, lead_threshold=0.3, num_perm=64,
-        rows_per_band=3, min_word_length=5, stem_length=7, min_stems=5, min_rows_for_idf=500, max_bucket=10, max_group=30, common_share=0.05, common_rows=40, seed=3,
+        rows_per_band=3, min_word_length=5, stem_length=7, min_stems=5, min_rows_for_idf=500, max_bucket=10, max_group=30, common_rows=40, seed=3,
     )
     config = expectation.get_validation_dependencies().get_metric_configuration(ExpectSameStoriesToAgree.batch_metric)
     assert dict(config.metric_value_kwargs) == {
         "column": "rubrik", "also_columns": ["ort"], "text_columns": ["text"], "threshold": 0.2, "lead_threshold": 0.3,
         "num_perm": 64, "rows_per_band": 3, "min_word_length": 5, "stem_length": 7, "min_stems": 5,
-        "min_rows_for_idf": 500, "max_bucket": 10, "max_group": 30, "common_share": 0.05, "common_rows": 40, "seed": 3,
+        "min_rows_for_idf": 500, "max_bucket": 10, "max_group": 30, "common_rows": 40, "seed": 3,
     }
 
 

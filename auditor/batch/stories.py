@@ -23,9 +23,11 @@ and works on the batch's shared text analysis (no second tokenisation):
    with probability > 0.99); in a bucket of more than ``max_bucket`` rows only each row
    and the next are candidates (a chain: the bucket still ends up in one group), which
    keeps the work linear for batches full of near-copies. Stems that more than
-   ``common_share`` of the rows (and more than ``common_rows`` rows) hold are left out of
-   the signatures: words of the language or the feed, not of one story, they made most
-   candidates.
+   ``common_rows`` rows hold are left out of the signatures: words of the language or the
+   feed, not of one story, they made most candidates. The limit is a number of rows, not a
+   share: rows sharing a stem make pairs by the square of its rows, so a limit that grew with
+   the batch made the candidates grow with its square (5.4 M at 100k real-text rows, about
+   200 M projected at 1M); a fixed one keeps them in step with the rows.
 4. A candidate pair is one story when the cosine of its whole texts reaches
    ``threshold`` *and* the cosine of its leads reaches ``lead_threshold``. Whole-text
    similarity alone cannot tell one event from one topic: on 514 real articles of one
@@ -76,10 +78,8 @@ class StorySettings:
     min_rows_for_idf: int = setting(50, ge=2, doc="Smaller batches weigh words without IDF.")
     max_bucket: int = setting(50, ge=2, doc="LSH buckets holding more rows are skipped (boilerplate).")
     max_group: int = setting(200, ge=2, doc="Larger groups of alike rows are templated text, not one story: left out with a note.")
-    common_share: float = setting(
-        0.01, gt=0, le=1, doc="Stems in more than this share of the rows (and in more than `common_rows` rows) do "
-                              "not count when candidate pairs are sought.")
-    common_rows: int = setting(1000, ge=2, doc="See `common_share`: in a small batch every stem counts.")
+    common_rows: int = setting(1000, ge=2, doc="Stems in more rows than this do not count when candidate pairs are "
+                                               "sought (words of the language or the feed).")
     seed: int = setting(1, doc="Seed of the MinHash permutations.")
 
 
@@ -233,7 +233,10 @@ def candidate_pairs(signatures: np.ndarray, rows_per_band: int, max_bucket: int)
     bands, 0.93 at 0.2."""
     n_rows, num_perm = signatures.shape
     bands = max(num_perm // rows_per_band, 1)
+    # Pairs as one int64 code each (i * n_rows + j, i < j), deduplicated as they come: most
+    # pairs agree on several bands, and the raw pairs of all bands were 4 copies of the result.
     found: list[np.ndarray] = []
+    held = 0
     for band in range(bands):
         values = signatures[:, band * rows_per_band:(band + 1) * rows_per_band]
         key = np.zeros(n_rows, dtype=np.uint64)
@@ -253,24 +256,32 @@ def candidate_pairs(signatures: np.ndarray, rows_per_band: int, max_bucket: int)
                 same &= small[:-offset]  # large buckets: next neighbours only (offset 1), a chain
             if not same.any():
                 break
-            found.append(np.column_stack([order[:-offset][same], order[offset:][same]]))
+            first, second = order[:-offset][same].astype(np.int64), order[offset:][same].astype(np.int64)
+            codes = np.minimum(first, second) * n_rows + np.maximum(first, second)
+            found.append(codes[first != second])
+            held += len(found[-1])
+        if held > 2 * sum(len(part) for part in found[:1]) + 4_000_000:
+            found = [_distinct(np.concatenate(found))]
+            held = len(found[0])
     if not found:
         return np.zeros((0, 2), dtype=np.int64)
-    pairs = np.concatenate(found).astype(np.int64)
-    pairs.sort(axis=1)
-    pairs = pairs[pairs[:, 0] != pairs[:, 1]]
-    # One int64 per pair: np.unique(axis=0) sorts row views, ~10x slower at millions of
-    # pairs; and a plain sort, not np.unique (a hash table in numpy 2: 4 times slower here).
-    codes = np.sort(pairs[:, 0] * n_rows + pairs[:, 1])
-    codes = codes[np.r_[True, codes[1:] != codes[:-1]]]
+    codes = _distinct(np.concatenate(found))
     return np.column_stack([codes // n_rows, codes % n_rows])
+
+
+def _distinct(codes: np.ndarray) -> np.ndarray:
+    """Sorted distinct codes: a plain sort, not np.unique (a hash table in numpy 2: 4 times
+    slower here)."""
+    codes.sort()
+    return codes[np.r_[True, codes[1:] != codes[:-1]]] if len(codes) else codes
 
 
 def pair_cosines(vectors: sp.csr_matrix, pairs: np.ndarray) -> np.ndarray:
     """Cosine of each pair's rows (rows of ``vectors`` have unit length)."""
     similarity = np.empty(len(pairs), dtype=np.float64)
-    for start in range(0, len(pairs), 100_000):
-        chunk = pairs[start:start + 100_000]
+    # 20k pairs at a time: each side's rows are copied out (~300 stems a row at 100k rows).
+    for start in range(0, len(pairs), 20_000):
+        chunk = pairs[start:start + 20_000]
         similarity[start:start + len(chunk)] = np.asarray(
             vectors[chunk[:, 0]].multiply(vectors[chunk[:, 1]]).sum(axis=1)).ravel()
     return similarity
@@ -279,15 +290,12 @@ def pair_cosines(vectors: sp.csr_matrix, pairs: np.ndarray) -> np.ndarray:
 def _candidates(rows: np.ndarray, stems: np.ndarray, bags: StemBags, settings: StorySettings) -> np.ndarray:
     """Candidate pairs (positions among the comparable rows) from the rows' lead stem sets.
 
-    A stem held by more than ``common_share`` of the rows (and by more than
-    ``common_rows``: a smaller batch has no meaningful shares, and a crowd of templated
-    rows must still be found there) is a word of the language or of the feed, not of one
-    story: it is left out of the signatures. Pairs sharing only such stems were most
-    candidates (2.6 M pairs at 20k real-text rows, 0.4 M without them). Their number still
-    grows with the square of the rows, by a smaller factor.
+    A stem held by more than ``common_rows`` rows is a word of the language or of the feed,
+    not of one story: it is left out of the signatures. Pairs sharing only such stems were
+    most candidates (2.6 M pairs at 20k real-text rows, 0.4 M without them). A crowd of
+    templated rows up to that size is still found (and noted, see ``max_group``).
     """
-    limit = max(settings.common_share * len(bags.comparable), settings.common_rows)
-    rare = bags.document_frequency[stems] <= limit
+    rare = bags.document_frequency[stems] <= settings.common_rows
     members = np.unique(rows[rare])  # rows with a stem left to be found by
     if len(members) < 2:
         return np.zeros((0, 2), dtype=np.int64)
