@@ -1,7 +1,10 @@
 """Which language is a text written in? Offline detection with lingua's bundled models.
 
-lingua reads the beginning of every text (all rows at once, in parallel). A text it does
-not find in the expected language gets a second look at its prose, because a list of
+lingua reads the beginning of every text (all rows at once, in parallel), except where that
+beginning is plainly prose of the expected language already: at least ``min_prose_words``
+lower-case words, enough of them function words of the language (see below); that is most
+rows of a German feed, and lingua was the costliest per-row check (1.4 s per 5,000 bodies).
+A text it does not find in the expected language gets a second look at its prose, because a list of
 results or a line-up is mostly names, numbers and abbreviations, whose letters say where
 the players come from, not what language the text is in: "Lajović (SRB) - Veselý (CZE)
 6:4, 3:6; Bedene gegen Rola am Freitag" looked Slovene to lingua with confidence 1.00. The
@@ -95,10 +98,14 @@ def find_wrong_language(values: pd.Series, settings: LanguageSettings = Language
     # accuracy hardly does (100k bodies: 600 characters took 20 s, full texts ~150 s).
     samples = values.astype(str).str.slice(0, sample_chars)
     long_enough = samples.str.len() >= min_chars
-    detected = detector.detect_languages_in_parallel_of(samples[long_enough].tolist())
+    ours = function_words(language)
+    plain = pd.Series([len(words) >= settings.min_prose_words and _expected_prose(words, ours, settings)
+                       for words in map(prose_words, samples.tolist())], index=samples.index, dtype=bool)
+    to_detect = long_enough & ~plain
+    detected = detector.detect_languages_in_parallel_of(samples[to_detect].tolist())
     details: list[dict | None] = [None] * len(values)
     position = {index: row for row, index in enumerate(values.index)}
-    doubtful = [index for index, found in zip(samples.index[long_enough], detected)
+    doubtful = [index for index, found in zip(samples.index[to_detect], detected)
                 if found is not None and found != expected]
     for index, detail in zip(doubtful, _second_look(values[doubtful].astype(str), detector, expected, settings)):
         details[position[index]] = detail
@@ -110,6 +117,13 @@ def find_wrong_language(values: pd.Series, settings: LanguageSettings = Language
     return pd.Series(details, index=values.index, dtype=object)
 
 
+def _expected_prose(words: list[str], ours: frozenset[str], settings: LanguageSettings) -> bool:
+    """Whether these prose words are the expected language's: enough of them (and two
+    different ones) are its function words."""
+    own = [word for word in words if word in ours]
+    return bool(words) and len(set(own)) >= 2 and len(own) >= settings.function_word_share * len(words)
+
+
 def _second_look(texts: pd.Series, detector, expected: Language, settings: LanguageSettings) -> list[dict | None]:
     """The verdict on texts whose beginning lingua found in another language, from their prose."""
     if texts.empty:
@@ -119,8 +133,7 @@ def _second_look(texts: pd.Series, detector, expected: Language, settings: Langu
     verdicts: list[dict | None] = [None] * len(prose)
     to_detect = []
     for row, words in enumerate(prose):
-        own = [word for word in words if word in ours]
-        if words and len(set(own)) >= 2 and len(own) >= settings.function_word_share * len(words):
+        if _expected_prose(words, ours, settings):
             continue  # prose in the expected language between foreign names
         if len(words) < settings.min_prose_words:
             verdicts[row] = {
