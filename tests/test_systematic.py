@@ -257,3 +257,37 @@ def test_many_ordinary_findings_are_capped_in_results_json_and_on_the_page(tmp_p
 
     result = CliRunner().invoke(app, ["diff", str(out), str(out)])
     assert result.exit_code == 0, result.output
+
+
+def test_a_page_over_its_size_sheds_its_least_severe_articles_and_keeps_on_demand_rows_valid(tmp_path, monkeypatch):
+    import auditor.report.html as page
+
+    # `cause` empty everywhere is systematic; the half of the rows with an uncredited source is not here.
+    rules = rules_text(systematic="systematic: {min_share: 0.6, min_rows: 20, examples: 3}")
+
+    def blocks(out: Path) -> tuple[dict, dict, int, int]:
+        html = (out / "report.html").read_text(encoding="utf-8")
+        found = [re.search(r'<script type="application/json" id="%s">(.*?)</script>' % name, html, flags=re.S).group(1)
+                 for name in ("audit-data", "audit-on-demand")]
+        return json.loads(found[0]), json.loads(found[1]), len(found[0].encode()), len(found[1].encode())
+
+    whole, _, articles_bytes, on_demand_bytes = blocks(audit(tmp_path / "whole", rules))
+    assert whole["left_out"] == {"articles": 0, "findings": 0}
+    monkeypatch.setattr(page, "PAGE_BYTES", on_demand_bytes + articles_bytes // 2)
+    out = audit(tmp_path / "shed", rules)
+    payload, on_demand, articles_bytes_now, on_demand_bytes_now = blocks(out)
+    assert articles_bytes_now < articles_bytes * 0.8
+    # The worst articles (leaked markup: errors) stay.
+    assert sum(1 for article in payload["articles"] if article["n"][0]) == 3
+    document = results(out)
+    ordinary = sum(1 for finding in every_finding(out) if not finding.get("systematic"))
+    on_page = sum(len(article["f"]) for article in payload["articles"])
+    assert payload["left_out"]["findings"] == ordinary - on_page > 0
+    assert len(payload["articles"]) + payload["left_out"]["articles"] == len({
+        (f["source"], f["position"]) for f in every_finding(out) if not f.get("systematic")})
+    # Every systematic finding still names a listed article or a row of the block, and all are there.
+    articles, rows = len(payload["articles"]), len(on_demand["rows"])
+    assert on_demand["articles"] == articles
+    references = [reference for problem in on_demand["problems"] for reference in problem["columns"]["a"]]
+    assert all(0 <= reference < articles + rows for reference in references)
+    assert len(references) == sum(problem["findings"] for problem in document["systematic"]) == ROWS

@@ -246,6 +246,19 @@ def build_payload(result: AuditResult, texts: dict[tuple[str, int], dict[str, An
                             {"rules": rules, "columns": columns, "categories": categories, "sources": sources,
                              "stories": story_index})
     _fit_detail(articles, _size(articles) + _size(systematic))
+    size = _size(articles) + _size(systematic)
+    if size > PAGE_BYTES:
+        # Lean findings still too many beside a bad night's on-demand block: the least severe
+        # articles go to findings.jsonl too, and the block is made again without them.
+        keep = _articles_within(articles, size - PAGE_BYTES)
+        left_out["articles"] += len(articles) - keep
+        left_out["findings"] += sum(len(article["f"]) for article in articles[keep:])
+        del articles[keep:]
+        in_articles = {(sources.items[article["src"]], article["pos"]): number
+                       for number, article in enumerate(articles)}
+        systematic = _on_demand(result, on_demand, rows, in_articles, marks,
+                                {"rules": rules, "columns": columns, "categories": categories, "sources": sources,
+                                 "stories": story_index})
     return {
         "severities": list(SEVERITIES),
         "rules": rules.items,
@@ -292,6 +305,16 @@ def _leave_out_beyond_page(grouped: dict[tuple[str, int], list[tuple[int, dict]]
 
 def _size(data: Any) -> int:
     return len(json.dumps(data, ensure_ascii=False, separators=(",", ":"), default=str).encode("utf-8"))
+
+
+def _articles_within(articles: list[dict[str, Any]], excess: int) -> int:
+    """How many of the (worst first) articles to keep so that the page sheds ``excess`` bytes,
+    with a margin for the on-demand block's rows that the left-out articles become."""
+    shed, keep = 0, len(articles)
+    while keep and shed < excess * 1.05:
+        keep -= 1
+        shed += _size(articles[keep])
+    return keep
 
 
 def _fit_detail(articles: list[dict[str, Any]], size: int) -> None:
