@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 import numpy as np
 import scipy.sparse as sp
@@ -85,6 +85,19 @@ class Lexicon:
     excluded: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.float32))
     # terms x categories: a second requirement, met by any of its terms (a robbery takes something)
     also_required: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.float32))
+    # form -> the terms it matches, kept across calls: a process checks partition after partition
+    # of one batch, whose common words recur (the lookups were the costliest part of the cause
+    # check, 1.7 s per 5,000 real-text rows). Not pickled: each process fills its own.
+    _matches: dict = field(default_factory=dict, compare=False, repr=False)
+
+    def __getstate__(self) -> dict:
+        state = {**self.__dict__, "_matches": {}}
+        state.pop("_term_tables", None)
+        return state
+
+    @cached_property
+    def _term_tables(self) -> tuple[dict, dict, dict, int]:
+        return _term_tables(self.terms)
 
     @staticmethod
     def from_spec(spec: dict[str, dict]) -> "Lexicon":
@@ -94,37 +107,54 @@ class Lexicon:
 
     def match_matrix(self, forms: np.ndarray) -> sp.csr_matrix:
         """forms x terms: 1 where the normalised form is, or is a compound of, the term."""
-        exact: dict[str, list[int]] = {}
-        heads: dict[str, list[int]] = {}
-        modifiers: dict[str, list[int]] = {}
-        for position, term in enumerate(self.terms):
-            exact.setdefault(term.form, []).append(position)
-            if term.as_head:
-                heads.setdefault(term.form, []).append(position)
-            if term.as_modifier:
-                modifiers.setdefault(term.form, []).append(position)
-        longest_modifier = max((len(form) for form in modifiers), default=0)
+        cache, tables = self._matches, self._term_tables
         rows: list[int] = []
         columns: list[int] = []
         for row, form in enumerate(forms):
-            matched: set[int] = set()
-            for lemma in _variants(form):
-                matched.update(exact.get(lemma, ()))
-                size = len(lemma)
-                for start in range(MIN_COMPOUND_REST, size - MIN_COMPOUND_TERM + 1):
-                    found = heads.get(lemma[start:])
-                    if found:
-                        matched.update(found)
-                for end in range(MIN_COMPOUND_TERM, min(size - MIN_COMPOUND_REST, longest_modifier) + 1):
-                    found = modifiers.get(lemma[:end])
-                    if found:
-                        matched.update(found)
+            matched = cache.get(form)
+            if matched is None:
+                matched = _matches_of(form, *tables)
+                if len(cache) < MATCH_CACHE:
+                    cache[form] = matched
             for column in matched:
                 rows.append(row)
                 columns.append(column)
         return sp.csr_matrix(
             (np.ones(len(rows), dtype=np.float32), (rows, columns)), shape=(len(forms), len(self.terms))
         )
+
+
+MATCH_CACHE = 2_000_000  # forms remembered per lexicon and process (~200 MB at most)
+
+
+def _term_tables(terms: tuple[Term, ...]) -> tuple[dict, dict, dict, int]:
+    exact: dict[str, list[int]] = {}
+    heads: dict[str, list[int]] = {}
+    modifiers: dict[str, list[int]] = {}
+    for position, term in enumerate(terms):
+        exact.setdefault(term.form, []).append(position)
+        if term.as_head:
+            heads.setdefault(term.form, []).append(position)
+        if term.as_modifier:
+            modifiers.setdefault(term.form, []).append(position)
+    return exact, heads, modifiers, max((len(form) for form in modifiers), default=0)
+
+
+def _matches_of(form: str, exact: dict, heads: dict, modifiers: dict, longest_modifier: int) -> tuple[int, ...]:
+    """The terms a normalised form is, or is a compound of."""
+    matched: set[int] = set()
+    for lemma in _variants(form):
+        matched.update(exact.get(lemma, ()))
+        size = len(lemma)
+        for start in range(MIN_COMPOUND_REST, size - MIN_COMPOUND_TERM + 1):
+            found = heads.get(lemma[start:])
+            if found:
+                matched.update(found)
+        for end in range(MIN_COMPOUND_TERM, min(size - MIN_COMPOUND_REST, longest_modifier) + 1):
+            found = modifiers.get(lemma[:end])
+            if found:
+                matched.update(found)
+    return tuple(sorted(matched))
 
 
 @lru_cache(maxsize=8)
