@@ -15,6 +15,10 @@ white space is collapsed on both sides; it is *covered* when every one of its oc
 lies inside the findings' spans (all its non-space characters), and *touched* when any
 character of any occurrence does. Printed: boilerplate snippets covered (target >= 0.80)
 and main-text snippets covered (target <= 0.02), and, stricter, main-text snippets touched.
+Only warnings count: an info note (``"level": "info"``: a caption or picture credit, which
+belongs to the story, or a trailing paragraph that *may* tell another story) is neither
+furniture coverage nor main-text loss. The notes are counted on their own line: the
+boilerplate snippets that only a note touches, and the main-text snippets a note touches.
 
 Extraction (``--html DIR``). The saved HTML of the dev pages: DIR holds either a checkout of
 trafilatura's repository at the commit named in the data README (``tests/evaldata.json``
@@ -79,9 +83,12 @@ def occurrences(body: str, snippet: str) -> list[tuple[int, int]]:
     return found
 
 
-def flagged_mask(body: str, detail: dict | None) -> list[bool]:
+def flagged_mask(body: str, detail: dict | None, notes: bool = False) -> list[bool]:
+    """Per body character: inside a warning's span (``notes``: inside an info note's)."""
     mask = [False] * len(body)
     for part in (detail or {}).get("parts", []):
+        if (part.get("level") == "info") != notes:
+            continue
         start, end = part["span"]
         for position in range(start, end):
             mask[position] = True
@@ -114,10 +121,11 @@ def furniture_coverage(pages: list[dict], show: bool) -> dict:
     details = find_furniture(bodies, FurnitureSettings())
     seconds = time.perf_counter() - started
     counts = {"boilerplate": 0, "boilerplate covered": 0, "main": 0, "main covered": 0, "main touched": 0,
-              "pages flagged": 0}
+              "pages flagged": 0, "boilerplate noted": 0, "main noted": 0}
     for page, detail in zip(pages, details):
         body = page["body"]
         mask = flagged_mask(body, detail)
+        noted = flagged_mask(body, detail, notes=True)
         counts["pages flagged"] += detail is not None
         for snippet in page["without"]:
             places = occurrences(body, snippet)
@@ -126,8 +134,10 @@ def furniture_coverage(pages: list[dict], show: bool) -> dict:
             counts["boilerplate"] += 1
             covered = all(inside(body, mask, s, e) for s, e in places)
             counts["boilerplate covered"] += covered
+            note = not covered and any(touches(noted, s, e) for s, e in places)
+            counts["boilerplate noted"] += note
             if show and not covered:
-                print(f"  missed boilerplate  {page['file']:>7}: {snippet[:90]!r}")
+                print(f"  missed boilerplate  {page['file']:>7}{' (noted)' if note else ''}: {snippet[:90]!r}")
         for snippet in page["with"]:
             places = occurrences(body, snippet)
             if not places:
@@ -137,8 +147,12 @@ def furniture_coverage(pages: list[dict], show: bool) -> dict:
             touched = any(touches(mask, s, e) for s, e in places)
             counts["main covered"] += covered
             counts["main touched"] += touched
+            note = any(touches(noted, s, e) for s, e in places)
+            counts["main noted"] += note
             if show and touched:
                 print(f"  main text {'covered' if covered else 'touched'} {page['file']:>7}: {snippet[:90]!r}")
+            if show and note:
+                print(f"  main text noted   {page['file']:>7}: {snippet[:90]!r}")
     counts["seconds"] = seconds
     return counts
 
@@ -221,6 +235,8 @@ def main() -> None:
           f" = {counts['main covered'] / counts['main']:.3f}  (target <= 0.02)")
     print(f"  main-text snippets touched:   {counts['main touched']}/{counts['main']}"
           f" = {counts['main touched'] / counts['main']:.3f}")
+    print(f"  info notes (captions, credits; counted in neither figure): on {counts['boilerplate noted']}"
+          f" boilerplate and {counts['main noted']} main-text snippets")
     if args.html:
         extraction_table(pages, args.html)
 

@@ -163,6 +163,23 @@ def test_navigation_and_image_credit_lines_at_the_top():
     body = "Startseite › Chronik › Salzburg\n" + "Die Feuerwehr im Einsatz am Flussufer. Foto: Talpost/Archiv\n\n" + " ".join(FLOOD)
     detail = one(body)
     assert [part["evidence"]["kind"] for part in parts(detail)] == [["navigation"], ["credit"]]
+    navigation, credit = parts(detail)
+    # The caption belongs to the story: a note with its span, not a warning.
+    assert credit["level"] == "info" and "level" not in navigation
+    start, end = credit["span"]
+    assert body[start:end] == "Die Feuerwehr im Einsatz am Flussufer. Foto: Talpost/Archiv"
+
+
+def test_a_body_whose_only_furniture_is_a_caption_passes_with_a_note():
+    body = " ".join(FLOOD[:4]) + "\nDie Saalach am Freitagmorgen. (Foto: Talpost/Archiv)\n" + " ".join(FLOOD[4:])
+    detail = one(body)
+    assert detail["level"] == "info" and [part["level"] for part in parts(detail)] == ["info"]
+
+
+def test_a_copyright_line_with_a_year_is_the_footer_not_a_credit():
+    detail = one(" ".join(FLOOD) + "\n© 2026 Talpost Medien GmbH")
+    [part] = parts(detail)
+    assert part["evidence"]["kind"] == ["footer"] and "level" not in part
 
 
 def test_donation_box_with_prices_is_one_finding_and_link_text_joins_it():

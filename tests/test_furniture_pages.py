@@ -80,6 +80,21 @@ def test_a_pasted_page_has_its_menu_and_the_page_after_the_article_flagged():
     assert head["span"][0] == 0 and head["message"].startswith("page header")
 
 
+def test_captions_in_the_story_are_notes_and_after_it_the_page():
+    caption = "Sandsäcke vor dem Gemeindeamt. Foto: Talbote/Ortner"
+    teaser_credit = "Foto: Talbote/Archiv"
+    lines = [*MENU, TITLE, BYLINE, *ARTICLE[:2], caption, *ARTICLE[2:], "Artikel teilen", *RELATED[:3],
+             teaser_credit, *RELATED[3:], *FOOTER]
+    body = "\n".join(lines)
+    detail = one(body)
+    [note] = [part for part in detail["parts"] if part.get("level") == "info"]
+    assert body[note["span"][0]:note["span"][1]] == caption and note["evidence"]["kind"] == ["credit"]
+    covered = mask(body, {"parts": [part for part in detail["parts"] if part.get("level") != "info"]})
+    assert inside(body, covered, teaser_credit) and not touched(body, covered, caption)
+    for line in ARTICLE:
+        assert not touched(body, covered, line), line
+
+
 def test_the_same_article_as_an_aggregator_body_passes():
     assert one("\n\n".join([ARTICLE[0], ARTICLE[1], ARTICLE[3], ARTICLE[4]])) is None
 

@@ -96,8 +96,12 @@ def _mark_page(units: list, page: PageParts, spec: FurnitureSpec) -> None:
             continue
         start, end = span
         for unit in units:
-            # what a pattern names keeps its own finding (a donation box inside the tail)
-            if unit.start >= start and unit.end <= end and not unit.group:
+            # What a pattern names keeps its own finding (a donation box inside the tail),
+            # but a caption or credit after the story is a teaser's picture or the
+            # footer's copyright line: part of the page, not of the story.
+            story_caption = unit.kind is not None and spec.kinds[unit.kind].in_article and kind != tail_kind
+            if unit.start >= start and unit.end <= end and (not unit.group or (
+                    unit.kind is not None and spec.kinds[unit.kind].in_article and not story_caption)):
                 unit.group = spec.kinds[kind].group
                 unit.kind = kind
 
