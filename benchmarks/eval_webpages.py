@@ -2,6 +2,7 @@
 
     .venv/bin/python benchmarks/eval_webpages.py                      # furniture coverage on the dev pages
     .venv/bin/python benchmarks/eval_webpages.py --show               # ... with what is missed / wrongly covered
+    .venv/bin/python benchmarks/eval_webpages.py --halves             # ... and for the odd and even pages apart
     .venv/bin/python benchmarks/eval_webpages.py --html DIR           # + the extraction table on saved HTML
 
 Data: ``../shared/data/webpages_dev/`` (see its README): ``<n>.txt``, each a real page's
@@ -115,14 +116,20 @@ def read_pages() -> list[dict]:
     return rows
 
 
-def furniture_coverage(pages: list[dict], show: bool) -> dict:
+COUNTS = ("boilerplate", "boilerplate covered", "main", "main covered", "main touched", "pages flagged",
+          "boilerplate noted", "main noted")
+
+
+def furniture_coverage(pages: list[dict], show: bool) -> tuple[list[dict], float]:
+    """Per page, its counts (see :data:`COUNTS`), and the seconds the check took."""
     bodies = pd.Series([page["body"] for page in pages])
     started = time.perf_counter()
     details = find_furniture(bodies, FurnitureSettings())
     seconds = time.perf_counter() - started
-    counts = {"boilerplate": 0, "boilerplate covered": 0, "main": 0, "main covered": 0, "main touched": 0,
-              "pages flagged": 0, "boilerplate noted": 0, "main noted": 0}
+    per_page = []
     for page, detail in zip(pages, details):
+        counts = dict.fromkeys(COUNTS, 0)
+        per_page.append(counts)
         body = page["body"]
         mask = flagged_mask(body, detail)
         noted = flagged_mask(body, detail, notes=True)
@@ -153,8 +160,22 @@ def furniture_coverage(pages: list[dict], show: bool) -> dict:
                 print(f"  main text {'covered' if covered else 'touched'} {page['file']:>7}: {snippet[:90]!r}")
             if show and note:
                 print(f"  main text noted   {page['file']:>7}: {snippet[:90]!r}")
-    counts["seconds"] = seconds
-    return counts
+    return per_page, seconds
+
+
+def summed(per_page: list[dict]) -> dict:
+    return {key: sum(counts[key] for counts in per_page) for key in COUNTS}
+
+
+def print_coverage(counts: dict, indent: str = "  ") -> None:
+    print(f"{indent}boilerplate snippets covered: {counts['boilerplate covered']}/{counts['boilerplate']}"
+          f" = {counts['boilerplate covered'] / max(counts['boilerplate'], 1):.3f}  (target >= 0.80)")
+    print(f"{indent}main-text snippets covered:   {counts['main covered']}/{counts['main']}"
+          f" = {counts['main covered'] / max(counts['main'], 1):.3f}  (target <= 0.02)")
+    print(f"{indent}main-text snippets touched:   {counts['main touched']}/{counts['main']}"
+          f" = {counts['main touched'] / max(counts['main'], 1):.3f}")
+    print(f"{indent}info notes (captions, credits; counted in neither figure): on {counts['boilerplate noted']}"
+          f" boilerplate and {counts['main noted']} main-text snippets")
 
 
 # --- extraction ---------------------------------------------------------------------------
@@ -223,20 +244,21 @@ def extraction_table(pages: list[dict], html: Path) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--show", action="store_true", help="list missed boilerplate and covered main text")
+    parser.add_argument("--halves", action="store_true",
+                        help="also the figures of the odd- and the even-numbered pages (same run)")
     parser.add_argument("--html", type=Path, metavar="DIR", help="saved HTML of the dev pages (see above)")
     args = parser.parse_args()
     pages = read_pages()
-    counts = furniture_coverage(pages, args.show)
+    per_page, seconds = furniture_coverage(pages, args.show)
+    counts = summed(per_page)
     print(f"furniture on {len(pages)} dev pages (visible text pasted whole as body, one batch;"
-          f" {counts['pages flagged']} pages flagged, {counts['seconds']:.2f} s):")
-    print(f"  boilerplate snippets covered: {counts['boilerplate covered']}/{counts['boilerplate']}"
-          f" = {counts['boilerplate covered'] / counts['boilerplate']:.3f}  (target >= 0.80)")
-    print(f"  main-text snippets covered:   {counts['main covered']}/{counts['main']}"
-          f" = {counts['main covered'] / counts['main']:.3f}  (target <= 0.02)")
-    print(f"  main-text snippets touched:   {counts['main touched']}/{counts['main']}"
-          f" = {counts['main touched'] / counts['main']:.3f}")
-    print(f"  info notes (captions, credits; counted in neither figure): on {counts['boilerplate noted']}"
-          f" boilerplate and {counts['main noted']} main-text snippets")
+          f" {counts['pages flagged']} pages flagged, {seconds:.2f} s):")
+    print_coverage(counts)
+    if args.halves:
+        for name, parity in (("odd", 1), ("even", 0)):
+            half = [c for page, c in zip(pages, per_page) if int(Path(page["file"]).stem) % 2 == parity]
+            print(f"  {name} pages ({len(half)}):")
+            print_coverage(summed(half), indent="    ")
     if args.html:
         extraction_table(pages, args.html)
 

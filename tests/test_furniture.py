@@ -103,6 +103,10 @@ def assert_spans(body: str, detail) -> None:
     "Zu den Spenden sagte der Kassier, man habe bei dem Fest 3.000 Euro gesammelt.",
     "Der Verlag kündigte an, sein Abo-Modell im Herbst umzustellen.",
     "Das Foto zeigt den Angeklagten beim Betreten des Gerichtssaals.",
+    "Die Feuerwehr stellte die Einsatzberichte zum Herunterladen auf ihre Internetseite.",
+    "Mehr als 300 Helfer waren im Einsatz, die Themen der Sitzung am Montag sind Dämme und Pumpen.",
+    "Für den Wiederaufbau brauchen wir Ihre Unterstützung, sagte die Bürgermeisterin.",
+    "Der nächste Beitrag der Gemeinde zum Hochwasserfonds soll im Herbst fließen.",
 ])
 def test_news_sentences_that_mention_prices_comments_and_social_media_pass(sentence):
     flat = " ".join(FLOOD[:4] + [sentence] + FLOOD[4:])
@@ -136,6 +140,14 @@ def test_empty_and_tiny_bodies_pass(value):
     ("footer", "Besuchen Sie uns auf: www.talpost-beispiel.at"),
     ("paywall", "Dieser Artikel ist nur für Abonnentinnen und Abonnenten."),
     ("consent", "Um diesen Inhalt von YouTube anzuzeigen, brauchen wir Ihre Zustimmung."),
+    ("consent", "Posted by Talpost on Friday, June 12, 2026"),
+    ("donation", "Gefällt Ihnen unser Lokalteil? Dann unterstützen Sie unsere Redaktion mit einem Beitrag."),
+    ("download", "Diese Broschüre als PDF herunterladen"),
+    ("download", "Download (2,4 MB)"),
+    ("navigation", "Schlagwörter: Hochwasser, Saalach, Feuerwehr"),
+    ("navigation", "Vorheriger Beitrag: Neue Brücke über die Salzach eröffnet"),
+    ("disclaimer", "Dieser Gastbeitrag gibt ausschließlich die Meinung des Verfassers wieder."),
+    ("teaser", "Dies ist Teil 3 unserer Serie über die Täler im Pinzgau."),
 ])
 def test_each_kind_of_furniture_on_its_own_lines_is_flagged(kind, furniture):
     body = "\n\n".join([" ".join(FLOOD[:4]), " ".join(FLOOD[4:]), furniture])

@@ -68,7 +68,8 @@ class ExpectColumnValuesToBeFreeOfFurniture(AuditorColumnMapExpectation):
 
     Known problems: about 2 % of real articles end off-topic on their own; an
     unannounced trailing story is therefore only an info note. On a page, a list in the
-    article's last lines (short items) may be taken for the page after it.
+    article's last lines (short items) may be taken for the page after it, unless the
+    article announces it (a line ending with a colon); readers' comments are the page's.
     """
 
     metric: ClassVar[type] = FreeOfFurnitureMetric
