@@ -3,7 +3,7 @@
     .venv/bin/python benchmarks/eval_webpages.py                      # furniture coverage on the dev pages
     .venv/bin/python benchmarks/eval_webpages.py --show               # ... with what is missed / wrongly covered
     .venv/bin/python benchmarks/eval_webpages.py --halves             # ... and for the odd and even pages apart
-    .venv/bin/python benchmarks/eval_webpages.py --html DIR           # + the extraction table on saved HTML
+    .venv/bin/python benchmarks/eval_webpages.py --html DIR           # + the extraction table on the dev pages' HTML
 
 Data: ``../shared/data/webpages_dev/`` (see its README): ``<n>.txt``, each a real page's
 visible text pasted whole, and ``truth.csv`` with trafilatura's evaluation snippets of each
@@ -21,7 +21,13 @@ belongs to the story, or a trailing paragraph that *may* tell another story) is 
 furniture coverage nor main-text loss. The notes are counted on their own line: the
 boilerplate snippets that only a note touches, and the main-text snippets a note touches.
 
-Extraction (``--html DIR``). The saved HTML of the dev pages: DIR holds either a checkout of
+Extraction. Always on the pages written for this benchmark, ``benchmarks/pages/`` (German
+news and aggregator pages in our own words, ``<n>.html`` and a ``truth.csv`` as above: menus,
+breadcrumbs, bylines, cookie banners, related-article lists, share rows, newsletter, paywall
+and donation boxes, comments and footers around stories with quotes, fact boxes, captions,
+tables and, on the aggregator pages, a Details table or list, whose values are annotated
+as boilerplate: they are the aggregator's metadata, not the story's text). With
+``--html DIR`` also on the saved HTML of the dev pages: DIR holds either a checkout of
 trafilatura's repository at the commit named in the data README (``tests/evaldata.json``
 maps each page's URL to its file in ``tests/eval/`` or ``tests/cache/``), or files named
 like the ``.txt`` (``1.html``...). For each page the main text of ``auditor extract``
@@ -48,6 +54,7 @@ sys.path.insert(0, str(REPO))
 from auditor.text.furniture import FurnitureSettings, find_furniture  # noqa: E402
 
 PAGES = REPO.parent / "shared" / "data" / "webpages_dev"
+OWN_PAGES = REPO / "benchmarks" / "pages"
 
 
 def snippets(field: str) -> list[str]:
@@ -104,15 +111,21 @@ def touches(mask: list[bool], start: int, end: int) -> bool:
     return any(mask[start:end])
 
 
-def read_pages() -> list[dict]:
-    truth = PAGES / "truth.csv"
-    if not truth.exists():
-        sys.exit(f"{truth} is not present; this benchmark needs ../shared/data/webpages_dev")
-    with truth.open(encoding="utf-8", newline="") as handle:
+def read_truth(folder: Path) -> list[dict]:
+    """The pages a ``truth.csv`` in ``folder`` annotates, with their snippets."""
+    with (folder / "truth.csv").open(encoding="utf-8", newline="") as handle:
         rows = list(csv.DictReader(handle))
     for row in rows:
-        row["body"] = (PAGES / row["file"]).read_text(encoding="utf-8")
         row["with"], row["without"] = snippets(row["with_snippets"]), snippets(row["without_snippets"])
+    return rows
+
+
+def read_pages() -> list[dict]:
+    if not (PAGES / "truth.csv").exists():
+        sys.exit(f"{PAGES / 'truth.csv'} is not present; this benchmark needs ../shared/data/webpages_dev")
+    rows = read_truth(PAGES)
+    for row in rows:
+        row["body"] = (PAGES / row["file"]).read_text(encoding="utf-8")
     return rows
 
 
@@ -120,11 +133,13 @@ COUNTS = ("boilerplate", "boilerplate covered", "main", "main covered", "main to
           "boilerplate noted", "main noted")
 
 
-def furniture_coverage(pages: list[dict], show: bool) -> tuple[list[dict], float]:
-    """Per page, its counts (see :data:`COUNTS`), and the seconds the check took."""
+def furniture_coverage(pages: list[dict], show: bool, main_texts: list | None = None) -> tuple[list[dict], float]:
+    """Per page, its counts (see :data:`COUNTS`), and the seconds the check took.
+    ``main_texts``: per page, the reference main text (as ``auditor extract`` writes it)."""
     bodies = pd.Series([page["body"] for page in pages])
     started = time.perf_counter()
-    details = find_furniture(bodies, FurnitureSettings())
+    details = find_furniture(bodies, FurnitureSettings(),
+                             main_texts=pd.Series(main_texts, dtype=object) if main_texts is not None else None)
     seconds = time.perf_counter() - started
     per_page = []
     for page, detail in zip(pages, details):
@@ -219,26 +234,55 @@ def extraction_scores(texts: list[tuple[str, dict]]) -> tuple[float, float]:
     return kept / max(main, 1), left_out / max(boilerplate, 1)
 
 
-def extraction_table(pages: list[dict], html: Path) -> None:
+def extraction_table(pages: list[dict], files: dict[str, Path], what: str, show: bool = False) -> None:
+    """The table for the ``pages`` whose HTML ``files`` holds (by the page's ``file``)."""
     import trafilatura
 
     from auditor.extract import extract_page
 
-    files = html_files(html, pages)
-    if not files:
-        sys.exit(f"{html}: holds no saved HTML of the dev pages (a trafilatura checkout, or 1.html ... 50.html)")
     chosen = [page for page in pages if page["file"] in files]
     ours, theirs = [], []
     for page in chosen:
         path = files[page["file"]]
         ours.append((extract_page(path).get("main_text"), page))
+        # trafilatura as a user calls it: the saved bytes, its defaults
         theirs.append((trafilatura.extract(path.read_bytes()), page))
-    print(f"extraction on {len(chosen)} of {len(pages)} dev pages' HTML ({html}):")
+    print(f"extraction on {what}:")
     print("| | main-text snippets kept | boilerplate snippets left out |")
     print("| --- | --- | --- |")
     for label, texts in (("`auditor extract` (main_text)", ours), (f"trafilatura {trafilatura.__version__}", theirs)):
         kept, left_out = extraction_scores(texts)
         print(f"| {label} | {kept:.2f} | {left_out:.2f} |")
+    if show:
+        for label, texts in (("auditor", ours), ("trafilatura", theirs)):
+            for text, page in texts:
+                flat = " ".join((text or "").split())
+                for snippet in page["with"]:
+                    if " ".join(snippet.split()) not in flat:
+                        print(f"  {label:11} lost main text  {page['file']:>8}: {snippet[:80]!r}")
+                for snippet in page["without"]:
+                    if " ".join(snippet.split()) in flat:
+                        print(f"  {label:11} kept boilerplate {page['file']:>7}: {snippet[:80]!r}")
+
+
+def own_pages_table(show: bool) -> None:
+    """The extraction table on the pages written for this benchmark (``benchmarks/pages/``)."""
+    if not (OWN_PAGES / "truth.csv").exists():
+        return
+    pages = read_truth(OWN_PAGES)
+    files = {page["file"]: OWN_PAGES / page["file"] for page in pages if (OWN_PAGES / page["file"]).exists()}
+    extraction_table(pages, files, f"{len(files)} pages written for this benchmark (benchmarks/pages/)", show)
+    # The rows `auditor extract` makes of them: the body is the article region as published
+    # (furniture inside it left for the check), main_text the check's reference.
+    from auditor.extract import extract_page
+
+    rows = [extract_page(files[page["file"]]) for page in pages]
+    for page, row in zip(pages, rows):
+        page["body"] = row.get("body") or ""
+    counts = summed(furniture_coverage(pages, show, [row.get("main_text") for row in rows])[0])
+    print(f"furniture on the bodies `auditor extract` makes of them (main_text as the reference;"
+          f" snippets outside the body not counted):")
+    print_coverage(counts)
 
 
 def main() -> None:
@@ -259,8 +303,12 @@ def main() -> None:
             half = [c for page, c in zip(pages, per_page) if int(Path(page["file"]).stem) % 2 == parity]
             print(f"  {name} pages ({len(half)}):")
             print_coverage(summed(half), indent="    ")
+    own_pages_table(args.show)
     if args.html:
-        extraction_table(pages, args.html)
+        files = html_files(args.html, pages)
+        if not files:
+            sys.exit(f"{args.html}: holds no saved HTML of the dev pages (a trafilatura checkout, or 1.html ... 50.html)")
+        extraction_table(pages, files, f"{len(files)} of {len(pages)} dev pages' HTML ({args.html})", args.show)
 
 
 if __name__ == "__main__":

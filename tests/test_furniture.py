@@ -148,6 +148,7 @@ def test_empty_and_tiny_bodies_pass(value):
     ("navigation", "Vorheriger Beitrag: Neue Brücke über die Salzach eröffnet"),
     ("disclaimer", "Dieser Gastbeitrag gibt ausschließlich die Meinung des Verfassers wieder."),
     ("teaser", "Dies ist Teil 3 unserer Serie über die Täler im Pinzgau."),
+    ("byline", "Text: Renate Ortner"),
 ])
 def test_each_kind_of_furniture_on_its_own_lines_is_flagged(kind, furniture):
     body = "\n\n".join([" ".join(FLOOD[:4]), " ".join(FLOOD[4:]), furniture])

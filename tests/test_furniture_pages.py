@@ -125,6 +125,21 @@ def test_a_teaser_box_title_summary_and_link_is_furniture_inside_the_page():
         assert not touched(body, covered, line), line
 
 
+def test_with_main_text_a_teaser_box_the_extraction_left_out_is_furniture_in_a_short_body():
+    box = ["Neue Brücke über die Salzach eröffnet", "Rund 2000 Menschen kamen am Samstag zur Feier ans Ufer.", "Mehr"]
+    story = [ARTICLE[1], ARTICLE[3], ARTICLE[4]]
+    body = "\n\n".join([ARTICLE[0], *box, *story])
+    detail = one(body, "\n".join([ARTICLE[0], *story]))
+    covered = mask(body, detail)
+    for line in box:
+        assert inside(body, covered, line), line
+    for line in (ARTICLE[0], *story):
+        assert not touched(body, covered, line), line
+    # the extraction kept the box: it is the article's
+    kept = one(body, "\n".join([ARTICLE[0], *box[:2], *story]))
+    assert not touched(body, mask(body, kept), box[1])
+
+
 def test_a_paragraph_before_a_link_text_without_a_title_is_no_teaser():
     # an aggregator's shortened story: its last paragraph and "Weiterlesen" (a link text
     # of its own, never the story's text)

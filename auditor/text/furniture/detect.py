@@ -12,7 +12,7 @@ import pandas as pd
 
 from auditor.text.furniture.blocks import Block, article_parts, assign_groups, furniture_blocks, parts_around_furniture
 from auditor.text.furniture.coherence import MAX_SHARED, MAX_SHARED_CUED, MIN_STORY_WORDS, Story, other_story
-from auditor.text.furniture.layout import PageParts, may_be_page, page_parts, teaser_texts
+from auditor.text.furniture.layout import PageParts, in_main_text, may_be_page, page_parts, teaser_texts
 from auditor.text.furniture.repeats import batch_line_counts, shared_lines, template_lines
 from auditor.text.furniture.patterns import load_furniture
 from auditor.text.furniture.prefilter import furniture_possible
@@ -42,7 +42,8 @@ def analyse_body(body: str, spec: FurnitureSpec, coherence: bool = True, max_sha
         units = classified_units(body, spec, spec.contains_for(body))
         if repeated:
             _mark_repeated(units, repeated, spec)
-        teasers = _mark_teasers(body, units, spec) if pageish else frozenset()
+        reference = main_text if isinstance(main_text, str) and main_text.strip() else None
+        teasers = _mark_teasers(body, units, spec, reference) if pageish or reference else frozenset()
         assign_groups(units, spec)
         if pageish:
             # A teaser box inside the article is a finding of its own, but weighs for the
@@ -90,10 +91,12 @@ def _mark_repeated(units: list, repeated: list[tuple[int, int, int]], spec: Furn
                 unit.kind = spec.repeat_kind
 
 
-def _mark_teasers(body: str, units: list, spec: FurnitureSpec) -> frozenset[int]:
+def _mark_teasers(body: str, units: list, spec: FurnitureSpec, main_text: str | None = None) -> frozenset[int]:
     """The title and summary of a teaser of another page (see :func:`.layout.teaser_texts`)
-    become furniture of the teaser kind of the link text after them. Returns the line
-    numbers of the teaser boxes, link lines included."""
+    become furniture of the teaser kind of the link text after them -- on a whole page, or
+    in any body whose row has the page's ``main_text``, where a teaser's lines are those
+    the extraction left out of it. Returns the line numbers of the teaser boxes, link
+    lines included."""
     by_line: dict[int, list] = {}
     for unit in units:
         by_line.setdefault(unit.line, []).append(unit)
@@ -107,8 +110,11 @@ def _mark_teasers(body: str, units: list, spec: FurnitureSpec) -> frozenset[int]
     if not any(links):
         return frozenset()
     texts = [" ".join(body[line[0].start:line[-1].end].split()) for line in lines]
+    free = [all(unit.kind is None for unit in line) for line in lines]
+    if main_text is not None:
+        free = [is_free and not kept for is_free, kept in zip(free, in_main_text(texts, main_text))]
     boxes: set[int] = set()
-    for index in teaser_texts(texts, links, [all(unit.kind is None for unit in line) for line in lines], spec.layout):
+    for index in teaser_texts(texts, links, free, spec.layout):
         after = next(position for position in range(index + 1, len(lines)) if links[position])
         group = spec.kinds[lines[after][0].kind].group
         kind = next((position for position, k in enumerate(spec.kinds) if k.group == group and not k.joins),
