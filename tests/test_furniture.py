@@ -140,14 +140,14 @@ def test_empty_and_tiny_bodies_pass(value):
     ("footer", "Besuchen Sie uns auf: www.talpost-beispiel.at"),
     ("paywall", "Dieser Artikel ist nur für Abonnentinnen und Abonnenten."),
     ("consent", "Um diesen Inhalt von YouTube anzuzeigen, brauchen wir Ihre Zustimmung."),
-    ("consent", "Posted by Talpost on Friday, June 12, 2026"),
+    ("embed", "Posted by Talpost on Friday, June 12, 2026"),
     ("donation", "Gefällt Ihnen unser Lokalteil? Dann unterstützen Sie unsere Redaktion mit einem Beitrag."),
     ("download", "Diese Broschüre als PDF herunterladen"),
     ("download", "Download (2,4 MB)"),
     ("navigation", "Schlagwörter: Hochwasser, Saalach, Feuerwehr"),
     ("navigation", "Vorheriger Beitrag: Neue Brücke über die Salzach eröffnet"),
     ("disclaimer", "Dieser Gastbeitrag gibt ausschließlich die Meinung des Verfassers wieder."),
-    ("teaser", "Dies ist Teil 3 unserer Serie über die Täler im Pinzgau."),
+    ("disclaimer", "Dies ist Teil 3 unserer Serie über die Täler im Pinzgau."),
     ("byline", "Text: Renate Ortner"),
 ])
 def test_each_kind_of_furniture_on_its_own_lines_is_flagged(kind, furniture):
