@@ -2,7 +2,8 @@
 
     .venv/bin/python benchmarks/eval_webpages.py                      # furniture coverage on the dev pages
     .venv/bin/python benchmarks/eval_webpages.py --show               # ... with what is missed / wrongly covered
-    .venv/bin/python benchmarks/eval_webpages.py --html DIR           # + the extraction table on saved HTML
+    .venv/bin/python benchmarks/eval_webpages.py --halves             # ... and for the odd and even pages apart
+    .venv/bin/python benchmarks/eval_webpages.py --html DIR           # + the extraction table on the dev pages' HTML
 
 Data: ``../shared/data/webpages_dev/`` (see its README): ``<n>.txt``, each a real page's
 visible text pasted whole, and ``truth.csv`` with trafilatura's evaluation snippets of each
@@ -15,8 +16,18 @@ white space is collapsed on both sides; it is *covered* when every one of its oc
 lies inside the findings' spans (all its non-space characters), and *touched* when any
 character of any occurrence does. Printed: boilerplate snippets covered (target >= 0.80)
 and main-text snippets covered (target <= 0.02), and, stricter, main-text snippets touched.
+Only warnings count: an info note (``"level": "info"``: a caption or picture credit, which
+belongs to the story, or a trailing paragraph that *may* tell another story) is neither
+furniture coverage nor main-text loss. The notes are counted on their own line: the
+boilerplate snippets that only a note touches, and the main-text snippets a note touches.
 
-Extraction (``--html DIR``). The saved HTML of the dev pages: DIR holds either a checkout of
+Extraction. Always on the pages written for this benchmark, ``benchmarks/pages/`` (German
+news and aggregator pages in our own words, ``<n>.html`` and a ``truth.csv`` as above: menus,
+breadcrumbs, bylines, cookie banners, related-article lists, share rows, newsletter, paywall
+and donation boxes, comments and footers around stories with quotes, fact boxes, captions,
+tables and, on the aggregator pages, a Details table or list, whose values are annotated
+as boilerplate: they are the aggregator's metadata, not the story's text). With
+``--html DIR`` also on the saved HTML of the dev pages: DIR holds either a checkout of
 trafilatura's repository at the commit named in the data README (``tests/evaldata.json``
 maps each page's URL to its file in ``tests/eval/`` or ``tests/cache/``), or files named
 like the ``.txt`` (``1.html``...). For each page the main text of ``auditor extract``
@@ -43,6 +54,7 @@ sys.path.insert(0, str(REPO))
 from auditor.text.furniture import FurnitureSettings, find_furniture  # noqa: E402
 
 PAGES = REPO.parent / "shared" / "data" / "webpages_dev"
+OWN_PAGES = REPO / "benchmarks" / "pages"
 
 
 def snippets(field: str) -> list[str]:
@@ -79,9 +91,12 @@ def occurrences(body: str, snippet: str) -> list[tuple[int, int]]:
     return found
 
 
-def flagged_mask(body: str, detail: dict | None) -> list[bool]:
+def flagged_mask(body: str, detail: dict | None, notes: bool = False) -> list[bool]:
+    """Per body character: inside a warning's span (``notes``: inside an info note's)."""
     mask = [False] * len(body)
     for part in (detail or {}).get("parts", []):
+        if (part.get("level") == "info") != notes:
+            continue
         start, end = part["span"]
         for position in range(start, end):
             mask[position] = True
@@ -96,28 +111,43 @@ def touches(mask: list[bool], start: int, end: int) -> bool:
     return any(mask[start:end])
 
 
-def read_pages() -> list[dict]:
-    truth = PAGES / "truth.csv"
-    if not truth.exists():
-        sys.exit(f"{truth} is not present; this benchmark needs ../shared/data/webpages_dev")
-    with truth.open(encoding="utf-8", newline="") as handle:
+def read_truth(folder: Path) -> list[dict]:
+    """The pages a ``truth.csv`` in ``folder`` annotates, with their snippets."""
+    with (folder / "truth.csv").open(encoding="utf-8", newline="") as handle:
         rows = list(csv.DictReader(handle))
     for row in rows:
-        row["body"] = (PAGES / row["file"]).read_text(encoding="utf-8")
         row["with"], row["without"] = snippets(row["with_snippets"]), snippets(row["without_snippets"])
     return rows
 
 
-def furniture_coverage(pages: list[dict], show: bool) -> dict:
+def read_pages() -> list[dict]:
+    if not (PAGES / "truth.csv").exists():
+        sys.exit(f"{PAGES / 'truth.csv'} is not present; this benchmark needs ../shared/data/webpages_dev")
+    rows = read_truth(PAGES)
+    for row in rows:
+        row["body"] = (PAGES / row["file"]).read_text(encoding="utf-8")
+    return rows
+
+
+COUNTS = ("boilerplate", "boilerplate covered", "main", "main covered", "main touched", "pages flagged",
+          "boilerplate noted", "main noted")
+
+
+def furniture_coverage(pages: list[dict], show: bool, main_texts: list | None = None) -> tuple[list[dict], float]:
+    """Per page, its counts (see :data:`COUNTS`), and the seconds the check took.
+    ``main_texts``: per page, the reference main text (as ``auditor extract`` writes it)."""
     bodies = pd.Series([page["body"] for page in pages])
     started = time.perf_counter()
-    details = find_furniture(bodies, FurnitureSettings())
+    details = find_furniture(bodies, FurnitureSettings(),
+                             main_texts=pd.Series(main_texts, dtype=object) if main_texts is not None else None)
     seconds = time.perf_counter() - started
-    counts = {"boilerplate": 0, "boilerplate covered": 0, "main": 0, "main covered": 0, "main touched": 0,
-              "pages flagged": 0}
+    per_page = []
     for page, detail in zip(pages, details):
+        counts = dict.fromkeys(COUNTS, 0)
+        per_page.append(counts)
         body = page["body"]
         mask = flagged_mask(body, detail)
+        noted = flagged_mask(body, detail, notes=True)
         counts["pages flagged"] += detail is not None
         for snippet in page["without"]:
             places = occurrences(body, snippet)
@@ -126,8 +156,10 @@ def furniture_coverage(pages: list[dict], show: bool) -> dict:
             counts["boilerplate"] += 1
             covered = all(inside(body, mask, s, e) for s, e in places)
             counts["boilerplate covered"] += covered
+            note = not covered and any(touches(noted, s, e) for s, e in places)
+            counts["boilerplate noted"] += note
             if show and not covered:
-                print(f"  missed boilerplate  {page['file']:>7}: {snippet[:90]!r}")
+                print(f"  missed boilerplate  {page['file']:>7}{' (noted)' if note else ''}: {snippet[:90]!r}")
         for snippet in page["with"]:
             places = occurrences(body, snippet)
             if not places:
@@ -137,10 +169,28 @@ def furniture_coverage(pages: list[dict], show: bool) -> dict:
             touched = any(touches(mask, s, e) for s, e in places)
             counts["main covered"] += covered
             counts["main touched"] += touched
+            note = any(touches(noted, s, e) for s, e in places)
+            counts["main noted"] += note
             if show and touched:
                 print(f"  main text {'covered' if covered else 'touched'} {page['file']:>7}: {snippet[:90]!r}")
-    counts["seconds"] = seconds
-    return counts
+            if show and note:
+                print(f"  main text noted   {page['file']:>7}: {snippet[:90]!r}")
+    return per_page, seconds
+
+
+def summed(per_page: list[dict]) -> dict:
+    return {key: sum(counts[key] for counts in per_page) for key in COUNTS}
+
+
+def print_coverage(counts: dict, indent: str = "  ") -> None:
+    print(f"{indent}boilerplate snippets covered: {counts['boilerplate covered']}/{counts['boilerplate']}"
+          f" = {counts['boilerplate covered'] / max(counts['boilerplate'], 1):.3f}  (target >= 0.80)")
+    print(f"{indent}main-text snippets covered:   {counts['main covered']}/{counts['main']}"
+          f" = {counts['main covered'] / max(counts['main'], 1):.3f}  (target <= 0.02)")
+    print(f"{indent}main-text snippets touched:   {counts['main touched']}/{counts['main']}"
+          f" = {counts['main touched'] / max(counts['main'], 1):.3f}")
+    print(f"{indent}info notes (captions, credits; counted in neither figure): on {counts['boilerplate noted']}"
+          f" boilerplate and {counts['main noted']} main-text snippets")
 
 
 # --- extraction ---------------------------------------------------------------------------
@@ -184,45 +234,81 @@ def extraction_scores(texts: list[tuple[str, dict]]) -> tuple[float, float]:
     return kept / max(main, 1), left_out / max(boilerplate, 1)
 
 
-def extraction_table(pages: list[dict], html: Path) -> None:
+def extraction_table(pages: list[dict], files: dict[str, Path], what: str, show: bool = False) -> None:
+    """The table for the ``pages`` whose HTML ``files`` holds (by the page's ``file``)."""
     import trafilatura
 
     from auditor.extract import extract_page
 
-    files = html_files(html, pages)
-    if not files:
-        sys.exit(f"{html}: holds no saved HTML of the dev pages (a trafilatura checkout, or 1.html ... 50.html)")
     chosen = [page for page in pages if page["file"] in files]
     ours, theirs = [], []
     for page in chosen:
         path = files[page["file"]]
         ours.append((extract_page(path).get("main_text"), page))
+        # trafilatura as a user calls it: the saved bytes, its defaults
         theirs.append((trafilatura.extract(path.read_bytes()), page))
-    print(f"extraction on {len(chosen)} of {len(pages)} dev pages' HTML ({html}):")
+    print(f"extraction on {what}:")
     print("| | main-text snippets kept | boilerplate snippets left out |")
     print("| --- | --- | --- |")
     for label, texts in (("`auditor extract` (main_text)", ours), (f"trafilatura {trafilatura.__version__}", theirs)):
         kept, left_out = extraction_scores(texts)
         print(f"| {label} | {kept:.2f} | {left_out:.2f} |")
+    if show:
+        for label, texts in (("auditor", ours), ("trafilatura", theirs)):
+            for text, page in texts:
+                flat = " ".join((text or "").split())
+                for snippet in page["with"]:
+                    if " ".join(snippet.split()) not in flat:
+                        print(f"  {label:11} lost main text  {page['file']:>8}: {snippet[:80]!r}")
+                for snippet in page["without"]:
+                    if " ".join(snippet.split()) in flat:
+                        print(f"  {label:11} kept boilerplate {page['file']:>7}: {snippet[:80]!r}")
+
+
+def own_pages_table(show: bool) -> None:
+    """The extraction table on the pages written for this benchmark (``benchmarks/pages/``)."""
+    if not (OWN_PAGES / "truth.csv").exists():
+        return
+    pages = read_truth(OWN_PAGES)
+    files = {page["file"]: OWN_PAGES / page["file"] for page in pages if (OWN_PAGES / page["file"]).exists()}
+    extraction_table(pages, files, f"{len(files)} pages written for this benchmark (benchmarks/pages/)", show)
+    # The rows `auditor extract` makes of them: the body is the article region as published
+    # (furniture inside it left for the check), main_text the check's reference.
+    from auditor.extract import extract_page
+
+    rows = [extract_page(files[page["file"]]) for page in pages]
+    for page, row in zip(pages, rows):
+        page["body"] = row.get("body") or ""
+    counts = summed(furniture_coverage(pages, show, [row.get("main_text") for row in rows])[0])
+    print(f"furniture on the bodies `auditor extract` makes of them (main_text as the reference;"
+          f" snippets outside the body not counted):")
+    print_coverage(counts)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--show", action="store_true", help="list missed boilerplate and covered main text")
+    parser.add_argument("--halves", action="store_true",
+                        help="also the figures of the odd- and the even-numbered pages (same run)")
     parser.add_argument("--html", type=Path, metavar="DIR", help="saved HTML of the dev pages (see above)")
     args = parser.parse_args()
     pages = read_pages()
-    counts = furniture_coverage(pages, args.show)
+    per_page, seconds = furniture_coverage(pages, args.show)
+    counts = summed(per_page)
     print(f"furniture on {len(pages)} dev pages (visible text pasted whole as body, one batch;"
-          f" {counts['pages flagged']} pages flagged, {counts['seconds']:.2f} s):")
-    print(f"  boilerplate snippets covered: {counts['boilerplate covered']}/{counts['boilerplate']}"
-          f" = {counts['boilerplate covered'] / counts['boilerplate']:.3f}  (target >= 0.80)")
-    print(f"  main-text snippets covered:   {counts['main covered']}/{counts['main']}"
-          f" = {counts['main covered'] / counts['main']:.3f}  (target <= 0.02)")
-    print(f"  main-text snippets touched:   {counts['main touched']}/{counts['main']}"
-          f" = {counts['main touched'] / counts['main']:.3f}")
+          f" {counts['pages flagged']} pages flagged, {seconds:.2f} s):")
+    print_coverage(counts)
+    if args.halves:
+        for name, parity in (("odd", 1), ("even", 0)):
+            half = [c for page, c in zip(pages, per_page) if int(Path(page["file"]).stem) % 2 == parity]
+            print(f"  {name} pages ({len(half)}):")
+            print_coverage(summed(half), indent="    ")
+    own_pages_table(args.show)
     if args.html:
-        extraction_table(pages, args.html)
+        files = html_files(args.html, pages)
+        if not files:
+            sys.exit(f"{args.html}: holds no saved HTML of the dev pages (a trafilatura checkout, or 1.html ... 50.html)")
+        extraction_table(pages, files, f"{len(files)} of {len(pages)} dev pages' HTML ({args.html})", args.show)
 
 
 if __name__ == "__main__":

@@ -103,6 +103,10 @@ def assert_spans(body: str, detail) -> None:
     "Zu den Spenden sagte der Kassier, man habe bei dem Fest 3.000 Euro gesammelt.",
     "Der Verlag kündigte an, sein Abo-Modell im Herbst umzustellen.",
     "Das Foto zeigt den Angeklagten beim Betreten des Gerichtssaals.",
+    "Die Feuerwehr stellte die Einsatzberichte zum Herunterladen auf ihre Internetseite.",
+    "Mehr als 300 Helfer waren im Einsatz, die Themen der Sitzung am Montag sind Dämme und Pumpen.",
+    "Für den Wiederaufbau brauchen wir Ihre Unterstützung, sagte die Bürgermeisterin.",
+    "Der nächste Beitrag der Gemeinde zum Hochwasserfonds soll im Herbst fließen.",
 ])
 def test_news_sentences_that_mention_prices_comments_and_social_media_pass(sentence):
     flat = " ".join(FLOOD[:4] + [sentence] + FLOOD[4:])
@@ -136,6 +140,15 @@ def test_empty_and_tiny_bodies_pass(value):
     ("footer", "Besuchen Sie uns auf: www.talpost-beispiel.at"),
     ("paywall", "Dieser Artikel ist nur für Abonnentinnen und Abonnenten."),
     ("consent", "Um diesen Inhalt von YouTube anzuzeigen, brauchen wir Ihre Zustimmung."),
+    ("embed", "Posted by Talpost on Friday, June 12, 2026"),
+    ("donation", "Gefällt Ihnen unser Lokalteil? Dann unterstützen Sie unsere Redaktion mit einem Beitrag."),
+    ("download", "Diese Broschüre als PDF herunterladen"),
+    ("download", "Download (2,4 MB)"),
+    ("navigation", "Schlagwörter: Hochwasser, Saalach, Feuerwehr"),
+    ("navigation", "Vorheriger Beitrag: Neue Brücke über die Salzach eröffnet"),
+    ("disclaimer", "Dieser Gastbeitrag gibt ausschließlich die Meinung des Verfassers wieder."),
+    ("disclaimer", "Dies ist Teil 3 unserer Serie über die Täler im Pinzgau."),
+    ("byline", "Text: Renate Ortner"),
 ])
 def test_each_kind_of_furniture_on_its_own_lines_is_flagged(kind, furniture):
     body = "\n\n".join([" ".join(FLOOD[:4]), " ".join(FLOOD[4:]), furniture])
@@ -163,6 +176,23 @@ def test_navigation_and_image_credit_lines_at_the_top():
     body = "Startseite › Chronik › Salzburg\n" + "Die Feuerwehr im Einsatz am Flussufer. Foto: Talpost/Archiv\n\n" + " ".join(FLOOD)
     detail = one(body)
     assert [part["evidence"]["kind"] for part in parts(detail)] == [["navigation"], ["credit"]]
+    navigation, credit = parts(detail)
+    # The caption belongs to the story: a note with its span, not a warning.
+    assert credit["level"] == "info" and "level" not in navigation
+    start, end = credit["span"]
+    assert body[start:end] == "Die Feuerwehr im Einsatz am Flussufer. Foto: Talpost/Archiv"
+
+
+def test_a_body_whose_only_furniture_is_a_caption_passes_with_a_note():
+    body = " ".join(FLOOD[:4]) + "\nDie Saalach am Freitagmorgen. (Foto: Talpost/Archiv)\n" + " ".join(FLOOD[4:])
+    detail = one(body)
+    assert detail["level"] == "info" and [part["level"] for part in parts(detail)] == ["info"]
+
+
+def test_a_copyright_line_with_a_year_is_the_footer_not_a_credit():
+    detail = one(" ".join(FLOOD) + "\n© 2026 Talpost Medien GmbH")
+    [part] = parts(detail)
+    assert part["evidence"]["kind"] == ["footer"] and "level" not in part
 
 
 def test_donation_box_with_prices_is_one_finding_and_link_text_joins_it():

@@ -80,6 +80,73 @@ def test_a_pasted_page_has_its_menu_and_the_page_after_the_article_flagged():
     assert head["span"][0] == 0 and head["message"].startswith("page header")
 
 
+def test_captions_in_the_story_are_notes_and_after_it_the_page():
+    caption = "Sandsäcke vor dem Gemeindeamt. Foto: Talbote/Ortner"
+    teaser_credit = "Foto: Talbote/Archiv"
+    lines = [*MENU, TITLE, BYLINE, *ARTICLE[:2], caption, *ARTICLE[2:], "Artikel teilen", *RELATED[:3],
+             teaser_credit, *RELATED[3:], *FOOTER]
+    body = "\n".join(lines)
+    detail = one(body)
+    [note] = [part for part in detail["parts"] if part.get("level") == "info"]
+    assert body[note["span"][0]:note["span"][1]] == caption and note["evidence"]["kind"] == ["credit"]
+    covered = mask(body, {"parts": [part for part in detail["parts"] if part.get("level") != "info"]})
+    assert inside(body, covered, teaser_credit) and not touched(body, covered, caption)
+    for line in ARTICLE:
+        assert not touched(body, covered, line), line
+
+
+def test_a_list_the_article_announces_with_a_colon_stays_the_article():
+    announced = ARTICLE[4][:-1] + " Die Gemeinde rät:"
+    items = ["Keller räumen", "Heizöltanks sichern und verschließen", "Sandsäcke bei der Feuerwehr abholen",
+             "Stromzähler nur mit einem Elektriker wieder einschalten"]
+    body = "\n".join([*MENU, TITLE, BYLINE, *ARTICLE[:4], announced, *items, "Artikel teilen", *RELATED, *FOOTER])
+    covered = mask(body, one(body))
+    for line in [announced, *items]:
+        assert not touched(body, covered, line), line
+    for line in [*RELATED, *FOOTER[1:]]:
+        assert inside(body, covered, line), line
+    # without the colon the same short lines read as the page after the article
+    plain = body.replace(announced, ARTICLE[4])
+    assert inside(plain, mask(plain, one(plain)), items[1])
+
+
+def test_a_teaser_box_title_summary_and_link_is_furniture_inside_the_page():
+    teaser = ["Podcast: Talbote vor Ort", "Der Almsommer beginnt mit dem Auftrieb der Kühe.",
+              "Jeden Freitag erzählen Bäuerinnen aus dem Pinzgau von ihrer Arbeit auf der Alm.", "mehr"]
+    body = "\n".join([*MENU, TITLE, BYLINE, *ARTICLE[:2], *teaser[:1], teaser[1] + " " + teaser[2], teaser[3],
+                      *ARTICLE[3:], "Artikel teilen", *RELATED, *FOOTER])
+    covered = mask(body, one(body))
+    for line in [teaser[0], teaser[1] + " " + teaser[2]]:
+        assert inside(body, covered, line), line
+    link = body.index("\nmehr\n") + 1
+    assert all(covered[link:link + 4])
+    # the box does not cut the article: its part after the box is no page tail
+    for line in [*ARTICLE[:2], *ARTICLE[3:]]:
+        assert not touched(body, covered, line), line
+
+
+def test_with_main_text_a_teaser_box_the_extraction_left_out_is_furniture_in_a_short_body():
+    box = ["Neue Brücke über die Salzach eröffnet", "Rund 2000 Menschen kamen am Samstag zur Feier ans Ufer.", "Mehr"]
+    story = [ARTICLE[1], ARTICLE[3], ARTICLE[4]]
+    body = "\n\n".join([ARTICLE[0], *box, *story])
+    detail = one(body, "\n".join([ARTICLE[0], *story]))
+    covered = mask(body, detail)
+    for line in box:
+        assert inside(body, covered, line), line
+    for line in (ARTICLE[0], *story):
+        assert not touched(body, covered, line), line
+    # the extraction kept the box: it is the article's
+    kept = one(body, "\n".join([ARTICLE[0], *box[:2], *story]))
+    assert not touched(body, mask(body, kept), box[1])
+
+
+def test_a_paragraph_before_a_link_text_without_a_title_is_no_teaser():
+    # an aggregator's shortened story: its last paragraph and "Weiterlesen" (a link text
+    # of its own, never the story's text)
+    body = "\n".join([*ARTICLE, "Weiterlesen"])
+    assert not touched(body, mask(body, one(body)), ARTICLE[-1])
+
+
 def test_the_same_article_as_an_aggregator_body_passes():
     assert one("\n\n".join([ARTICLE[0], ARTICLE[1], ARTICLE[3], ARTICLE[4]])) is None
 

@@ -39,7 +39,8 @@ class ExpectColumnValuesToBeFreeOfFurniture(AuditorColumnMapExpectation):
     `rules/furniture.yaml`, editable without code): donation appeals and their price
     buttons, comment-section notices, newsletter and social-media prompts, "you might
     also like" teasers and link texts, site footers, paywall, cookie and consent
-    notices, navigation links and image credits. Furniture is judged by its shape -- a
+    notices and navigation links. Image captions and picture credits belong to the
+    story: they are info notes, never warnings. Furniture is judged by its shape -- a
     short line or sentence that addresses the reader or names the site's own functions
     -- so a sentence that mentions a price, a minister's comment or a tweet passes.
     Neighbouring lines of one kind form one finding, with its span. With `coherence`
@@ -67,7 +68,8 @@ class ExpectColumnValuesToBeFreeOfFurniture(AuditorColumnMapExpectation):
 
     Known problems: about 2 % of real articles end off-topic on their own; an
     unannounced trailing story is therefore only an info note. On a page, a list in the
-    article's last lines (short items) may be taken for the page after it.
+    article's last lines (short items) may be taken for the page after it, unless the
+    article announces it (a line ending with a colon); readers' comments are the page's.
     """
 
     metric: ClassVar[type] = FreeOfFurnitureMetric

@@ -30,15 +30,17 @@ def assign_groups(units: list[Unit], spec: FurnitureSpec) -> None:
                 unit.group = after.group
             else:
                 unit.group = spec.kinds[unit.kind].group
+    # A caption is one line of the story: the short lines around it are not its box.
+    captions = {kind.group for kind in spec.kinds if kind.in_article}
     for _ in range(3):  # glue lines may come in short runs ("Anderer", "1")
         for position, unit in enumerate(units):
             if not unit.glue or unit.group:
                 continue
             after = units[position + 1] if position + 1 < len(units) else None
             before = units[position - 1] if position else None
-            if after is not None and after.group:
+            if after is not None and after.group and after.group not in captions:
                 unit.group = after.group
-            elif before is not None and before.group:
+            elif before is not None and before.group and before.group not in captions:
                 unit.group = before.group
 
 

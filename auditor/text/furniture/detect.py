@@ -12,7 +12,7 @@ import pandas as pd
 
 from auditor.text.furniture.blocks import Block, article_parts, assign_groups, furniture_blocks, parts_around_furniture
 from auditor.text.furniture.coherence import MAX_SHARED, MAX_SHARED_CUED, MIN_STORY_WORDS, Story, other_story
-from auditor.text.furniture.layout import PageParts, may_be_page, page_parts
+from auditor.text.furniture.layout import PageParts, in_main_text, may_be_page, page_parts, teaser_texts
 from auditor.text.furniture.repeats import batch_line_counts, shared_lines, template_lines
 from auditor.text.furniture.patterns import load_furniture
 from auditor.text.furniture.prefilter import furniture_possible
@@ -42,10 +42,14 @@ def analyse_body(body: str, spec: FurnitureSpec, coherence: bool = True, max_sha
         units = classified_units(body, spec, spec.contains_for(body))
         if repeated:
             _mark_repeated(units, repeated, spec)
+        reference = main_text if isinstance(main_text, str) and main_text.strip() else None
+        teasers = _mark_teasers(body, units, spec, reference) if pageish or reference else frozenset()
         assign_groups(units, spec)
         if pageish:
+            # A teaser box inside the article is a finding of its own, but weighs for the
+            # layout by its shape: it does not cut the article in two.
             furniture_lines = frozenset(unit.start for unit in units if unit.whole_line and unit.kind is not None
-                                        and not spec.kinds[unit.kind].in_article)
+                                        and not spec.kinds[unit.kind].in_article and unit.line not in teasers)
             link_lines = frozenset(unit.start for unit in units if unit.whole_line and unit.kind is not None
                                    and spec.kinds[unit.kind].joins)
             matched_lines = frozenset(unit.start for unit in units if unit.whole_line and unit.group)
@@ -87,6 +91,40 @@ def _mark_repeated(units: list, repeated: list[tuple[int, int, int]], spec: Furn
                 unit.kind = spec.repeat_kind
 
 
+def _mark_teasers(body: str, units: list, spec: FurnitureSpec, main_text: str | None = None) -> frozenset[int]:
+    """The title and summary of a teaser of another page (see :func:`.layout.teaser_texts`)
+    become furniture of the teaser kind of the link text after them -- on a whole page, or
+    in any body whose row has the page's ``main_text``, where a teaser's lines are those
+    the extraction left out of it. Returns the line numbers of the teaser boxes, link
+    lines included."""
+    by_line: dict[int, list] = {}
+    for unit in units:
+        by_line.setdefault(unit.line, []).append(unit)
+    lines = list(by_line.values())
+
+    def link(line: list) -> bool:
+        kind = line[0].kind
+        return len(line) == 1 and kind is not None and (spec.kinds[kind].joins or spec.kinds[kind].group == "teaser")
+
+    links = [link(line) for line in lines]
+    if not any(links):
+        return frozenset()
+    texts = [" ".join(body[line[0].start:line[-1].end].split()) for line in lines]
+    free = [all(unit.kind is None for unit in line) for line in lines]
+    if main_text is not None:
+        free = [is_free and not kept for is_free, kept in zip(free, in_main_text(texts, main_text))]
+    boxes: set[int] = set()
+    for index in teaser_texts(texts, links, free, spec.layout):
+        after = next(position for position in range(index + 1, len(lines)) if links[position])
+        group = spec.kinds[lines[after][0].kind].group
+        kind = next((position for position, k in enumerate(spec.kinds) if k.group == group and not k.joins),
+                    lines[after][0].kind)
+        for unit in lines[index]:
+            unit.kind = kind
+        boxes.update((lines[index][0].line, lines[after][0].line))
+    return frozenset(boxes)
+
+
 def _mark_page(units: list, page: PageParts, spec: FurnitureSpec) -> None:
     """The units of the page's head and tail are furniture of their own group: one block each."""
     head_kind, gap_kind, tail_kind = spec.page_kinds
@@ -96,8 +134,12 @@ def _mark_page(units: list, page: PageParts, spec: FurnitureSpec) -> None:
             continue
         start, end = span
         for unit in units:
-            # what a pattern names keeps its own finding (a donation box inside the tail)
-            if unit.start >= start and unit.end <= end and not unit.group:
+            # What a pattern names keeps its own finding (a donation box inside the tail),
+            # but a caption or credit after the story is a teaser's picture or the
+            # footer's copyright line: part of the page, not of the story.
+            story_caption = unit.kind is not None and spec.kinds[unit.kind].in_article and kind != tail_kind
+            if unit.start >= start and unit.end <= end and (not unit.group or (
+                    unit.kind is not None and spec.kinds[unit.kind].in_article and not story_caption)):
                 unit.group = spec.kinds[kind].group
                 unit.kind = kind
 

@@ -23,6 +23,12 @@ prose (otherwise the patterns' own findings, and the other-story check, say all 
 is). Only bodies of at least ``min_lines`` lines are judged, and a body whose lines are
 all article is no page (a long article in paragraphs).
 
+A list or box the article's end announces -- its last line, or a short line right after
+it, ends with a colon ("Pressekontakt:") -- is the article's, up to a line a pattern names
+or a menu (:func:`announced_end`). A teaser of another page inside the article -- a title,
+a summary and a link text ("mehr") -- is furniture of its own (:func:`teaser_texts`), but
+weighs by its shape, so it does not cut the article in two.
+
 When the row carries the extraction's ``main_text`` (the page's main text as an
 extraction library found it), it is the reference instead: the runs of body lines found
 in the main text are the article.
@@ -57,6 +63,7 @@ class LayoutLimits:
     lead_words: int = 15
     max_leads: int = 3
     min_run: int = 3
+    menu_words: int = 2
     head_label: str = "page header (menus, title bar) before the article"
     gap_label: str = "page furniture between the article's parts (widgets, link boxes)"
     tail_label: str = "page after the article (links, teasers, comments, footer)"
@@ -205,8 +212,57 @@ def with_lead_and_close(segments: list[tuple[int, int]], texts: list[str], weigh
         adopted.append((start, end))
     last = adopted[-1][1]
     if last + 1 < len(texts) and weights[last + 1] == -limits.line_cost and _LINE_END.search(texts[last + 1]):
-        adopted[-1] = (adopted[-1][0], last + 1)
+        last += 1
+    adopted[-1] = (adopted[-1][0], announced_end(last, texts, weights, limits, link_lines))
     return adopted
+
+
+def announced_end(last: int, texts: list[str], weights: list[float], limits: LayoutLimits,
+                  link_lines: frozenset[int]) -> int:
+    """The article's last line once what its end announces is added: when the last line,
+    or a short line right after it ("Pressekontakt:"), ends with a colon, the list or box
+    that follows is the article's -- its lines up to the first one a pattern names (or a
+    link text), or two stubs in a row (a menu), at most ``max_gap_lines`` -- if it holds
+    a line longer than a stub (list items are; a tag list's are not)."""
+    first = last + 1
+    if first >= len(texts):
+        return last
+    if not texts[last].endswith(":"):
+        if not (texts[first].endswith(":") and weights[first] > -limits.furniture_cost and first not in link_lines):
+            return last
+        first += 1
+    end, longer = first - 1, False
+    for index in range(first, min(len(texts), first + limits.max_gap_lines)):
+        if weights[index] == -limits.furniture_cost or index in link_lines:
+            break
+        stub = weights[index] == -limits.stub_cost
+        if index + 1 < len(texts) and len(texts[index].split()) <= limits.menu_words >= len(texts[index + 1].split()):
+            break
+        end, longer = index, longer or not stub
+    return end if longer else last
+
+
+def teaser_texts(texts: list[str], links: list[bool], free: list[bool], limits: LayoutLimits) -> list[int]:
+    """The lines of the teasers of other pages: a title (a line or two too short for prose,
+    not ending a sentence), a summary (a line ending a sentence) and a link text or teaser
+    line after it ("mehr", "Lesen Sie diesen Artikel: ..."). ``links``: per line, is it a
+    link text or teaser line; ``free``: per line, does no pattern name it. Indexes of the
+    titles and summaries; the link lines are furniture already."""
+    found: list[int] = []
+    for index in range(2, len(texts)):
+        summary = index - 1
+        if not links[index] or not free[summary] or not _LINE_END.search(texts[summary]):
+            continue
+        titles = []
+        for title in (summary - 1, summary - 2):
+            text = texts[title] if title >= 0 else ""
+            if (title < 0 or not free[title] or _LINE_END.search(text) or len(text) >= limits.prose_chars
+                    or len(text.split()) < 2):
+                break
+            titles.append(title)
+        if titles:
+            found.extend([*titles, summary])
+    return sorted(set(found))
 
 
 def main_text_segments(found: list[bool]) -> list[tuple[int, int]]:

@@ -59,11 +59,15 @@ def block_part(body: str, block: Block, units: list[Unit], spec: FurnitureSpec) 
     first = next(units[i] for i in range(block.first, block.last + 1) if units[i].kind in block.kinds)
     lines = len({units[i].line for i in range(block.first, block.last + 1)})
     size = f" ({lines} lines)" if lines > 1 else ""
+    # Captions and picture credits belong to the story they illustrate: worth a look (a
+    # credit line an aggregator may not want to republish), never a warning.
+    note = all(spec.kinds[kind].in_article for kind in kinds)
     return {
         "message": f"{main.label} in the body: {_quote(body[first.start:first.end])!r}{size}",
         "snippet": _shorten(body[block.start:block.end], SNIPPET_LIMIT),
         **span_of(body, block.start, block.end),
         "evidence": {"kind": [spec.kinds[kind].name for kind in kinds]},
+        **({"level": "info"} if note else {}),
     }
 
 
