@@ -7,10 +7,12 @@ failing rows by :data:`~auditor.spark.row_checks.ROW_COLUMN` and the id column
 outcomes are what :func:`auditor.validate.run_validation` gives and findings, JUnit and the
 report are made from them unchanged.
 
-Not distributed yet (issue 15): the batch-level checks (story groups, label consistency) are
-worked out on the driver from the batch; their verdicts are handed to GX as known results.
-``body-without-furniture``'s batch input (the lines repeated across rows) is worked out on the
-driver's whole column, as on pandas, and shipped with the check to the partitions.
+The batch-level checks (story groups, label consistency) judge the compact per-row features
+the same partition pass made (:func:`~auditor.spark.row_checks.gathered_features`): only those
+reach the driver, which never analyses the batch's text for them; their verdicts are handed
+to GX as known results. ``body-without-furniture``'s batch input (the lines repeated across
+rows) is worked out on the driver's whole column, as on pandas, and shipped with the check to
+the partitions.
 """
 
 from __future__ import annotations
@@ -26,9 +28,8 @@ from auditor.expectations.base import AuditorBatchExpectation, AuditorColumnMapE
 from auditor.expectations.precomputed import known_results
 from auditor.partitions import DEFAULT_PARTITION_ROWS
 from auditor.rules import RuleSet
-from auditor.spark.row_checks import ROW_COLUMN, gathered_details, with_detail_columns
+from auditor.spark.row_checks import ROW_COLUMN, gathered_details, gathered_features, with_detail_columns
 from auditor.spark.session import spark_session
-from auditor.text.analysis import analyse_frame
 from auditor.validate import RESULT_FORMAT, ExpectationOutcome, ValidationOutcome, _context, _exception_message, build_suite
 
 ID_COLUMN = "id"
@@ -51,28 +52,42 @@ def _spark_frame(spark, data: pd.DataFrame):
     schema = StructType([*(StructField(name, StringType(), True) for name in data.columns),
                          StructField(ROW_COLUMN, LongType(), False)])
     partitions = max(spark.sparkContext.defaultParallelism, math.ceil(len(frame) / DEFAULT_PARTITION_ROWS))
-    return spark.createDataFrame(frame, schema=schema).repartition(partitions)
+    # Row ranges, in row order: the partitions' features then put together in row order.
+    return (spark.createDataFrame(frame, schema=schema).repartitionByRange(partitions, ROW_COLUMN)
+            .sortWithinPartitions(ROW_COLUMN))
 
 
-def _driver_side(suite, data: pd.DataFrame) -> dict[str, Any]:
-    """The checks not distributed yet, on the driver's batch: the batch-level verdicts (see the
-    module's docstring)."""
-    known: dict[str, Any] = {}
-    analyses: dict[tuple[str, ...], Any] = {}
+def _batch_checks(suite, columns) -> tuple[list[tuple[Any, dict[str, Any], Any]], dict[str, Any]]:
+    """The suite's batch-level checks (metric, value kwargs, feature) and the features the
+    partitions make for them. On Spark every batch check judges features: one that makes none
+    cannot run here."""
+    checks, features = [], {}
     for expectation in suite.expectations:
         if not isinstance(expectation, AuditorBatchExpectation):
             continue
         metric, value_kwargs = expectation.metric, expectation.value_kwargs()
+        feature = metric.partition_feature(value_kwargs)
+        if feature is None:
+            raise AuditorError(f"{expectation.expectation_type} cannot run on Spark yet; use --engine pandas")
+        if set(feature.columns) <= set(columns):
+            features.setdefault(feature.key, feature)
+        checks.append((metric, value_kwargs, feature))
+    return checks, features
+
+
+def _batch_verdicts(batch_checks, data: pd.DataFrame, gathered: dict[str, Any]) -> dict[str, Any]:
+    """The batch-level verdicts from the partitions' features. A check whose features are
+    missing (they failed on a partition) or whose verdict raises is left out: GX then
+    reports it as an error on its expectation."""
+    known: dict[str, Any] = {}
+    for metric, value_kwargs, feature in batch_checks:
         key = metric.result_key(value_kwargs)
-        if key in known:
+        if key in known or feature.key not in gathered:
             continue
-        analysis = None
-        if metric.reads_text:
-            text_columns = tuple(value_kwargs.get("text_columns") or ())
-            if text_columns not in analyses:
-                analyses[text_columns] = analyse_frame(data, list(text_columns))
-            analysis = analyses[text_columns]
-        known[key] = metric.verdict(data, analysis, value_kwargs)
+        try:
+            known[key] = metric.verdict(data, None, value_kwargs, gathered[feature.key])
+        except Exception:  # noqa: BLE001  (GX reports it)
+            pass
     return known
 
 
@@ -97,13 +112,17 @@ def run_spark_validation(ruleset: RuleSet, data: pd.DataFrame, master: str | Non
     frame = _spark_frame(spark, data)
     distinct = {check.key: pd.Series(data[check.column].dropna().unique(), dtype=object)
                 for check in checks if check.warm_up is not None}
-    checked = with_detail_columns(frame, checks, distinct)
+    batch_checks, features = _batch_checks(suite, list(data.columns))
+    checked = with_detail_columns(frame, checks, distinct, list(features.values()))
     try:
         step = time.perf_counter()
         known = gathered_details(checked, checks)  # runs the partitions once and fills the cache
         steps["row checks"] = round(time.perf_counter() - step, 3)
         step = time.perf_counter()
-        known.update(_driver_side(suite, data))
+        gathered = gathered_features(checked, list(features.values()))
+        steps["features to driver"] = round(time.perf_counter() - step, 3)
+        step = time.perf_counter()
+        known.update(_batch_verdicts(batch_checks, data, gathered))
         steps["batch checks"] = round(time.perf_counter() - step, 3)
         result = _gx_validate(context, suite, checked, known, steps)
     finally:
