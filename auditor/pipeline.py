@@ -118,15 +118,27 @@ def run_audit(inputs: list[Path], ruleset: RuleSet, out_dir: Path, fail_on: str 
         elif store is not None and fail_on_new:
             same_input = store.latest_run_of(dataset)
             baseline = str(same_input) if same_input is not None else None
-        with progress.step("load"):
-            loaded = load_inputs(inputs)
-            batch = build_batch(loaded, ruleset.column_mapping)
-        with progress.step("validate"):
-            if engine == "spark":
-                from auditor.spark.validate import run_spark_validation
+        if engine == "spark":
+            # Spark reads the inputs; the driver gets the short cells of every row and the
+            # long texts only of the rows with findings (auditor.spark.read).
+            from auditor.spark.read import read_inputs, rows_with_findings
+            from auditor.spark.session import spark_session
+            from auditor.spark.validate import run_spark_validation
 
-                validation = run_spark_validation(ruleset, batch.data, master=spark_master)
-            else:
+            with progress.step("load"):
+                source = read_inputs(spark_session(spark_master), inputs, ruleset.column_mapping)
+                loaded = source.loaded
+            try:
+                with progress.step("validate"):
+                    validation = run_spark_validation(ruleset, source)
+                    batch = source.driver_batch(rows_with_findings(validation.outcomes))
+            finally:
+                source.release()
+        else:
+            with progress.step("load"):
+                loaded = load_inputs(inputs)
+                batch = build_batch(loaded, ruleset.column_mapping)
+            with progress.step("validate"):
                 validation = run_validation(ruleset, batch.data, workers=workers or available_cores())
         with progress.step("collect"):
             result = collect(ruleset, batch, validation.outcomes, loaded.unreadable, fail_on)

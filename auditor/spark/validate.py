@@ -17,44 +17,59 @@ the partitions.
 
 from __future__ import annotations
 
-import math
+import dataclasses
 import time
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from auditor.errors import AuditorError
 from auditor.expectations.base import AuditorBatchExpectation, AuditorColumnMapExpectation
 from auditor.expectations.precomputed import known_results
-from auditor.partitions import DEFAULT_PARTITION_ROWS
 from auditor.rules import RuleSet
+from auditor.spark.read import ID_COLUMN, SparkBatch, from_pandas_batch
 from auditor.spark.row_checks import ROW_COLUMN, gathered_details, gathered_features, with_detail_columns
 from auditor.spark.session import spark_session
 from auditor.validate import RESULT_FORMAT, ExpectationOutcome, ValidationOutcome, _context, _exception_message, build_suite
 
-ID_COLUMN = "id"
+def _prepared(check, source: SparkBatch):
+    """``check`` with its batch inputs worked out on Spark. The furniture check's (the counts
+    of lines more than one row holds) are a map over the partitions (each row's distinct line
+    hashes), a count per hash and the few hashes held by more than one row, gathered: the
+    same numbers the pandas path counts on the whole column."""
+    if check.batch_input is None:
+        return check
+    from auditor.text.furniture.detect import batch_inputs as furniture_inputs
+
+    if check.batch_input is not furniture_inputs:
+        raise AuditorError(f"{check.key}: its batch input cannot be worked out on Spark yet; use --engine pandas")
+    from pyspark.sql import functions as F
+
+    from auditor.text.furniture import load_furniture
+    from auditor.text.furniture.repeats import line_hashes
+
+    limits = load_furniture(check.settings.patterns).repeats
+
+    def hashes(batches):
+        for part in batches:
+            per_row = line_hashes(part[check.column].tolist(), limits)
+            found = np.concatenate(list(per_row.values())) if per_row else np.zeros(0, dtype=np.uint64)
+            yield pd.DataFrame({"line": found.astype(np.uint64).view(np.int64)})
+
+    counted = (source.frame.select(F.col(f"`{check.column}`").alias(check.column)).mapInPandas(hashes, "line long")
+               .groupBy("line").count().where(F.col("count") > 1).collect())
+    lines = np.asarray([row["line"] for row in counted], dtype=np.int64).view(np.uint64)
+    counts = pd.Series(np.asarray([row["count"] for row in counted], dtype=np.int64), index=pd.Index(lines, dtype="uint64"))
+    return dataclasses.replace(check, batch_inputs={"line_counts": counts.sort_index()})
 
 
-def _spark_frame(spark, data: pd.DataFrame):
-    """The batch as a Spark frame: every value as text (None where empty), plus its position.
-    Text columns stay as they are; other values are written as pandas would print them."""
-    from pyspark.sql.types import LongType, StringType, StructField, StructType
+def _distinct_values(source: SparkBatch, column: str) -> pd.Series:
+    """A column's distinct non-empty values, for a check's warm-up (the places to look up)."""
+    from pyspark.sql import functions as F
 
-    if ID_COLUMN not in data.columns:
-        raise AuditorError("--engine spark needs an id column to name rows by (map one with 'columns: {id: …}' in the rules)")
-    columns = {}
-    for name in data.columns:
-        values = data[name].astype(object)
-        columns[name] = [None if value is None or (isinstance(value, float) and math.isnan(value))
-                         else value if isinstance(value, str) else str(value) for value in values]
-    frame = pd.DataFrame(columns, columns=list(data.columns))
-    frame[ROW_COLUMN] = range(len(frame))
-    schema = StructType([*(StructField(name, StringType(), True) for name in data.columns),
-                         StructField(ROW_COLUMN, LongType(), False)])
-    partitions = max(spark.sparkContext.defaultParallelism, math.ceil(len(frame) / DEFAULT_PARTITION_ROWS))
-    # Row ranges, in row order: the partitions' features then put together in row order.
-    return (spark.createDataFrame(frame, schema=schema).repartitionByRange(partitions, ROW_COLUMN)
-            .sortWithinPartitions(ROW_COLUMN))
+    values = source.frame.select(F.col(f"`{column}`").alias("v")).where(F.col("v").isNotNull()).distinct().collect()
+    return pd.Series([row["v"] for row in values], dtype=object)
 
 
 def _batch_checks(suite, columns) -> tuple[list[tuple[Any, dict[str, Any], Any]], dict[str, Any]]:
@@ -75,29 +90,46 @@ def _batch_checks(suite, columns) -> tuple[list[tuple[Any, dict[str, Any], Any]]
     return checks, features
 
 
-def _batch_verdicts(batch_checks, data: pd.DataFrame, gathered: dict[str, Any]) -> dict[str, Any]:
-    """The batch-level verdicts from the partitions' features. A check whose features are
-    missing (they failed on a partition) or whose verdict raises is left out: GX then
-    reports it as an error on its expectation."""
+def _batch_verdicts(batch_checks, source: SparkBatch, gathered: dict[str, Any]) -> dict[str, Any]:
+    """The batch-level verdicts from the partitions' features, on the driver's frame of short
+    cells (labels, places; the long texts' columns empty). A check whose features are missing
+    (they failed on a partition) or whose verdict raises is left out: GX then reports it as an
+    error on its expectation."""
     known: dict[str, Any] = {}
+    data = source.verdict_frame()
     for metric, value_kwargs, feature in batch_checks:
         key = metric.result_key(value_kwargs)
         if key in known or feature.key not in gathered:
             continue
+        features = gathered[feature.key]
+        if hasattr(features, "rows_of") and features.has_text is not None:
+            # The label check reads the flagged rows' texts (for its evidence words) from Spark.
+            features = dataclasses.replace(features, rows_of=lambda positions: source.cells_of(positions, source.columns))
         try:
-            known[key] = metric.verdict(data, None, value_kwargs, gathered[feature.key])
+            known[key] = metric.verdict(data, None, value_kwargs, features)
         except Exception:  # noqa: BLE001  (GX reports it)
             pass
     return known
 
 
-def run_spark_validation(ruleset: RuleSet, data: pd.DataFrame, master: str | None = None) -> ValidationOutcome:
+def run_spark_validation(ruleset: RuleSet, data: pd.DataFrame | SparkBatch, master: str | None = None) -> ValidationOutcome:
+    """Validate the batch ``data`` (read by Spark, :func:`auditor.spark.read.read_inputs`, or a
+    pandas frame, handed to Spark) with the rules' suite on GX's Spark engine."""
     started = time.perf_counter()
     context = _context()
-    suite, outcomes = build_suite(ruleset, list(data.columns))
+    spark = spark_session(master)
+    source = data if isinstance(data, SparkBatch) else from_pandas_batch(spark, data)
+    try:
+        return _validate(context, ruleset, source, started)
+    finally:
+        if source is not data:
+            source.release()
+
+
+def _validate(context, ruleset: RuleSet, source: SparkBatch, started: float) -> ValidationOutcome:
+    suite, outcomes = build_suite(ruleset, list(source.columns))
     if not suite.expectations:
         return ValidationOutcome(outcomes=outcomes, suite=suite, gx_seconds=time.perf_counter() - started)
-    spark = spark_session(master)
     steps: dict[str, float] = {}
     row_checks = {}
     for expectation in suite.expectations:
@@ -106,14 +138,14 @@ def run_spark_validation(ruleset: RuleSet, data: pd.DataFrame, master: str | Non
                 raise AuditorError(f"{expectation.expectation_type} cannot run on Spark yet; use --engine pandas")
             check = expectation.metric.row_check(expectation.column, expectation.value_kwargs())
             row_checks.setdefault(check.key, check)
+    step = time.perf_counter()
     # A check's batch inputs (the furniture check's repeated lines) are worked out once on the
-    # driver's whole column, before the partitions, as on pandas.
-    checks = [check.prepared(data[check.column][data[check.column].notnull()]) for check in row_checks.values()]
-    frame = _spark_frame(spark, data)
-    distinct = {check.key: pd.Series(data[check.column].dropna().unique(), dtype=object)
-                for check in checks if check.warm_up is not None}
-    batch_checks, features = _batch_checks(suite, list(data.columns))
-    checked = with_detail_columns(frame, checks, distinct, list(features.values()))
+    # whole batch, before the partitions, as on pandas.
+    checks = [_prepared(check, source) for check in row_checks.values()]
+    distinct = {check.key: _distinct_values(source, check.column) for check in checks if check.warm_up is not None}
+    steps["batch inputs"] = round(time.perf_counter() - step, 3)
+    batch_checks, features = _batch_checks(suite, list(source.columns))
+    checked = with_detail_columns(source.frame, checks, distinct, list(features.values()))
     try:
         step = time.perf_counter()
         known = gathered_details(checked, checks)  # runs the partitions once and fills the cache
@@ -122,7 +154,7 @@ def run_spark_validation(ruleset: RuleSet, data: pd.DataFrame, master: str | Non
         gathered = gathered_features(checked, list(features.values()))
         steps["features to driver"] = round(time.perf_counter() - step, 3)
         step = time.perf_counter()
-        known.update(_batch_verdicts(batch_checks, data, gathered))
+        known.update(_batch_verdicts(batch_checks, source, gathered))
         steps["batch checks"] = round(time.perf_counter() - step, 3)
         result = _gx_validate(context, suite, checked, known, steps)
     finally:
