@@ -237,3 +237,30 @@ def test_a_ragged_csv_record_is_reported_not_dropped_and_a_missing_id_is_one_lin
         main()
     said = capsys.readouterr().err.strip().splitlines()
     assert exited.value.code == 2 and len(said) == 1 and "id column" in said[0]
+
+
+def test_findings_beyond_the_bound_are_written_by_spark_and_named(spark, tmp_path):
+    """With --max-findings 3, three per-row check details reach the driver; Spark writes the
+    findings of the others to OUT/findings-beyond/, and together they are the pandas run's."""
+    from typer.testing import CliRunner
+
+    from auditor.cli import app
+
+    table = EXAMPLES / "articles.jsonl"
+    runs = {}
+    for engine, extra in (("pandas", []), ("spark", ["--max-findings", "3"])):
+        runs[engine] = tmp_path / engine
+        outcome = CliRunner().invoke(app, ["audit", str(table), "--out", str(runs[engine]), "--fail-on", "never",
+                                           "--no-history", "--no-data-docs", "--engine", engine, *extra])
+        assert outcome.exit_code == 0, outcome.output
+    on_pandas, on_spark = _results(runs["pandas"]), _results(runs["spark"])
+    beyond = on_spark["run"]["findings_beyond"]
+    assert beyond["path"] == "findings-beyond/" and beyond["details"] > 0
+    written = [json.loads(line) for part in sorted((runs["spark"] / "findings-beyond").glob("part-*"))
+               for line in part.read_text(encoding="utf-8").splitlines()]
+    assert len(written) == beyond["findings"] > 0
+    for finding in written:
+        finding["message"] = re.sub(r"\(run at [^)]*\)", "", finding["message"])
+    key = lambda finding: json.dumps(finding, sort_keys=True, ensure_ascii=False)  # noqa: E731
+    assert sorted(map(key, on_spark["findings"] + written)) == sorted(map(key, on_pandas["findings"]))
+    assert on_spark["rules"] == on_pandas["rules"]

@@ -12,8 +12,10 @@ features read it instead of running the checks again.
 from __future__ import annotations
 
 import pickle
+from dataclasses import dataclass
 from typing import Any, Iterator, Sequence
 
+import numpy as np
 import pandas as pd
 
 from auditor.contracts import passes
@@ -84,25 +86,128 @@ def with_detail_columns(frame, checks: Sequence[RowCheck], distinct_values: dict
     return checked.cache()
 
 
-def gathered_details(checked, checks: Sequence[RowCheck]) -> dict[str, pd.Series]:
+DEFAULT_MAX_FINDINGS = 50_000
+"""Per-row check details (one finding each, or one per part) gathered to the driver at most;
+those beyond are made into findings by Spark and written beside the results."""
+
+
+@dataclass
+class Cut:
+    """Where the details gathered to the driver end: entries (row position, check number) up
+    to ``(row, check)`` were gathered; ``beyond`` more were not. ``row`` None: all were."""
+
+    row: int | None = None
+    check: int = -1
+    beyond: int = 0
+
+    def gathered(self, row, check: int):
+        """Whether the entry (``row``, ``check``) was gathered (``row`` may be a Spark column)."""
+        if self.row is None:
+            return True
+        return (row < self.row) | ((row == self.row) & (check <= self.check)) if not isinstance(row, int) else \
+            (row < self.row or (row == self.row and check <= self.check))
+
+
+def _entries(checked, checks: Sequence[RowCheck]):
+    """Every (row, check number, detail) of the checked frame, one Spark row each."""
+    from pyspark.sql import functions as F
+
+    parts = [checked.where(F.col(detail_column(check.key)).isNotNull())
+             .select(F.col(ROW_COLUMN).alias("row"), F.lit(number).alias("check"),
+                     F.col(detail_column(check.key)).alias("detail"))
+             for number, check in enumerate(checks)]
+    entries = parts[0]
+    for part in parts[1:]:
+        entries = entries.unionAll(part)
+    return entries
+
+
+def gathered_details(checked, checks: Sequence[RowCheck],
+                     max_findings: int | None = DEFAULT_MAX_FINDINGS) -> tuple[dict[str, pd.Series], Cut]:
     """Per check, the details of the rows that have one (a problem or a note), by row position:
-    only these rows travel to the driver, as findings do."""
+    only these rows travel to the driver, as findings do; at most ``max_findings`` of them, the
+    first by (row, check), and where they end."""
     from pyspark.sql import functions as F
 
     if not checks:
-        return {}
-    columns = [detail_column(check.key) for check in checks]
-    having = None
-    for column in columns:
-        condition = F.col(column).isNotNull()
-        having = condition if having is None else having | condition
-    rows = checked.where(having).select(ROW_COLUMN, *columns).toPandas()
+        return {}, Cut()
+    entries = _entries(checked, checks)
+    cut = Cut()
+    if max_findings is None:
+        rows = entries.collect()
+    else:
+        rows = entries.orderBy("row", "check").limit(int(max_findings) + 1).collect()
+        if len(rows) > max_findings:
+            rows = rows[:max_findings]
+            last = rows[-1] if rows else None
+            cut = Cut(row=int(last["row"]) if last else -1, check=int(last["check"]) if last else -1)
+            cut.beyond = entries.where(~cut.gathered(F.col("row"), F.col("check"))).count()
+    per_check: dict[int, tuple[list, list]] = {number: ([], []) for number in range(len(checks))}
+    for row in rows:
+        positions, details = per_check[row["check"]]
+        positions.append(int(row["row"]))
+        details.append(pickle.loads(bytes(row["detail"])))
     gathered = {}
-    for check, column in zip(checks, columns):
-        present = rows[rows[column].notna()]
-        gathered[check.key] = pd.Series([pickle.loads(bytes(value)) for value in present[column]],
-                                        index=present[ROW_COLUMN].astype("int64").to_numpy(), dtype=object)
-    return gathered
+    for number, check in enumerate(checks):
+        positions, details = per_check[number]
+        order = np.argsort(np.asarray(positions, dtype=np.int64), kind="stable")
+        gathered[check.key] = pd.Series([details[at] for at in order], index=np.asarray(positions, dtype=np.int64)[order],
+                                        dtype=object)
+    return gathered, cut
+
+
+def write_findings_beyond(checked, checks: Sequence[RowCheck], cut: Cut, reported: dict[str, list],
+                          path: str, id_column: str, source_column: str, position_column: str) -> int:
+    """The findings of the details beyond ``cut``, made in the workers as the driver makes
+    them (:func:`auditor.findings._findings_of`, on the partition's rows) and written by Spark
+    as JSON Lines part files in the folder ``path``. ``reported``: per check key, the
+    (rule, column, expectation type) that report it. Returns the findings written."""
+    from pyspark.sql import functions as F
+
+    entries = []
+    for number, check in enumerate(checks):
+        if not reported.get(check.key):
+            continue
+        entries.append(checked.where(F.col(detail_column(check.key)).isNotNull() & ~cut.gathered(F.col(ROW_COLUMN), F.lit(number)))
+                       .select(F.lit(number).alias("check"), F.col(f"`{id_column}`").alias("id"),
+                               F.col(source_column).alias("source"), F.col(position_column).alias("position"),
+                               F.col(f"`{check.column}`").alias("value"), F.col(detail_column(check.key)).alias("detail")))
+    if not entries:
+        return 0
+    union = entries[0]
+    for part in entries[1:]:
+        union = union.unionAll(part)
+    by_number = {number: reported.get(check.key, []) for number, check in enumerate(checks)}
+    columns = {number: check.column for number, check in enumerate(checks)}
+    made = union.mapInPandas(lambda batches: _findings_lines(batches, by_number, columns), "value string")
+    made.write.mode("overwrite").text(path)
+    return checked.sparkSession.read.text(path).count()
+
+
+def _findings_lines(batches: Iterator[pd.DataFrame], by_number: dict[int, list], columns: dict[int, str]):
+    import json
+
+    from auditor.findings import _findings_of
+    from auditor.mapping import Batch
+    from auditor.validate import ExpectationOutcome
+
+    encoder = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str)
+    for part in batches:
+        lines: list[str] = []
+        for number, rows in part.groupby("check", sort=True):
+            rows = rows.reset_index(drop=True)
+            details = [pickle.loads(bytes(detail)) for detail in rows["detail"]]
+            fallback = rows["source"].astype(str) + ":" + rows["position"].astype(str)
+            batch = Batch(data=pd.DataFrame({columns[number]: rows["value"].astype(object).where(rows["value"].notna(), None)}),
+                          rows=pd.DataFrame({"row_id": rows["id"].where(rows["id"].notna(), fallback),
+                                             "source": rows["source"], "position": rows["position"]}))
+            result = {"unexpected_index_list": [at for at, detail in enumerate(details) if not passes(detail)],
+                      "details": {str(at): detail for at, detail in enumerate(details)}}
+            for rule, column, expectation in by_number[number]:
+                outcome = ExpectationOutcome(rule_id=rule.id, column=column, expectation=expectation, success=False,
+                                             result=result)
+                lines.extend(encoder.encode(finding) for finding in _findings_of(outcome, rule, batch))
+        yield pd.DataFrame({"value": lines})
 
 
 def gathered_features(checked, features: Sequence[PartitionFeature]) -> dict[str, Any]:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -28,8 +29,15 @@ from auditor.errors import AuditorError
 from auditor.expectations.base import AuditorBatchExpectation, AuditorColumnMapExpectation
 from auditor.expectations.precomputed import known_results
 from auditor.rules import RuleSet
-from auditor.spark.read import ID_COLUMN, SparkBatch, from_pandas_batch
-from auditor.spark.row_checks import ROW_COLUMN, gathered_details, gathered_features, with_detail_columns
+from auditor.spark.read import ID_COLUMN, POSITION_COLUMN, SOURCE_COLUMN, SparkBatch, from_pandas_batch
+from auditor.spark.row_checks import (
+    DEFAULT_MAX_FINDINGS,
+    ROW_COLUMN,
+    gathered_details,
+    gathered_features,
+    with_detail_columns,
+    write_findings_beyond,
+)
 from auditor.spark.session import spark_session
 from auditor.validate import RESULT_FORMAT, ExpectationOutcome, ValidationOutcome, _context, _exception_message, build_suite
 
@@ -112,32 +120,48 @@ def _batch_verdicts(batch_checks, source: SparkBatch, gathered: dict[str, Any]) 
     return known
 
 
-def run_spark_validation(ruleset: RuleSet, data: pd.DataFrame | SparkBatch, master: str | None = None) -> ValidationOutcome:
+@dataclass
+class SparkValidationOutcome(ValidationOutcome):
+    """A Spark validation's outcome; ``findings_beyond``: the findings Spark wrote itself
+    (beyond ``max_findings`` details), ``{"path", "findings"}``, or None."""
+
+    findings_beyond: dict[str, Any] | None = None
+
+
+def run_spark_validation(ruleset: RuleSet, data: pd.DataFrame | SparkBatch, master: str | None = None,
+                         max_findings: int | None = DEFAULT_MAX_FINDINGS,
+                         findings_beyond: str | None = None) -> SparkValidationOutcome:
     """Validate the batch ``data`` (read by Spark, :func:`auditor.spark.read.read_inputs`, or a
-    pandas frame, handed to Spark) with the rules' suite on GX's Spark engine."""
+    pandas frame, handed to Spark) with the rules' suite on GX's Spark engine. At most
+    ``max_findings`` per-row check details reach the driver; the findings of the rest are
+    written by Spark to the folder ``findings_beyond`` (when given; else only counted)."""
     started = time.perf_counter()
     context = _context()
     spark = spark_session(master)
     source = data if isinstance(data, SparkBatch) else from_pandas_batch(spark, data)
     try:
-        return _validate(context, ruleset, source, started)
+        return _validate(context, ruleset, source, started, max_findings, findings_beyond)
     finally:
         if source is not data:
             source.release()
 
 
-def _validate(context, ruleset: RuleSet, source: SparkBatch, started: float) -> ValidationOutcome:
+def _validate(context, ruleset: RuleSet, source: SparkBatch, started: float, max_findings: int | None,
+              findings_beyond: str | None) -> SparkValidationOutcome:
     suite, outcomes = build_suite(ruleset, list(source.columns))
     if not suite.expectations:
-        return ValidationOutcome(outcomes=outcomes, suite=suite, gx_seconds=time.perf_counter() - started)
+        return SparkValidationOutcome(outcomes=outcomes, suite=suite, gx_seconds=time.perf_counter() - started)
     steps: dict[str, float] = {}
     row_checks = {}
+    reporting: dict[str, list[tuple[str, str, str]]] = {}  # check key -> the (rule, column, type) reporting it
     for expectation in suite.expectations:
         if isinstance(expectation, AuditorColumnMapExpectation):
             if not expectation.metric.partitionable:
                 raise AuditorError(f"{expectation.expectation_type} cannot run on Spark yet; use --engine pandas")
             check = expectation.metric.row_check(expectation.column, expectation.value_kwargs())
             row_checks.setdefault(check.key, check)
+            reporting.setdefault(check.key, []).append((expectation.meta["rule_id"], expectation.column,
+                                                        expectation.expectation_type))
     step = time.perf_counter()
     # A check's batch inputs (the furniture check's repeated lines) are worked out once on the
     # whole batch, before the partitions, as on pandas.
@@ -148,7 +172,7 @@ def _validate(context, ruleset: RuleSet, source: SparkBatch, started: float) -> 
     checked = with_detail_columns(source.frame, checks, distinct, list(features.values()))
     try:
         step = time.perf_counter()
-        known = gathered_details(checked, checks)  # runs the partitions once and fills the cache
+        known, cut = gathered_details(checked, checks, max_findings)  # runs the partitions once and fills the cache
         steps["row checks"] = round(time.perf_counter() - step, 3)
         step = time.perf_counter()
         gathered = gathered_features(checked, list(features.values()))
@@ -157,18 +181,36 @@ def _validate(context, ruleset: RuleSet, source: SparkBatch, started: float) -> 
         known.update(_batch_verdicts(batch_checks, source, gathered))
         steps["batch checks"] = round(time.perf_counter() - step, 3)
         result = _gx_validate(context, suite, checked, known, steps)
+        beyond = None
+        if cut.beyond:
+            beyond = {"findings": None, "details": cut.beyond, "path": None}
+            if findings_beyond is not None:
+                step = time.perf_counter()
+                rules = {rule.id: rule for rule in ruleset.rules}
+                reported = {key: [(rules[rule_id], column, kind) for rule_id, column, kind in listed]
+                            for key, listed in reporting.items()}
+                beyond.update(path=findings_beyond, findings=write_findings_beyond(
+                    checked, checks, cut, reported, findings_beyond, ID_COLUMN, SOURCE_COLUMN, POSITION_COLUMN))
+                steps["findings beyond"] = round(time.perf_counter() - step, 3)
     finally:
         checked.unpersist()
+    number_of = {check.key: number for number, check in enumerate(checks)}
+    key_of = {(rule_id, column, kind): key for key, listed in reporting.items() for rule_id, column, kind in listed}
     for expectation_result in result.results:
         config = expectation_result.expectation_config
         error = _exception_message(expectation_result.exception_info or {})
+        found = _positions(dict(expectation_result.result or {}))
+        key = key_of.get((config.meta["rule_id"], config.kwargs.get("column", ""), config.type))
+        if key is not None and cut.row is not None:
+            # The rows beyond the cut are findings Spark wrote itself, not the driver's.
+            found["unexpected_index_list"] = [position for position in found.get("unexpected_index_list") or []
+                                              if cut.gathered(int(position), number_of[key])]
         outcomes.append(ExpectationOutcome(
             rule_id=config.meta["rule_id"], column=config.kwargs.get("column", ""), expectation=config.type,
-            success=bool(expectation_result.success) and error is None,
-            result=_positions(dict(expectation_result.result or {})), error=error,
+            success=bool(expectation_result.success) and error is None, result=found, error=error,
         ))
-    return ValidationOutcome(outcomes=outcomes, suite=suite, gx_seconds=time.perf_counter() - started,
-                             gx_result=result, steps=steps)
+    return SparkValidationOutcome(outcomes=outcomes, suite=suite, gx_seconds=time.perf_counter() - started,
+                                  gx_result=result, steps=steps, findings_beyond=beyond)
 
 
 def _gx_validate(context, suite, checked, known: dict[str, Any], steps: dict[str, float]):
