@@ -10,9 +10,14 @@ report are made from them unchanged.
 The batch-level checks (story groups, label consistency) judge the compact per-row features
 the same partition pass made (:func:`~auditor.spark.row_checks.gathered_features`): only those
 reach the driver, which never analyses the batch's text for them; their verdicts are handed
-to GX as known results. ``body-without-furniture``'s batch input (the lines repeated across
-rows) is worked out on the driver's whole column, as on pandas, and shipped with the check to
-the partitions.
+to GX as known results. ``body-without-furniture``'s batch input (the lines more than one row
+holds) is a Spark aggregation over the rows' line hashes, shipped with the check to the
+partitions.
+
+What still reaches the driver: the batch checks' features (per row: stem counts, hashed word
+counts) and the short cells of every row (:meth:`auditor.spark.read.SparkBatch.verdict_frame`);
+GX's lists of failing rows (id and position per failing row and expectation); at most
+``max_findings`` per-row check details.
 """
 
 from __future__ import annotations
