@@ -143,7 +143,9 @@ def run_audit(inputs: list[Path], ruleset: RuleSet, out_dir: Path, fail_on: str 
                 with progress.step("validate"):
                     validation = run_spark_validation(ruleset, source, max_findings=DEFAULT_MAX_FINDINGS if max_findings is None else max_findings,
                                                       findings_beyond=str(beyond_dir))
-                    batch = source.driver_batch(rows_with_findings(validation.outcomes))
+                    # Decisions compare their rows' current values: those rows' texts come too.
+                    decided_rows = source.positions_of({str(decision.row_id) for decision in decided})
+                    batch = source.driver_batch(rows_with_findings(validation.outcomes) | decided_rows)
             finally:
                 source.release()
             if validation.findings_beyond:

@@ -100,6 +100,9 @@ def main() -> None:
             print(f"findings:     {len(findings[engine])} ({summary['findings']} gathered to the driver"
                   + (f", {beyond['findings']} written by Spark to {beyond['path']}" if beyond else "") + ")")
             print(f"load average: {load_average()}")
+        earlier = work / f"out-{rows}-pandas"
+        if "pandas" not in findings and (earlier / "findings.jsonl").is_file():
+            findings["pandas"] = all_findings(earlier)  # an earlier pandas run kept with --keep
         if len(findings) == 2:
             pandas_keys = sorted(map(finding_key, findings["pandas"]))
             spark_keys = sorted(map(finding_key, findings["spark"]))

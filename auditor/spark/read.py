@@ -101,6 +101,16 @@ class SparkBatch:
             self._meta = frame
         return self._meta
 
+    def positions_of(self, row_ids: set[str]) -> set[int]:
+        """The batch positions of the rows with these row ids (as findings name rows)."""
+        if not row_ids:
+            return set()
+        meta = self.meta()
+        fallback = meta[SOURCE_COLUMN].astype(str) + ":" + meta[POSITION_COLUMN].astype(str)
+        ids = meta[ID_COLUMN] if ID_COLUMN in meta.columns else fallback
+        named = ids.where(ids.notna(), fallback).astype(str)
+        return set(np.flatnonzero(named.isin(row_ids).to_numpy()).tolist())
+
     def cells_of(self, positions: Sequence[int], columns: Sequence[str]) -> pd.DataFrame:
         """The ``columns`` of the rows at batch ``positions`` (in that order): the only way
         the long texts reach the driver."""

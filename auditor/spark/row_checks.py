@@ -218,8 +218,12 @@ def gathered_features(checked, features: Sequence[PartitionFeature]) -> dict[str
 
     if not features:
         return {}
-    rows = checked.where(F.col(FEATURES_COLUMN).isNotNull()).select(ROW_COLUMN, FEATURES_COLUMN).collect()
-    parts = [pickle.loads(bytes(row[FEATURES_COLUMN])) for row in sorted(rows, key=lambda row: row[ROW_COLUMN])]
+    # A partition at a time (toLocalIterator): the cells are tens of MB each, and collecting
+    # them at once held them all in the driver JVM's heap beside the cache (OOM at 100k rows).
+    rows = [(row[ROW_COLUMN], bytes(row[FEATURES_COLUMN])) for row in
+            checked.where(F.col(FEATURES_COLUMN).isNotNull()).select(ROW_COLUMN, FEATURES_COLUMN).toLocalIterator()]
+    parts = [pickle.loads(cell) for _, cell in sorted(rows, key=lambda row: row[0])]
+    del rows
     gathered: dict[str, Any] = {}
     for feature in features:
         if parts and all(feature.key in part for part in parts):
