@@ -119,6 +119,7 @@ def run_audit(inputs: list[Path], ruleset: RuleSet, out_dir: Path, fail_on: str 
         store = HistoryStore(history_file, create=False)
     progress = Progress(show_progress)
     move_in: dict[str, Path] = {}  # folders made during the run that join the outputs
+    scratch: list[Path] = []  # and where they are made: removed if the run stops before
     try:
         if store is not None and baseline is not None:
             baseline = str(store.resolve(baseline, dataset))
@@ -139,6 +140,7 @@ def run_audit(inputs: list[Path], ruleset: RuleSet, out_dir: Path, fail_on: str 
             # they join them.
             out_dir.resolve().parent.mkdir(parents=True, exist_ok=True)
             beyond_dir = out_dir.resolve().parent / f".{out_dir.name}.{FINDINGS_BEYOND}-{os.getpid()}"
+            scratch.append(beyond_dir)
             try:
                 with progress.step("validate"):
                     validation = run_spark_validation(ruleset, source, max_findings=DEFAULT_MAX_FINDINGS if max_findings is None else max_findings,
@@ -218,7 +220,7 @@ def run_audit(inputs: list[Path], ruleset: RuleSet, out_dir: Path, fail_on: str 
         progress.close()
         if store is not None:
             store.close()
-        for leftover in move_in.values():
+        for leftover in scratch:
             shutil.rmtree(leftover, ignore_errors=True)
     return AuditRun(result=result, out_dir=out_dir, outputs=outputs, history=history, decisions=outcome)
 
