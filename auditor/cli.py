@@ -106,6 +106,10 @@ def audit(
                                "(GX's Spark engine; needs the 'spark' extra and Java)."),
     spark_master: Optional[str] = typer.Option(None, "--spark-master", help="Spark master URL for --engine spark "
                                                "(default: the active session's, else local[*])."),
+    max_findings: Optional[int] = typer.Option(None, "--max-findings", min=0, help="For --engine spark: at most this many "
+                                               "findings of the per-row checks are gathered to the driver (default "
+                                               "50000); Spark writes the rest to OUT/findings-beyond/, which "
+                                               "results.json names (run.findings_beyond)."),
 ) -> None:
     """Audit INPUTS and write results.json, junit.xml, report.html and GX Data Docs; record the run in the history.
 
@@ -120,6 +124,8 @@ def audit(
         _fail(f"--engine: {engine!r} is not an engine; use pandas or spark")
     if spark_master is not None and engine != "spark":
         _fail("--spark-master is for --engine spark")
+    if max_findings is not None and engine != "spark":
+        _fail("--max-findings is for --engine spark (on pandas every finding is gathered)")
     if engine == "spark":
         from auditor.errors import AuditorError
         from auditor.spark import require_pyspark
@@ -134,7 +140,7 @@ def audit(
     run = run_audit(inputs, ruleset, out, fail_on.value, show_progress=sys.stderr.isatty() and not quiet,
                     history_path=history, use_history=not no_history, baseline=baseline, data_docs=data_docs,
                     decisions=decisions or [], fail_on_new=fail_on_new, dataset=dataset, workers=workers,
-                    engine=engine, spark_master=spark_master)
+                    engine=engine, spark_master=spark_master, max_findings=max_findings)
     summary = run.result.summary
     if not quiet:
         per = summary["findings_per_severity"]

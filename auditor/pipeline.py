@@ -3,6 +3,8 @@ record the run in the history store, write outputs (results.json, junit.xml, rep
 
 from __future__ import annotations
 
+import os
+import shutil
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -20,7 +22,11 @@ from auditor.mapping import Batch, build_batch
 from auditor.partitions import available_cores
 from auditor.report import write_outputs
 from auditor.rules import RuleSet
+from auditor.spark.row_checks import DEFAULT_MAX_FINDINGS
 from auditor.validate import run_validation
+
+FINDINGS_BEYOND = "findings-beyond"
+"""The folder of an --engine spark run's findings beyond --max-findings, written by Spark."""
 
 
 @dataclass
@@ -94,7 +100,7 @@ def run_audit(inputs: list[Path], ruleset: RuleSet, out_dir: Path, fail_on: str 
               show_progress: bool = False, history_path: Path | None = None, use_history: bool = True,
               baseline: str | None = None, data_docs: bool = True, decisions: list[Path] = (),
               fail_on_new: bool = False, dataset: str | None = None, workers: int | None = None,
-              engine: str = "pandas", spark_master: str | None = None) -> AuditRun:
+              engine: str = "pandas", spark_master: str | None = None, max_findings: int | None = None) -> AuditRun:
     started_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
     if fail_on_new and not use_history:
         raise AuditorError("--fail-on-new gates on findings new since the last run, which the run history "
@@ -112,21 +118,45 @@ def run_audit(inputs: list[Path], ruleset: RuleSet, out_dir: Path, fail_on: str 
     if use_history and (history_file.exists() or baseline is not None):
         store = HistoryStore(history_file, create=False)
     progress = Progress(show_progress)
+    move_in: dict[str, Path] = {}  # folders made during the run that join the outputs
+    scratch: list[Path] = []  # and where they are made: removed if the run stops before
     try:
         if store is not None and baseline is not None:
             baseline = str(store.resolve(baseline, dataset))
         elif store is not None and fail_on_new:
             same_input = store.latest_run_of(dataset)
             baseline = str(same_input) if same_input is not None else None
-        with progress.step("load"):
-            loaded = load_inputs(inputs)
-            batch = build_batch(loaded, ruleset.column_mapping)
-        with progress.step("validate"):
-            if engine == "spark":
-                from auditor.spark.validate import run_spark_validation
+        if engine == "spark":
+            # Spark reads the inputs; the driver gets the short cells of every row and the
+            # long texts only of the rows with findings (auditor.spark.read).
+            from auditor.spark.read import read_inputs, rows_with_findings
+            from auditor.spark.session import spark_session
+            from auditor.spark.validate import run_spark_validation
 
-                validation = run_spark_validation(ruleset, batch.data, master=spark_master)
-            else:
+            with progress.step("load"):
+                source = read_inputs(spark_session(spark_master), inputs, ruleset.column_mapping)
+                loaded = source.loaded
+            # Findings beyond --max-findings are written by Spark, beside the outputs until
+            # they join them.
+            out_dir.resolve().parent.mkdir(parents=True, exist_ok=True)
+            beyond_dir = out_dir.resolve().parent / f".{out_dir.name}.{FINDINGS_BEYOND}-{os.getpid()}"
+            scratch.append(beyond_dir)
+            try:
+                with progress.step("validate"):
+                    validation = run_spark_validation(ruleset, source, max_findings=DEFAULT_MAX_FINDINGS if max_findings is None else max_findings,
+                                                      findings_beyond=str(beyond_dir))
+                    # Decisions compare their rows' current values: those rows' texts come too.
+                    decided_rows = source.positions_of({str(decision.row_id) for decision in decided})
+                    batch = source.driver_batch(rows_with_findings(validation.outcomes) | decided_rows)
+            finally:
+                source.release()
+            if validation.findings_beyond:
+                move_in[FINDINGS_BEYOND] = beyond_dir
+        else:
+            with progress.step("load"):
+                loaded = load_inputs(inputs)
+                batch = build_batch(loaded, ruleset.column_mapping)
+            with progress.step("validate"):
                 validation = run_validation(ruleset, batch.data, workers=workers or available_cores())
         with progress.step("collect"):
             result = collect(ruleset, batch, validation.outcomes, loaded.unreadable, fail_on)
@@ -149,6 +179,12 @@ def run_audit(inputs: list[Path], ruleset: RuleSet, out_dir: Path, fail_on: str 
             "workers": workers or available_cores(),
             "engine": engine,
         }
+        if getattr(validation, "findings_beyond", None):
+            # Spark made these findings and wrote them itself; they are not in results.json,
+            # findings.jsonl, the summary's counts or the report.
+            run_info["findings_beyond"] = {**validation.findings_beyond, "path": FINDINGS_BEYOND + "/",
+                                           "format": "JSON Lines part files, one finding a line, as findings.jsonl",
+                                           "max_findings": DEFAULT_MAX_FINDINGS if max_findings is None else max_findings}
         texts = article_texts(batch, result.findings)
         result.timings = progress.timings
         recorded = None
@@ -172,7 +208,8 @@ def run_audit(inputs: list[Path], ruleset: RuleSet, out_dir: Path, fail_on: str 
             with progress.step("write"):
                 outputs = write_outputs(result, out_dir, run_info, texts=texts, history=history,
                                         gx_result=validation.gx_result, suite=validation.suite, data_docs=data_docs,
-                                        corrections=outcome.corrections if outcome is not None else None)
+                                        corrections=outcome.corrections if outcome is not None else None,
+                                        move_in=move_in)
         except BaseException:
             if recorded is not None:
                 store.forget(recorded.run_id)  # no outputs, no run
@@ -183,6 +220,8 @@ def run_audit(inputs: list[Path], ruleset: RuleSet, out_dir: Path, fail_on: str 
         progress.close()
         if store is not None:
             store.close()
+        for leftover in scratch:
+            shutil.rmtree(leftover, ignore_errors=True)
     return AuditRun(result=result, out_dir=out_dir, outputs=outputs, history=history, decisions=outcome)
 
 

@@ -69,7 +69,7 @@ import math
 import re
 from collections import Counter
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -112,6 +112,11 @@ class HashedTexts:
 
     index: pd.Index  # the rows, in order
     blocks: list  # consecutive row blocks: float32 CSR, rows x N_FEATURES
+    has_text: np.ndarray | None = None  # per row, whether its text holds more than white space
+    # Set where the batch's texts stay elsewhere (on Spark): ``rows_of(positions)`` gives the
+    # text columns of the rows at those batch positions (the flagged ones, for their evidence
+    # words), and the check then reads no text of the frame it is handed.
+    rows_of: Callable[[np.ndarray], pd.DataFrame] | None = None
 
 
 def hashed_texts(frame: pd.DataFrame, settings: LabelConsistencySettings = LabelConsistencySettings()) -> HashedTexts:
@@ -119,15 +124,18 @@ def hashed_texts(frame: pd.DataFrame, settings: LabelConsistencySettings = Label
     if not columns:
         raise ValueError("text_columns names no column of the batch to learn from")
     texts = _texts(frame, columns, max(1, int(settings.max_chars or 0)))
-    return HashedTexts(index=frame.index, blocks=[_TextModel().hasher.transform(texts.tolist()).tocsr()])
+    return HashedTexts(index=frame.index, blocks=[_TextModel().hasher.transform(texts.tolist()).tocsr()],
+                       has_text=texts.str.contains(r"\S", regex=True).to_numpy(dtype=bool))
 
 
 def combine_hashed_texts(parts: Sequence[HashedTexts]) -> HashedTexts:
     parts = list(parts)
     if not parts:
-        return HashedTexts(index=pd.Index([]), blocks=[])
+        return HashedTexts(index=pd.Index([]), blocks=[], has_text=np.zeros(0, dtype=bool))
     index = parts[0].index.append([part.index for part in parts[1:]])
-    return HashedTexts(index=index, blocks=[block for part in parts for block in part.blocks])
+    has_text = (np.concatenate([part.has_text for part in parts])
+                if all(part.has_text is not None for part in parts) else None)
+    return HashedTexts(index=index, blocks=[block for part in parts for block in part.blocks], has_text=has_text)
 
 
 def find_inconsistent_labels(frame: pd.DataFrame, column: str,
@@ -155,8 +163,11 @@ def find_inconsistent_labels(frame: pd.DataFrame, column: str,
         raise ValueError("text_columns names no column to learn from")
 
     keys, display = _label_keys(frame[column])
-    texts = _texts(frame, text_columns, max(1, int(max_chars or 0)))
-    evaluable = keys.notna() & texts.str.contains(r"\S", regex=True)
+    elsewhere = features is not None and features.rows_of is not None and features.has_text is not None
+    texts = None if elsewhere else _texts(frame, text_columns, max(1, int(max_chars or 0)))
+    has_text = (pd.Series(features.has_text, index=frame.index) if elsewhere
+                else texts.str.contains(r"\S", regex=True))
+    evaluable = keys.notna() & has_text
     usable_rows = int(evaluable.sum())
     if usable_rows < min_rows:
         return _skip(
@@ -208,7 +219,13 @@ def find_inconsistent_labels(frame: pd.DataFrame, column: str,
     issues &= wrong >= settings.min_confidence
 
     flagged = np.flatnonzero(issues)
-    words = _evidence_words(model, X, y, suggested, fold_of, flagged, texts[judged].to_numpy(), len(learnable))
+    if elsewhere:
+        at = np.flatnonzero(judged.to_numpy())[flagged]
+        fetched = _texts(features.rows_of(at), text_columns, max(1, int(max_chars or 0)))
+        judged_texts: Any = dict(zip(flagged.tolist(), fetched.tolist()))
+    else:
+        judged_texts = texts[judged].to_numpy()
+    words = _evidence_words(model, X, y, suggested, fold_of, flagged, judged_texts, len(learnable))
     index = [label.item() if isinstance(label, np.generic) else label for label in keys[judged].index]
     raw = frame.loc[judged, column].to_numpy()
     details: dict[Any, dict] = {}

@@ -1,10 +1,13 @@
 """The audit on Spark: the same rules, through Great Expectations' Spark engine.
 
-``auditor audit … --engine spark`` reads and maps the inputs as always, hands the batch to a
-Spark session, works out the auditor's per-row checks once per partition
-(:mod:`auditor.spark.row_checks`, ``mapInPandas`` over :func:`auditor.partitions.check_partition`)
-into cached detail columns, and lets GX's ``SparkDFExecutionEngine`` validate the suite
-(:mod:`auditor.spark.validate`); results, findings and report are those of a pandas run.
+``auditor audit … --engine spark`` has Spark read and map the inputs
+(:mod:`auditor.spark.read`), works out the auditor's per-row checks and the batch checks'
+per-row features once per partition (:mod:`auditor.spark.row_checks`, ``mapInPandas`` over
+:func:`auditor.partitions.check_partition`) into cached columns, judges the batch checks on
+the driver from the gathered features, and lets GX's ``SparkDFExecutionEngine`` validate the
+suite (:mod:`auditor.spark.validate`); results, findings and report are those of a pandas
+run. At most ``--max-findings`` per-row check details reach the driver; Spark writes the
+findings of the rest itself.
 
 pyspark is an optional extra: nothing here imports it before :func:`require_pyspark` said it
 is there.

@@ -2,23 +2,31 @@
 
 Each partition's rows go through :func:`auditor.partitions.check_partition` (``mapInPandas``);
 the pass writes, per check, a boolean ``fails`` column that GX judges natively and a column
-with the pickled detail of the rows that have one. The result is cached, so GX's jobs and the
-gathering of details read it instead of running the checks again.
+with the pickled detail of the rows that have one. The same pass makes the batch checks'
+compact per-row features (:class:`~auditor.partitions.PartitionFeature`: stem counts, hashed
+words) from the partition's one text analysis, pickled into :data:`FEATURES_COLUMN` of the
+partition's first row. The result is cached, so GX's jobs, the gathering of details and of
+features read it instead of running the checks again.
 """
 
 from __future__ import annotations
 
 import pickle
+from dataclasses import dataclass
 from typing import Any, Iterator, Sequence
 
+import numpy as np
 import pandas as pd
 
 from auditor.contracts import passes
 from auditor.expectations.base import spark_fails_column
-from auditor.partitions import RowCheck, check_partition
+from auditor.partitions import PartitionFeature, RowCheck, check_partition
 
 ROW_COLUMN = "__auditor_row"
 """The row's position in the batch: the identity GX reports failing rows by, beside the id."""
+FEATURES_COLUMN = "__auditor_features"
+"""Per Arrow batch of a partition, on its first row: the pickled ``{feature key: features}``
+of its rows (keyed by row position); empty on every other row."""
 
 _warmed: set[str] = set()
 
@@ -27,17 +35,19 @@ def detail_column(key: str) -> str:
     return spark_fails_column(key).replace("__auditor_fails_", "__auditor_detail_")
 
 
-def _run_partitions(batches: Iterator[pd.DataFrame], checks: Sequence[RowCheck],
-                    distinct_values: dict[str, Any]) -> Iterator[pd.DataFrame]:
+def _run_partitions(batches: Iterator[pd.DataFrame], checks: Sequence[RowCheck], features: Sequence[PartitionFeature],
+                    distinct_values: Any) -> Iterator[pd.DataFrame]:
     for check in checks:
         # Once per Python worker, with the whole batch's values (as the local workers do).
         if check.warm_up is not None and check.key not in _warmed:
             check.warm_up(distinct_values.value[check.key])
             _warmed.add(check.key)
     for rows in batches:
-        rows = rows.set_index(ROW_COLUMN, drop=False)
+        # Row order within the part, so that the parts' features, ordered by their first
+        # row, put together are the batch's in row order (the partitions are row ranges).
+        rows = rows.sort_values(ROW_COLUMN, kind="stable").set_index(ROW_COLUMN, drop=False)
         rows.index.name = None
-        details = check_partition(rows, checks)
+        details = check_partition(rows, checks, features)
         failed = [check.key for check in checks if check.key not in details]
         if failed:
             raise RuntimeError(f"a per-row check failed on a Spark partition: {failed[0]}")
@@ -48,41 +58,179 @@ def _run_partitions(batches: Iterator[pd.DataFrame], checks: Sequence[RowCheck],
                                                    for d in found.to_numpy()]
             out[detail_column(check.key)] = [pickle.dumps(d) if isinstance(d, dict) else None
                                              for d in found.to_numpy()]
+        if features:
+            # A feature that raised is left out here, and so for the batch (see gathered_features).
+            made = {feature.key: details[feature.key] for feature in features if feature.key in details}
+            out[FEATURES_COLUMN] = [pickle.dumps(made, protocol=pickle.HIGHEST_PROTOCOL)] + [None] * (len(out) - 1)
         yield out
 
 
-def with_detail_columns(frame, checks: Sequence[RowCheck], distinct_values: dict[str, pd.Series]):
-    """``frame`` (a Spark DataFrame with :data:`ROW_COLUMN`) with every check's ``fails`` and
-    detail columns, cached."""
+def with_detail_columns(frame, checks: Sequence[RowCheck], distinct_values: dict[str, pd.Series],
+                        features: Sequence[PartitionFeature] = ()):
+    """``frame`` (a Spark DataFrame with :data:`ROW_COLUMN`, partitioned by row ranges) with
+    every check's ``fails`` and detail columns, and the features column when there are
+    ``features``, cached."""
     from pyspark.sql.types import BinaryType, BooleanType, StructField, StructType
 
-    if not checks:
+    if not checks and not features:
         return frame.cache()
     fields = list(frame.schema.fields)
     for check in checks:
         fields.append(StructField(spark_fails_column(check.key), BooleanType(), False))
         fields.append(StructField(detail_column(check.key), BinaryType(), True))
+    if features:
+        fields.append(StructField(FEATURES_COLUMN, BinaryType(), True))
+    checks, features = list(checks), list(features)
     shared = frame.sparkSession.sparkContext.broadcast(distinct_values)
-    checked = frame.mapInPandas(lambda batches: _run_partitions(batches, checks, shared), StructType(fields))
+    checked = frame.mapInPandas(lambda batches: _run_partitions(batches, checks, features, shared), StructType(fields))
     return checked.cache()
 
 
-def gathered_details(checked, checks: Sequence[RowCheck]) -> dict[str, pd.Series]:
+DEFAULT_MAX_FINDINGS = 50_000
+"""Per-row check details (one finding each, or one per part) gathered to the driver at most;
+those beyond are made into findings by Spark and written beside the results."""
+
+
+@dataclass
+class Cut:
+    """Where the details gathered to the driver end: entries (row position, check number) up
+    to ``(row, check)`` were gathered; ``beyond`` more were not. ``row`` None: all were."""
+
+    row: int | None = None
+    check: int = -1
+    beyond: int = 0
+
+    def gathered(self, row, check: int):
+        """Whether the entry (``row``, ``check``) was gathered (``row`` may be a Spark column)."""
+        if self.row is None:
+            return True
+        return (row < self.row) | ((row == self.row) & (check <= self.check)) if not isinstance(row, int) else \
+            (row < self.row or (row == self.row and check <= self.check))
+
+
+def _entries(checked, checks: Sequence[RowCheck]):
+    """Every (row, check number, detail) of the checked frame, one Spark row each."""
+    from pyspark.sql import functions as F
+
+    parts = [checked.where(F.col(detail_column(check.key)).isNotNull())
+             .select(F.col(ROW_COLUMN).alias("row"), F.lit(number).alias("check"),
+                     F.col(detail_column(check.key)).alias("detail"))
+             for number, check in enumerate(checks)]
+    entries = parts[0]
+    for part in parts[1:]:
+        entries = entries.unionAll(part)
+    return entries
+
+
+def gathered_details(checked, checks: Sequence[RowCheck],
+                     max_findings: int | None = DEFAULT_MAX_FINDINGS) -> tuple[dict[str, pd.Series], Cut]:
     """Per check, the details of the rows that have one (a problem or a note), by row position:
-    only these rows travel to the driver, as findings do."""
+    only these rows travel to the driver, as findings do; at most ``max_findings`` of them, the
+    first by (row, check), and where they end."""
     from pyspark.sql import functions as F
 
     if not checks:
-        return {}
-    columns = [detail_column(check.key) for check in checks]
-    having = None
-    for column in columns:
-        condition = F.col(column).isNotNull()
-        having = condition if having is None else having | condition
-    rows = checked.where(having).select(ROW_COLUMN, *columns).toPandas()
+        return {}, Cut()
+    entries = _entries(checked, checks)
+    cut = Cut()
+    if max_findings is None:
+        rows = entries.collect()
+    else:
+        rows = entries.orderBy("row", "check").limit(int(max_findings) + 1).collect()
+        if len(rows) > max_findings:
+            rows = rows[:max_findings]
+            last = rows[-1] if rows else None
+            cut = Cut(row=int(last["row"]) if last else -1, check=int(last["check"]) if last else -1)
+            cut.beyond = entries.where(~cut.gathered(F.col("row"), F.col("check"))).count()
+    per_check: dict[int, tuple[list, list]] = {number: ([], []) for number in range(len(checks))}
+    for row in rows:
+        positions, details = per_check[row["check"]]
+        positions.append(int(row["row"]))
+        details.append(pickle.loads(bytes(row["detail"])))
     gathered = {}
-    for check, column in zip(checks, columns):
-        present = rows[rows[column].notna()]
-        gathered[check.key] = pd.Series([pickle.loads(bytes(value)) for value in present[column]],
-                                        index=present[ROW_COLUMN].astype("int64").to_numpy(), dtype=object)
+    for number, check in enumerate(checks):
+        positions, details = per_check[number]
+        order = np.argsort(np.asarray(positions, dtype=np.int64), kind="stable")
+        gathered[check.key] = pd.Series([details[at] for at in order], index=np.asarray(positions, dtype=np.int64)[order],
+                                        dtype=object)
+    return gathered, cut
+
+
+def write_findings_beyond(checked, checks: Sequence[RowCheck], cut: Cut, reported: dict[str, list],
+                          path: str, id_column: str, source_column: str, position_column: str) -> int:
+    """The findings of the details beyond ``cut``, made in the workers as the driver makes
+    them (:func:`auditor.findings._findings_of`, on the partition's rows) and written by Spark
+    as JSON Lines part files in the folder ``path``. ``reported``: per check key, the
+    (rule, column, expectation type) that report it. Returns the findings written."""
+    from pyspark.sql import functions as F
+
+    entries = []
+    for number, check in enumerate(checks):
+        if not reported.get(check.key):
+            continue
+        entries.append(checked.where(F.col(detail_column(check.key)).isNotNull() & ~cut.gathered(F.col(ROW_COLUMN), F.lit(number)))
+                       .select(F.lit(number).alias("check"), F.col(f"`{id_column}`").alias("id"),
+                               F.col(source_column).alias("source"), F.col(position_column).alias("position"),
+                               F.col(f"`{check.column}`").alias("value"), F.col(detail_column(check.key)).alias("detail")))
+    if not entries:
+        return 0
+    union = entries[0]
+    for part in entries[1:]:
+        union = union.unionAll(part)
+    by_number = {number: reported.get(check.key, []) for number, check in enumerate(checks)}
+    columns = {number: check.column for number, check in enumerate(checks)}
+    made = union.mapInPandas(lambda batches: _findings_lines(batches, by_number, columns), "value string")
+    made.write.mode("overwrite").text(path)
+    return checked.sparkSession.read.text(path).count()
+
+
+def _findings_lines(batches: Iterator[pd.DataFrame], by_number: dict[int, list], columns: dict[int, str]):
+    import json
+
+    from auditor.findings import _findings_of
+    from auditor.mapping import Batch
+    from auditor.validate import ExpectationOutcome
+
+    encoder = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str)
+    for part in batches:
+        lines: list[str] = []
+        for number, rows in part.groupby("check", sort=True):
+            rows = rows.reset_index(drop=True)
+            details = [pickle.loads(bytes(detail)) for detail in rows["detail"]]
+            fallback = rows["source"].astype(str) + ":" + rows["position"].astype(str)
+            batch = Batch(data=pd.DataFrame({columns[number]: rows["value"].astype(object).where(rows["value"].notna(), None)}),
+                          rows=pd.DataFrame({"row_id": rows["id"].where(rows["id"].notna(), fallback),
+                                             "source": rows["source"], "position": rows["position"]}))
+            result = {"unexpected_index_list": [at for at, detail in enumerate(details) if not passes(detail)],
+                      "details": {str(at): detail for at, detail in enumerate(details)}}
+            for rule, column, expectation in by_number[number]:
+                outcome = ExpectationOutcome(rule_id=rule.id, column=column, expectation=expectation, success=False,
+                                             result=result)
+                lines.extend(encoder.encode(finding) for finding in _findings_of(outcome, rule, batch))
+        yield pd.DataFrame({"value": lines})
+
+
+def gathered_features(checked, features: Sequence[PartitionFeature]) -> dict[str, Any]:
+    """Per feature, the batch's features: the parts' (one pickled cell per Arrow batch, never
+    the rows' text) gathered to the driver in row order and put together by the feature's
+    ``combine``. A feature that failed on any part is left out."""
+    from pyspark.sql import functions as F
+
+    if not features:
+        return {}
+    # A partition at a time (toLocalIterator): the cells are tens of MB each, and collecting
+    # them at once held them all in the driver JVM's heap beside the cache (OOM at 100k rows).
+    rows = [(row[ROW_COLUMN], bytes(row[FEATURES_COLUMN])) for row in
+            checked.where(F.col(FEATURES_COLUMN).isNotNull()).select(ROW_COLUMN, FEATURES_COLUMN).toLocalIterator()]
+    parts = [pickle.loads(cell) for _, cell in sorted(rows, key=lambda row: row[0])]
+    del rows
+    gathered: dict[str, Any] = {}
+    for feature in features:
+        if parts and all(feature.key in part for part in parts):
+            combined = feature.combine([part.pop(feature.key) for part in parts])
+            index = getattr(combined, "index", None)
+            if index is not None and not index.is_monotonic_increasing:
+                raise RuntimeError(f"{feature.key}: the Spark partitions are not row ranges; "
+                                   "their features cannot be put together in row order")
+            gathered[feature.key] = combined
     return gathered

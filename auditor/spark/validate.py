@@ -7,117 +7,215 @@ failing rows by :data:`~auditor.spark.row_checks.ROW_COLUMN` and the id column
 outcomes are what :func:`auditor.validate.run_validation` gives and findings, JUnit and the
 report are made from them unchanged.
 
-Not distributed yet (issue 15): the batch-level checks (story groups, label consistency) are
-worked out on the driver from the batch; their verdicts are handed to GX as known results.
-``body-without-furniture``'s batch input (the lines repeated across rows) is worked out on the
-driver's whole column, as on pandas, and shipped with the check to the partitions.
+The batch-level checks (story groups, label consistency) judge the compact per-row features
+the same partition pass made (:func:`~auditor.spark.row_checks.gathered_features`): only those
+reach the driver, which never analyses the batch's text for them; their verdicts are handed
+to GX as known results. ``body-without-furniture``'s batch input (the lines more than one row
+holds) is a Spark aggregation over the rows' line hashes, shipped with the check to the
+partitions.
+
+What still reaches the driver: the batch checks' features (per row: stem counts, hashed word
+counts) and the short cells of every row (:meth:`auditor.spark.read.SparkBatch.verdict_frame`);
+GX's lists of failing rows (id and position per failing row and expectation); at most
+``max_findings`` per-row check details.
 """
 
 from __future__ import annotations
 
-import math
+import dataclasses
 import time
+from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from auditor.errors import AuditorError
 from auditor.expectations.base import AuditorBatchExpectation, AuditorColumnMapExpectation
 from auditor.expectations.precomputed import known_results
-from auditor.partitions import DEFAULT_PARTITION_ROWS
 from auditor.rules import RuleSet
-from auditor.spark.row_checks import ROW_COLUMN, gathered_details, with_detail_columns
+from auditor.spark.read import ID_COLUMN, POSITION_COLUMN, SOURCE_COLUMN, SparkBatch, from_pandas_batch
+from auditor.spark.row_checks import (
+    DEFAULT_MAX_FINDINGS,
+    ROW_COLUMN,
+    gathered_details,
+    gathered_features,
+    with_detail_columns,
+    write_findings_beyond,
+)
 from auditor.spark.session import spark_session
-from auditor.text.analysis import analyse_frame
 from auditor.validate import RESULT_FORMAT, ExpectationOutcome, ValidationOutcome, _context, _exception_message, build_suite
 
-ID_COLUMN = "id"
+def _prepared(check, source: SparkBatch):
+    """``check`` with its batch inputs worked out on Spark. The furniture check's (the counts
+    of lines more than one row holds) are a map over the partitions (each row's distinct line
+    hashes), a count per hash and the few hashes held by more than one row, gathered: the
+    same numbers the pandas path counts on the whole column."""
+    if check.batch_input is None:
+        return check
+    from auditor.text.furniture.detect import batch_inputs as furniture_inputs
+
+    if check.batch_input is not furniture_inputs:
+        raise AuditorError(f"{check.key}: its batch input cannot be worked out on Spark yet; use --engine pandas")
+    from pyspark.sql import functions as F
+
+    from auditor.text.furniture import load_furniture
+    from auditor.text.furniture.repeats import line_hashes
+
+    limits = load_furniture(check.settings.patterns).repeats
+
+    def hashes(batches):
+        for part in batches:
+            per_row = line_hashes(part[check.column].tolist(), limits)
+            found = np.concatenate(list(per_row.values())) if per_row else np.zeros(0, dtype=np.uint64)
+            yield pd.DataFrame({"line": found.astype(np.uint64).view(np.int64)})
+
+    counted = (source.frame.select(F.col(f"`{check.column}`").alias(check.column)).mapInPandas(hashes, "line long")
+               .groupBy("line").count().where(F.col("count") > 1).collect())
+    lines = np.asarray([row["line"] for row in counted], dtype=np.int64).view(np.uint64)
+    counts = pd.Series(np.asarray([row["count"] for row in counted], dtype=np.int64), index=pd.Index(lines, dtype="uint64"))
+    return dataclasses.replace(check, batch_inputs={"line_counts": counts.sort_index()})
 
 
-def _spark_frame(spark, data: pd.DataFrame):
-    """The batch as a Spark frame: every value as text (None where empty), plus its position.
-    Text columns stay as they are; other values are written as pandas would print them."""
-    from pyspark.sql.types import LongType, StringType, StructField, StructType
+def _distinct_values(source: SparkBatch, column: str) -> pd.Series:
+    """A column's distinct non-empty values, for a check's warm-up (the places to look up)."""
+    from pyspark.sql import functions as F
 
-    if ID_COLUMN not in data.columns:
-        raise AuditorError("--engine spark needs an id column to name rows by (map one with 'columns: {id: …}' in the rules)")
-    columns = {}
-    for name in data.columns:
-        values = data[name].astype(object)
-        columns[name] = [None if value is None or (isinstance(value, float) and math.isnan(value))
-                         else value if isinstance(value, str) else str(value) for value in values]
-    frame = pd.DataFrame(columns, columns=list(data.columns))
-    frame[ROW_COLUMN] = range(len(frame))
-    schema = StructType([*(StructField(name, StringType(), True) for name in data.columns),
-                         StructField(ROW_COLUMN, LongType(), False)])
-    partitions = max(spark.sparkContext.defaultParallelism, math.ceil(len(frame) / DEFAULT_PARTITION_ROWS))
-    return spark.createDataFrame(frame, schema=schema).repartition(partitions)
+    values = source.frame.select(F.col(f"`{column}`").alias("v")).where(F.col("v").isNotNull()).distinct().collect()
+    return pd.Series([row["v"] for row in values], dtype=object)
 
 
-def _driver_side(suite, data: pd.DataFrame) -> dict[str, Any]:
-    """The checks not distributed yet, on the driver's batch: the batch-level verdicts (see the
-    module's docstring)."""
-    known: dict[str, Any] = {}
-    analyses: dict[tuple[str, ...], Any] = {}
+def _batch_checks(suite, columns) -> tuple[list[tuple[Any, dict[str, Any], Any]], dict[str, Any]]:
+    """The suite's batch-level checks (metric, value kwargs, feature) and the features the
+    partitions make for them. On Spark every batch check judges features: one that makes none
+    cannot run here."""
+    checks, features = [], {}
     for expectation in suite.expectations:
         if not isinstance(expectation, AuditorBatchExpectation):
             continue
         metric, value_kwargs = expectation.metric, expectation.value_kwargs()
+        feature = metric.partition_feature(value_kwargs)
+        if feature is None:
+            raise AuditorError(f"{expectation.expectation_type} cannot run on Spark yet; use --engine pandas")
+        if set(feature.columns) <= set(columns):
+            features.setdefault(feature.key, feature)
+        checks.append((metric, value_kwargs, feature))
+    return checks, features
+
+
+def _batch_verdicts(batch_checks, source: SparkBatch, gathered: dict[str, Any]) -> dict[str, Any]:
+    """The batch-level verdicts from the partitions' features, on the driver's frame of short
+    cells (labels, places; the long texts' columns empty). A check whose features are missing
+    (they failed on a partition) or whose verdict raises is left out: GX then reports it as an
+    error on its expectation."""
+    known: dict[str, Any] = {}
+    data = source.verdict_frame()
+    for metric, value_kwargs, feature in batch_checks:
         key = metric.result_key(value_kwargs)
-        if key in known:
+        if key in known or feature.key not in gathered:
             continue
-        analysis = None
-        if metric.reads_text:
-            text_columns = tuple(value_kwargs.get("text_columns") or ())
-            if text_columns not in analyses:
-                analyses[text_columns] = analyse_frame(data, list(text_columns))
-            analysis = analyses[text_columns]
-        known[key] = metric.verdict(data, analysis, value_kwargs)
+        features = gathered[feature.key]
+        if hasattr(features, "rows_of") and features.has_text is not None:
+            # The label check reads the flagged rows' texts (for its evidence words) from Spark.
+            features = dataclasses.replace(features, rows_of=lambda positions: source.cells_of(positions, source.columns))
+        try:
+            known[key] = metric.verdict(data, None, value_kwargs, features)
+        except Exception:  # noqa: BLE001  (GX reports it)
+            pass
     return known
 
 
-def run_spark_validation(ruleset: RuleSet, data: pd.DataFrame, master: str | None = None) -> ValidationOutcome:
+@dataclass
+class SparkValidationOutcome(ValidationOutcome):
+    """A Spark validation's outcome; ``findings_beyond``: the findings Spark wrote itself
+    (beyond ``max_findings`` details), ``{"path", "findings"}``, or None."""
+
+    findings_beyond: dict[str, Any] | None = None
+
+
+def run_spark_validation(ruleset: RuleSet, data: pd.DataFrame | SparkBatch, master: str | None = None,
+                         max_findings: int | None = DEFAULT_MAX_FINDINGS,
+                         findings_beyond: str | None = None) -> SparkValidationOutcome:
+    """Validate the batch ``data`` (read by Spark, :func:`auditor.spark.read.read_inputs`, or a
+    pandas frame, handed to Spark) with the rules' suite on GX's Spark engine. At most
+    ``max_findings`` per-row check details reach the driver; the findings of the rest are
+    written by Spark to the folder ``findings_beyond`` (when given; else only counted)."""
     started = time.perf_counter()
     context = _context()
-    suite, outcomes = build_suite(ruleset, list(data.columns))
-    if not suite.expectations:
-        return ValidationOutcome(outcomes=outcomes, suite=suite, gx_seconds=time.perf_counter() - started)
     spark = spark_session(master)
+    source = data if isinstance(data, SparkBatch) else from_pandas_batch(spark, data)
+    try:
+        return _validate(context, ruleset, source, started, max_findings, findings_beyond)
+    finally:
+        if source is not data:
+            source.release()
+
+
+def _validate(context, ruleset: RuleSet, source: SparkBatch, started: float, max_findings: int | None,
+              findings_beyond: str | None) -> SparkValidationOutcome:
+    suite, outcomes = build_suite(ruleset, list(source.columns))
+    if not suite.expectations:
+        return SparkValidationOutcome(outcomes=outcomes, suite=suite, gx_seconds=time.perf_counter() - started)
     steps: dict[str, float] = {}
     row_checks = {}
+    reporting: dict[str, list[tuple[str, str, str]]] = {}  # check key -> the (rule, column, type) reporting it
     for expectation in suite.expectations:
         if isinstance(expectation, AuditorColumnMapExpectation):
             if not expectation.metric.partitionable:
                 raise AuditorError(f"{expectation.expectation_type} cannot run on Spark yet; use --engine pandas")
             check = expectation.metric.row_check(expectation.column, expectation.value_kwargs())
             row_checks.setdefault(check.key, check)
+            reporting.setdefault(check.key, []).append((expectation.meta["rule_id"], expectation.column,
+                                                        expectation.expectation_type))
+    step = time.perf_counter()
     # A check's batch inputs (the furniture check's repeated lines) are worked out once on the
-    # driver's whole column, before the partitions, as on pandas.
-    checks = [check.prepared(data[check.column][data[check.column].notnull()]) for check in row_checks.values()]
-    frame = _spark_frame(spark, data)
-    distinct = {check.key: pd.Series(data[check.column].dropna().unique(), dtype=object)
-                for check in checks if check.warm_up is not None}
-    checked = with_detail_columns(frame, checks, distinct)
+    # whole batch, before the partitions, as on pandas.
+    checks = [_prepared(check, source) for check in row_checks.values()]
+    distinct = {check.key: _distinct_values(source, check.column) for check in checks if check.warm_up is not None}
+    steps["batch inputs"] = round(time.perf_counter() - step, 3)
+    batch_checks, features = _batch_checks(suite, list(source.columns))
+    checked = with_detail_columns(source.frame, checks, distinct, list(features.values()))
     try:
         step = time.perf_counter()
-        known = gathered_details(checked, checks)  # runs the partitions once and fills the cache
+        known, cut = gathered_details(checked, checks, max_findings)  # runs the partitions once and fills the cache
         steps["row checks"] = round(time.perf_counter() - step, 3)
         step = time.perf_counter()
-        known.update(_driver_side(suite, data))
+        gathered = gathered_features(checked, list(features.values()))
+        steps["features to driver"] = round(time.perf_counter() - step, 3)
+        step = time.perf_counter()
+        known.update(_batch_verdicts(batch_checks, source, gathered))
         steps["batch checks"] = round(time.perf_counter() - step, 3)
         result = _gx_validate(context, suite, checked, known, steps)
+        beyond = None
+        if cut.beyond:
+            beyond = {"findings": None, "details": cut.beyond, "path": None}
+            if findings_beyond is not None:
+                step = time.perf_counter()
+                rules = {rule.id: rule for rule in ruleset.rules}
+                reported = {key: [(rules[rule_id], column, kind) for rule_id, column, kind in listed]
+                            for key, listed in reporting.items()}
+                beyond.update(path=findings_beyond, findings=write_findings_beyond(
+                    checked, checks, cut, reported, findings_beyond, ID_COLUMN, SOURCE_COLUMN, POSITION_COLUMN))
+                steps["findings beyond"] = round(time.perf_counter() - step, 3)
     finally:
         checked.unpersist()
+    number_of = {check.key: number for number, check in enumerate(checks)}
+    key_of = {(rule_id, column, kind): key for key, listed in reporting.items() for rule_id, column, kind in listed}
     for expectation_result in result.results:
         config = expectation_result.expectation_config
         error = _exception_message(expectation_result.exception_info or {})
+        found = _positions(dict(expectation_result.result or {}))
+        key = key_of.get((config.meta["rule_id"], config.kwargs.get("column", ""), config.type))
+        if key is not None and cut.row is not None:
+            # The rows beyond the cut are findings Spark wrote itself, not the driver's.
+            found["unexpected_index_list"] = [position for position in found.get("unexpected_index_list") or []
+                                              if cut.gathered(int(position), number_of[key])]
         outcomes.append(ExpectationOutcome(
             rule_id=config.meta["rule_id"], column=config.kwargs.get("column", ""), expectation=config.type,
-            success=bool(expectation_result.success) and error is None,
-            result=_positions(dict(expectation_result.result or {})), error=error,
+            success=bool(expectation_result.success) and error is None, result=found, error=error,
         ))
-    return ValidationOutcome(outcomes=outcomes, suite=suite, gx_seconds=time.perf_counter() - started,
-                             gx_result=result, steps=steps)
+    return SparkValidationOutcome(outcomes=outcomes, suite=suite, gx_seconds=time.perf_counter() - started,
+                                  gx_result=result, steps=steps, findings_beyond=beyond)
 
 
 def _gx_validate(context, suite, checked, known: dict[str, Any], steps: dict[str, float]):
