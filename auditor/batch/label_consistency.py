@@ -113,7 +113,7 @@ class HashedTexts:
     index: pd.Index  # the rows, in order
     blocks: list  # consecutive row blocks: float32 CSR, rows x N_FEATURES
     has_text: np.ndarray | None = None  # per row, whether its text holds more than white space
-    # Set where the batch's texts stay elsewhere (on Spark): ``rows_of(positions)`` gives the
+    # Set where the batch's texts are not at hand (on Spark): ``rows_of(positions)`` gives the
     # text columns of the rows at those batch positions (the flagged ones, for their evidence
     # words), and the check then reads no text of the frame it is handed.
     rows_of: Callable[[np.ndarray], pd.DataFrame] | None = None
@@ -163,7 +163,9 @@ def find_inconsistent_labels(frame: pd.DataFrame, column: str,
         raise ValueError("text_columns names no column to learn from")
 
     keys, display = _label_keys(frame[column])
-    elsewhere = features is not None and features.rows_of is not None and features.has_text is not None
+    # With the partitions' features (which say which rows have text), the batch's texts are not
+    # joined here at all: only the flagged rows' texts are read, for their evidence words.
+    elsewhere = features is not None and features.has_text is not None
     texts = None if elsewhere else _texts(frame, text_columns, max(1, int(max_chars or 0)))
     has_text = (pd.Series(features.has_text, index=frame.index) if elsewhere
                 else texts.str.contains(r"\S", regex=True))
@@ -221,7 +223,8 @@ def find_inconsistent_labels(frame: pd.DataFrame, column: str,
     flagged = np.flatnonzero(issues)
     if elsewhere:
         at = np.flatnonzero(judged.to_numpy())[flagged]
-        fetched = _texts(features.rows_of(at), text_columns, max(1, int(max_chars or 0)))
+        flagged_rows = features.rows_of(at) if features.rows_of is not None else frame.iloc[at]
+        fetched = _texts(flagged_rows, text_columns, max(1, int(max_chars or 0)))
         judged_texts: Any = dict(zip(flagged.tolist(), fetched.tolist()))
     else:
         judged_texts = texts[judged].to_numpy()
