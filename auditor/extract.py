@@ -274,7 +274,7 @@ def extract_html(text: str) -> dict[str, str | None]:
     paragraphs = body_paragraphs(soup, blocks, headline)
     own_date = html_published_at(soup)
     footer = html_footer_site(soup)
-    library = library_reading(soup, blocks)
+    library = library_reading(soup, blocks, text)
     published_at = own_date if own_date and (not library.date or own_date.startswith(library.date)) else library.date
     if published_at is None:
         published_at = next((p for p in paragraphs if _DATE_ONLY.match(p)), None)
@@ -309,16 +309,19 @@ class LibraryReading:
         return cls(*(field(name) for name in ("text", "title", "date", "sitename", "url")))
 
 
-def library_reading(soup: BeautifulSoup, details_blocks: list[Tag]) -> LibraryReading:
+def library_reading(soup: BeautifulSoup, details_blocks: list[Tag], markup: str | None = None) -> LibraryReading:
     """trafilatura on the page without its Details block (the aggregator's metadata is no
-    part of the page's main text). Offline: it is handed the markup, never a URL to fetch."""
+    part of the page's main text). Offline: it is handed the markup, never a URL to fetch. A
+    page without a Details block is handed over as it is (``markup``), so ``main_text`` is
+    what trafilatura itself reads off the page, not off BeautifulSoup's rewrite of it."""
     for block in details_blocks:
         heading = details_heading(block)
         if heading is not None:
             heading.decompose()
         block.decompose()
+    page = markup if markup is not None and not details_blocks else str(soup)
     try:
-        document = trafilatura.bare_extraction(str(soup), with_metadata=True, include_comments=False,
+        document = trafilatura.bare_extraction(page, with_metadata=True, include_comments=False,
                                                include_tables=True)
     except (ValueError, TypeError, etree.LxmlError):  # markup lxml cannot build a tree of
         return LibraryReading()
