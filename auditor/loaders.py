@@ -212,7 +212,11 @@ def _read_table_in_chunks(file: Path) -> TableRead:
     as a whole read, without the whole file's bytes, text and records held beside it."""
     from auditor.table_chunks import iter_table_chunks  # it builds on this module's parsers
 
-    chunks = list(iter_table_chunks(file))
+    return joined_chunks(list(iter_table_chunks(file)))
+
+
+def joined_chunks(chunks: list[TableRead]) -> TableRead:
+    """A file's chunks as one table read."""
     if len(chunks) == 1:
         return chunks[0]
     frame = pd.concat([chunk.frame for chunk in chunks], ignore_index=True, sort=False)

@@ -55,8 +55,13 @@ def iter_table_chunks(file: Path, rows: int = DEFAULT_CHUNK_ROWS) -> Iterator[Ta
     it). A file that cannot be streamed (see the module's docstring) comes as one chunk."""
     kind = table_format(file) or file.suffix.lower()
     try:
-        streamable = _plain_utf8(file) if kind in (".jsonl", ".ndjson", ".csv", ".tsv") else \
-            kind == ".parquet" and _uncompressed_file(file)
+        with open(file, "rb") as raw:
+            start = raw.read(8)
+        other_compression = any(start.startswith(magic) for magic, _, _ in _OTHER_COMPRESSION)
+        compression = "gzip" if start.startswith(_GZIP_MAGIC) else None
+        streamable = not other_compression and (
+            _plain_utf8(file, compression) if kind in (".jsonl", ".ndjson", ".csv", ".tsv")
+            else kind == ".parquet" and compression is None)
     except OSError as error:
         raise InputError(f"{file}: cannot be read ({error.strerror})") from None
     if not streamable:
@@ -65,44 +70,32 @@ def iter_table_chunks(file: Path, rows: int = DEFAULT_CHUNK_ROWS) -> Iterator[Ta
     if kind == ".parquet":
         yield from _parquet_chunks(file, rows)
     elif kind in (".jsonl", ".ndjson"):
-        yield from _json_line_chunks(file, rows)
+        yield from _json_line_chunks(file, rows, compression)
     else:
-        yield from _delimited_chunks(file, rows, tab=kind == ".tsv")
-
-
-def _uncompressed_file(file: Path) -> bool:
-    with open(file, "rb") as stream:
-        start = stream.read(8)
-    return not start.startswith(_GZIP_MAGIC) and not any(start.startswith(magic) for magic, _, _ in _OTHER_COMPRESSION)
+        yield from _delimited_chunks(file, rows, compression, tab=kind == ".tsv")
 
 
 @contextmanager
-def _plain_bytes(file: Path) -> Iterator[IO[bytes]]:
+def _plain_bytes(file: Path, compression: str | None) -> Iterator[IO[bytes]]:
     """The file's bytes, gunzipped when they are gzip (whatever the name says)."""
     with open(file, "rb") as raw:
-        compressed = raw.read(2) == _GZIP_MAGIC
-        raw.seek(0)
-        if compressed:
+        if compression == "gzip":
             with gzip.GzipFile(fileobj=raw) as stream:
                 yield stream
         else:
             yield raw
 
 
-def _plain_utf8(file: Path) -> bool:
+def _plain_utf8(file: Path, compression: str | None) -> bool:
     """Whether ``file`` is text that a streamed read decodes exactly as a whole one: valid UTF-8
-    (a BOM allowed), no NUL byte, not empty, gzip only when intact and within the size limit,
-    and no other compression. One pass over blocks, nothing kept."""
+    (a BOM allowed), no NUL byte, not empty, gzip only when intact and within the size limit
+    (and named .gz only when gzip). One pass over blocks, nothing kept."""
     decoder = codecs.getincrementaldecoder("utf-8")()
-    with open(file, "rb") as raw:
-        start = raw.read(8)
-    if any(start.startswith(magic) for magic, _, _ in _OTHER_COMPRESSION):
-        return False
-    if not start.startswith(_GZIP_MAGIC) and file.suffix.lower() == GZIP_SUFFIX:
+    if compression is None and file.suffix.lower() == GZIP_SUFFIX:
         return False
     size, blank = 0, True
     try:
-        with _plain_bytes(file) as stream:
+        with _plain_bytes(file, compression) as stream:
             while block := stream.read(_BLOCK):
                 size += len(block)
                 if size > MAX_DECOMPRESSED_BYTES or b"\x00" in block:
@@ -115,9 +108,9 @@ def _plain_utf8(file: Path) -> bool:
     return not blank
 
 
-def _json_line_chunks(file: Path, rows: int) -> Iterator[TableRead]:
+def _json_line_chunks(file: Path, rows: int, compression: str | None) -> Iterator[TableRead]:
     keys: set[str] = set()
-    with _plain_bytes(file) as stream:
+    with _plain_bytes(file, compression) as stream:
         lines: list[bytes] = []
         first_number = number = 1
         for line in stream:
@@ -127,24 +120,24 @@ def _json_line_chunks(file: Path, rows: int) -> Iterator[TableRead]:
             lines.append(line[:-1] if line.endswith(b"\n") else line)
             number += 1
             if len(lines) == rows:
-                yield _json_chunk(lines, file, first_number, keys)
+                yield _json_chunk(lines, file, first_number, keys, compression)
                 lines, first_number = [], number
         if lines or first_number == 1:
-            yield _json_chunk(lines, file, first_number, keys)
+            yield _json_chunk(lines, file, first_number, keys, compression)
 
 
-def _json_chunk(lines: list[bytes], file: Path, first_number: int, keys: set[str]) -> TableRead:
+def _json_chunk(lines: list[bytes], file: Path, first_number: int, keys: set[str],
+                compression: str | None) -> TableRead:
     frame, bad = _json_lines(lines, file, first_number, keys)
     frame = _as_strings(frame)
     repaired = _replace_surrogates(frame, file) if any(_SURROGATE_ESCAPE.search(line) for line in lines) else []
-    return TableRead(frame, bad, repaired, _compression(file))
+    return TableRead(frame, bad, repaired, compression)
 
 
-def _delimited_chunks(file: Path, rows: int, tab: bool) -> Iterator[TableRead]:
+def _delimited_chunks(file: Path, rows: int, compression: str | None, tab: bool) -> Iterator[TableRead]:
     # One field may be as long as the file; the csv module refuses fields over 128 KiB by default.
     csv.field_size_limit(max(csv.field_size_limit(), min(MAX_DECOMPRESSED_BYTES, 2**31 - 1)))
-    compression = _compression(file)
-    with _plain_bytes(file) as stream:
+    with _plain_bytes(file, compression) as stream:
         text = io.TextIOWrapper(stream, encoding="utf-8-sig", newline="")
         sample = text.read(SNIFF_CHARACTERS)
         # The lines below must split where a whole read splits them: finish the sample's last
@@ -187,8 +180,3 @@ def _parquet_chunks(file: Path, rows: int) -> Iterator[TableRead]:
     if position == 1:
         yield TableRead(_as_strings(arrow_table_to_pandas(parquet.schema_arrow.empty_table(),
                                                           dtype_backend="numpy_nullable")), [], [], None)
-
-
-def _compression(file: Path) -> str | None:
-    with open(file, "rb") as raw:
-        return "gzip" if raw.read(2) == _GZIP_MAGIC else None

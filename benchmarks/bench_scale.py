@@ -99,9 +99,14 @@ class TreeMemory(threading.Thread):
 
 
 def run_audit(table: Path, out: Path, workers: int | None) -> tuple[float, float, dict]:
-    command = [sys.executable, "-m", "auditor.cli", "audit", str(table), "--out", str(out), "--fail-on", "never", "-q"]
-    if workers:
-        command += ["--workers", str(workers)]
+    return timed_audit(table, out, ["--workers", str(workers)] if workers else [], "audit")
+
+
+def timed_audit(table: Path, out: Path, options: list[str], name: str) -> tuple[float, float, dict]:
+    """The CLI's audit of ``table`` in a child process: wall time, peak PSS of its process
+    tree, and its results.json."""
+    command = [sys.executable, "-m", "auditor.cli", "audit", str(table), "--out", str(out), "--fail-on", "never", "-q",
+               *options]
     started = time.perf_counter()
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     memory = TreeMemory(process.pid)
@@ -110,7 +115,7 @@ def run_audit(table: Path, out: Path, workers: int | None) -> tuple[float, float
     wall = time.perf_counter() - started
     memory.stop()
     if process.returncode != 0:
-        sys.exit(f"audit failed ({process.returncode}): {stderr.strip()[-500:]}")
+        sys.exit(f"{name} failed ({process.returncode}): {stderr.strip()[-800:]}")
     return wall, memory.peak_mb, json.loads((out / "results.json").read_text(encoding="utf-8"))
 
 

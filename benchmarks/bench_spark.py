@@ -18,7 +18,6 @@ import argparse
 import json
 import os
 import re
-import subprocess
 import sys
 import tempfile
 import time
@@ -27,24 +26,14 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from bench_scale import TreeMemory, build_table  # noqa: E402
+from bench_scale import build_table, timed_audit  # noqa: E402
 
 
 def run_audit(table: Path, out: Path, engine: str, master: str) -> tuple[float, float, dict]:
-    command = [sys.executable, "-m", "auditor.cli", "audit", str(table), "--out", str(out), "--fail-on", "never", "-q",
-               "--no-history", "--no-data-docs", "--engine", engine]
+    options = ["--no-history", "--no-data-docs", "--engine", engine]
     if engine == "spark":
-        command += ["--spark-master", master]
-    started = time.perf_counter()
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    memory = TreeMemory(process.pid)
-    memory.start()
-    _, stderr = process.communicate()
-    wall = time.perf_counter() - started
-    memory.stop()
-    if process.returncode != 0:
-        sys.exit(f"{engine} audit failed ({process.returncode}): {stderr.strip()[-800:]}")
-    return wall, memory.peak_mb, json.loads((out / "results.json").read_text(encoding="utf-8"))
+        options += ["--spark-master", master]
+    return timed_audit(table, out, options, f"{engine} audit")
 
 
 def all_findings(out: Path) -> list[dict]:

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from auditor.errors import InputError
-from auditor.loaders import POSITION, _read_table, load_inputs
+from auditor.loaders import POSITION, _read_table, joined_chunks, load_inputs
 from auditor.table_chunks import iter_table_chunks
 
 ARTICLES = [
@@ -25,9 +25,7 @@ ARTICLES = [
 
 
 def _joined(chunks) -> pd.DataFrame:
-    frame = pd.concat([chunk.frame for chunk in chunks], ignore_index=True, sort=False)
-    frame = frame[[column for column in frame.columns if column != POSITION] + [POSITION]]
-    return frame.astype(object).where(frame.notna(), None)
+    return _plain(joined_chunks(chunks).frame)
 
 
 def _plain(frame: pd.DataFrame) -> pd.DataFrame:

@@ -235,7 +235,8 @@ def candidate_pairs(signatures: np.ndarray, rows_per_band: int, max_bucket: int)
     bands = max(num_perm // rows_per_band, 1)
     # Pairs as one int64 code each (i * n_rows + j, i < j), deduplicated as they come: most
     # pairs agree on several bands, and the raw pairs of all bands were 4 copies of the result.
-    found: list[np.ndarray] = []
+    distinct = np.zeros(0, dtype=np.int64)  # sorted, of the bands merged so far
+    found: list[np.ndarray] = []  # of the bands since
     held = 0
     for band in range(bands):
         values = signatures[:, band * rows_per_band:(band + 1) * rows_per_band]
@@ -260,12 +261,9 @@ def candidate_pairs(signatures: np.ndarray, rows_per_band: int, max_bucket: int)
             codes = np.minimum(first, second) * n_rows + np.maximum(first, second)
             found.append(codes[first != second])
             held += len(found[-1])
-        if held > 2 * sum(len(part) for part in found[:1]) + 4_000_000:
-            found = [_distinct(np.concatenate(found))]
-            held = len(found[0])
-    if not found:
-        return np.zeros((0, 2), dtype=np.int64)
-    codes = _distinct(np.concatenate(found))
+        if held > len(distinct) + 4_000_000:
+            distinct, found, held = _distinct(np.concatenate([distinct, *found])), [], 0
+    codes = _distinct(np.concatenate([distinct, *found]))
     return np.column_stack([codes // n_rows, codes % n_rows])
 
 

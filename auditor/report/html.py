@@ -241,12 +241,19 @@ def build_payload(result: AuditResult, texts: dict[tuple[str, int], dict[str, An
         articles.append(article)
     articles.sort(key=lambda a: (-a["n"][0], -a["n"][1], -a["n"][2], a["o"]))
     marks = {"new_indexes": new_indexes, "first_seen": first_seen, "run_id": run_id}
-    in_articles = {(sources.items[article["src"]], article["pos"]): number for number, article in enumerate(articles)}
-    systematic = _on_demand(result, on_demand, rows, in_articles, marks,
-                            {"rules": rules, "columns": columns, "categories": categories, "sources": sources,
-                             "stories": story_index})
-    _fit_detail(articles, _size(articles) + _size(systematic))
+
+    def on_demand_block() -> dict[str, Any]:
+        in_articles = {(sources.items[article["src"]], article["pos"]): number
+                       for number, article in enumerate(articles)}
+        return _on_demand(result, on_demand, rows, in_articles, marks,
+                          {"rules": rules, "columns": columns, "categories": categories, "sources": sources,
+                           "stories": story_index})
+
+    systematic = on_demand_block()
     size = _size(articles) + _size(systematic)
+    if size > PAGE_BYTES:
+        _fit_detail(articles, size)
+        size = _size(articles) + _size(systematic)
     if size > PAGE_BYTES:
         # Lean findings still too many beside a bad night's on-demand block: the least severe
         # articles go to findings.jsonl too, and the block is made again without them.
@@ -254,11 +261,7 @@ def build_payload(result: AuditResult, texts: dict[tuple[str, int], dict[str, An
         left_out["articles"] += len(articles) - keep
         left_out["findings"] += sum(len(article["f"]) for article in articles[keep:])
         del articles[keep:]
-        in_articles = {(sources.items[article["src"]], article["pos"]): number
-                       for number, article in enumerate(articles)}
-        systematic = _on_demand(result, on_demand, rows, in_articles, marks,
-                                {"rules": rules, "columns": columns, "categories": categories, "sources": sources,
-                                 "stories": story_index})
+        systematic = on_demand_block()
     return {
         "severities": list(SEVERITIES),
         "rules": rules.items,

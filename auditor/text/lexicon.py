@@ -97,7 +97,7 @@ class Lexicon:
 
     @cached_property
     def _term_tables(self) -> tuple[dict, dict, dict, int]:
-        return _term_tables(self.terms)
+        return _tables_of(self.terms)
 
     @staticmethod
     def from_spec(spec: dict[str, dict]) -> "Lexicon":
@@ -127,7 +127,8 @@ class Lexicon:
 MATCH_CACHE = 2_000_000  # forms remembered per lexicon and process (~200 MB at most)
 
 
-def _term_tables(terms: tuple[Term, ...]) -> tuple[dict, dict, dict, int]:
+def _tables_of(terms: tuple[Term, ...]) -> tuple[dict, dict, dict, int]:
+    """Per term form, the terms matching it whole, as a compound's head and as its modifier; the longest modifier."""
     exact: dict[str, list[int]] = {}
     heads: dict[str, list[int]] = {}
     modifiers: dict[str, list[int]] = {}
