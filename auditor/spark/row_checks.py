@@ -159,7 +159,7 @@ def gathered_details(checked, checks: Sequence[RowCheck],
 def write_findings_beyond(checked, checks: Sequence[RowCheck], cut: Cut, reported: dict[str, list],
                           path: str, id_column: str, source_column: str, position_column: str) -> int:
     """The findings of the details beyond ``cut``, made in the workers as the driver makes
-    them (:func:`auditor.findings._findings_of`, on the partition's rows) and written by Spark
+    them (:func:`auditor.findings.findings_of`, on the partition's rows) and written by Spark
     as JSON Lines part files in the folder ``path``. ``reported``: per check key, the
     (rule, column, expectation type) that report it. Returns the findings written."""
     from pyspark.sql import functions as F
@@ -187,7 +187,7 @@ def write_findings_beyond(checked, checks: Sequence[RowCheck], cut: Cut, reporte
 def _findings_lines(batches: Iterator[pd.DataFrame], by_number: dict[int, list], columns: dict[int, str]):
     import json
 
-    from auditor.findings import _findings_of
+    from auditor.findings import findings_of
     from auditor.mapping import Batch
     from auditor.validate import ExpectationOutcome
 
@@ -206,7 +206,7 @@ def _findings_lines(batches: Iterator[pd.DataFrame], by_number: dict[int, list],
             for rule, column, expectation in by_number[number]:
                 outcome = ExpectationOutcome(rule_id=rule.id, column=column, expectation=expectation, success=False,
                                              result=result)
-                lines.extend(encoder.encode(finding) for finding in _findings_of(outcome, rule, batch))
+                lines.extend(encoder.encode(finding) for finding in findings_of(outcome, rule, batch))
         yield pd.DataFrame({"value": lines})
 
 
