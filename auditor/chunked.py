@@ -26,8 +26,11 @@ before the run with a one-line error.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
+import pickle
 import resource
 import time
+from pathlib import Path
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
@@ -100,6 +103,34 @@ class ChunkedAudit:
         titles = self.batch.data["title"].to_numpy()
         return {(sources[index], int(line_numbers[index])): {"title": titles[index], "body": body}
                 for index, body in zip(at, bodies)}
+
+
+class _SpilledParts:
+    """The batch checks' features of each chunk, on disk until their check is judged: they grow
+    with the rows (a few KB a row), and each check needs only its own, one check at a time."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+        folder.mkdir(parents=True, exist_ok=True)
+        self._files: dict[str, list[Path]] = {}
+
+    def add(self, key: str, parts: list) -> None:
+        files = self._files.setdefault(key, [])
+        file = self.folder / f"features-{hashlib.sha256(key.encode()).hexdigest()[:12]}-{len(files):05d}.pickle"
+        with file.open("wb") as handle:
+            pickle.dump(parts, handle, protocol=pickle.HIGHEST_PROTOCOL)
+        files.append(file)
+
+    def __contains__(self, key: str) -> bool:
+        return key in self._files
+
+    def load(self, key: str) -> list:
+        """Every chunk's parts of ``key``, in row order."""
+        parts = []
+        for file in self._files.get(key, []):
+            with file.open("rb") as handle:
+                parts.extend(pickle.load(handle))
+        return parts
 
 
 @dataclass
@@ -303,7 +334,7 @@ class _FirstPass:
     batch: Batch
     bounds: list[tuple[int, int]]
     details: dict[str, pd.Series]
-    features: dict[str, list]
+    features: _SpilledParts
     input_parts: dict[str, list]
     failed: set[str]
     unreadable: list[UnreadableRow]
@@ -317,7 +348,7 @@ def _first_pass(ruleset: RuleSet, plan: _Plan, chunks: Iterable[LoadedInput], te
     short_data: list[pd.DataFrame] = []
     short_rows: list[pd.DataFrame] = []
     details: dict[str, list[pd.Series]] = {key: [] for key in plan.row_checks}
-    features: dict[str, list] = {key: [] for key in plan.features}
+    features = _SpilledParts(texts.folder / "features")
     input_parts: dict[str, list] = {key: [] for key in plan.input_checks}
     failed: set[str] = set()
     unreadable: list[UnreadableRow] = []
@@ -351,7 +382,7 @@ def _first_pass(ruleset: RuleSet, plan: _Plan, chunks: Iterable[LoadedInput], te
                     failed.add(key)
             for key in plan.features:
                 if key in gathered:
-                    features[key].extend(gathered[key])
+                    features.add(key, gathered.pop(key))
                 else:
                     failed.add(key)
             for key, check in plan.input_checks.items():
@@ -369,7 +400,7 @@ def _first_pass(ruleset: RuleSet, plan: _Plan, chunks: Iterable[LoadedInput], te
     gathered_details = {key: (pd.concat(parts) if parts else pd.Series([], dtype=object))
                         for key, parts in details.items() if key not in failed}
     return _FirstPass(batch=Batch(data=short, rows=rows), bounds=bounds, details=gathered_details,
-                      features={key: parts for key, parts in features.items() if key not in failed},
+                      features=features,
                       input_parts=input_parts, failed=failed, unreadable=unreadable, files=files)
 
 
@@ -394,16 +425,17 @@ def _batch_verdicts(plan: _Plan, first: _FirstPass, texts: LongTexts) -> tuple[d
         key = metric.result_key(value_kwargs)
         if key in known or key in failed:
             continue
-        if feature.key not in first.features:
+        if feature.key not in first.features or feature.key in first.failed:
             failed[key] = "its features could not be made on every partition of the batch"
             continue
-        features = feature.combine(first.features[feature.key])
+        features = feature.combine(first.features.load(feature.key))
         if hasattr(features, "rows_of") and getattr(features, "has_text", None) is not None:
             features = dataclasses.replace(features, rows_of=rows_of)
         try:
             known[key] = metric.verdict(data, None, value_kwargs, features)
         except Exception as error:  # noqa: BLE001  (reported on its expectation)
             failed[key] = (str(error).strip().splitlines() or ["unknown error"])[-1]
+        del features  # before the next check's are read
     return known, failed
 
 
