@@ -25,7 +25,9 @@ before the run with a one-line error.
 
 from __future__ import annotations
 
+import ctypes
 import dataclasses
+import functools
 import hashlib
 import pickle
 import resource
@@ -62,6 +64,24 @@ from auditor.validate import (
 def peak_rss_mb() -> int:
     """This process's peak resident memory so far, in MB (Linux reports it in KB)."""
     return int(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+
+
+@functools.cache
+def _libc() -> Any:
+    try:
+        return ctypes.CDLL("libc.so.6")
+    except OSError:  # not glibc
+        return None
+
+
+def give_back_freed_memory() -> None:
+    """Hand the heap pages freed by a chunk back to the system. glibc keeps them while small
+    objects that live on (details, short cells) sit between a chunk's texts, so the process
+    grew by about a chunk of texts per chunk (measured: 590 of 660 MB kept after freeing 200k
+    strings among small dicts; ``malloc_trim`` gave them back)."""
+    libc = _libc()
+    if libc is not None and hasattr(libc, "malloc_trim"):
+        libc.malloc_trim(0)
 
 
 @dataclass
@@ -390,6 +410,7 @@ def _first_pass(ruleset: RuleSet, plan: _Plan, chunks: Iterable[LoadedInput], te
                 input_parts[key].append(check.input_part(values[values.notnull()]))
         offset += size
         del batch, data, loaded
+        give_back_freed_memory()
     all_columns = list(columns)
     short = pd.concat(short_data, sort=False) if short_data else pd.DataFrame()
     short = short.reindex(columns=all_columns)
@@ -436,6 +457,7 @@ def _batch_verdicts(plan: _Plan, first: _FirstPass, texts: LongTexts) -> tuple[d
         except Exception as error:  # noqa: BLE001  (reported on its expectation)
             failed[key] = (str(error).strip().splitlines() or ["unknown error"])[-1]
         del features  # before the next check's are read
+        give_back_freed_memory()
     return known, failed
 
 
@@ -471,3 +493,5 @@ def _second_pass(ruleset: RuleSet, plan: _Plan, first: _FirstPass, suite: gx.Exp
                 rule = rules[outcome.rule_id]
                 total.findings.extend(findings_of(outcome, rule, piece, row_ids=row_ids, kinds=("failing",)))
                 total.notes.extend(findings_of(outcome, rule, piece, row_ids=row_ids, kinds=("notes",)))
+        del data, long_texts, piece, result
+        give_back_freed_memory()

@@ -103,7 +103,7 @@ def audit(
                                           "(default: the cores this process may use). The findings do not depend on it."),
     chunk_rows: Optional[int] = typer.Option(None, "--chunk-rows", min=0, help="An input of more rows is audited in "
                                              "chunks of this many, in two passes, so that memory stays flat as rows "
-                                             "grow (default 200000; 0: always whole). The findings do not depend on it."),
+                                             "grow (default 100000; 0: always whole). The findings do not depend on it."),
     dataset: Optional[str] = DatasetOption,
     engine: str = typer.Option("pandas", "--engine", help="Where the rules run: 'pandas' (this machine) or 'spark' "
                                "(GX's Spark engine; needs the 'spark' extra and Java)."),

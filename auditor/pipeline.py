@@ -29,9 +29,9 @@ from auditor.rules import RuleSet
 from auditor.spark.row_checks import DEFAULT_MAX_FINDINGS
 from auditor.validate import run_validation
 
-DEFAULT_CHUNK_ROWS = 200_000
-"""An input of more rows is audited in chunks (:mod:`auditor.chunked`): at 200k rows a
-chunk's texts and their analysis take about 2 GB on top of what grows with the batch."""
+DEFAULT_CHUNK_ROWS = 100_000
+"""An input of more rows is audited in chunks (:mod:`auditor.chunked`): a chunk of 100k rows of
+news and its partitions in flight take about 1.5 GB beside what grows with the batch."""
 
 LONG_TEXTS = "long-texts"
 """The scratch folder of a run in chunks: its rows' long texts, on disk between the passes."""
