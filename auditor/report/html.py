@@ -24,7 +24,7 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
-from auditor.findings import SEVERITY_RANK, AuditResult
+from auditor.findings import HELD_ELSEWHERE, SEVERITY_RANK, AuditResult
 from auditor.report.evidence import evidence_groups, excerpts_for
 
 SEVERITIES = ("error", "warning", "info")
@@ -168,12 +168,22 @@ def build_payload(result: AuditResult, texts: dict[tuple[str, int], dict[str, An
 
     grouped: dict[tuple[str, int], list[tuple[int, dict]]] = {}
     on_demand: list[tuple[int, dict]] = []
+    # Findings held without their evidence (a Spark run's beyond --max-findings) are counted
+    # in the overview but left to findings.jsonl: the page would show them bare.
+    elsewhere: list[dict] = []
     for number, finding in enumerate(result.findings):
+        if HELD_ELSEWHERE in finding:
+            elsewhere.append(finding)
+            continue
         if finding.get("systematic"):
             on_demand.append((number, finding))
             continue
         grouped.setdefault((finding.get("source"), finding.get("position")), []).append((number, finding))
     left_out = _leave_out_beyond_page(grouped)
+    if elsewhere:
+        left_out.update(held_elsewhere=len(elsewhere),
+                        held_elsewhere_articles=len({(finding.get("source"), finding.get("position")) for finding in elsewhere}),
+                        held_elsewhere_systematic=sum(1 for finding in elsewhere if finding.get("systematic")))
 
     articles = []
     for order, (key, numbered) in enumerate(grouped.items()):

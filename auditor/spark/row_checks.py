@@ -160,8 +160,9 @@ def write_findings_beyond(checked, checks: Sequence[RowCheck], cut: Cut, reporte
                           path: str, id_column: str, source_column: str, position_column: str) -> int:
     """The findings of the details beyond ``cut``, made in the workers as the driver makes
     them (:func:`auditor.findings._findings_of`, on the partition's rows) and written by Spark
-    as JSON Lines part files in the folder ``path``. ``reported``: per check key, the
-    (rule, column, expectation type) that report it. Returns the findings written."""
+    as text part files in the folder ``path``, one finding a line in the form
+    :mod:`auditor.spark.beyond` reads back. ``reported``: per check key, the (rule, column,
+    expectation type) that report it. Returns the findings written."""
     from pyspark.sql import functions as F
 
     entries = []
@@ -169,7 +170,8 @@ def write_findings_beyond(checked, checks: Sequence[RowCheck], cut: Cut, reporte
         if not reported.get(check.key):
             continue
         entries.append(checked.where(F.col(detail_column(check.key)).isNotNull() & ~cut.gathered(F.col(ROW_COLUMN), F.lit(number)))
-                       .select(F.lit(number).alias("check"), F.col(f"`{id_column}`").alias("id"),
+                       .select(F.lit(number).alias("check"), F.col(ROW_COLUMN).alias("row"),
+                               F.col(f"`{id_column}`").alias("id"),
                                F.col(source_column).alias("source"), F.col(position_column).alias("position"),
                                F.col(f"`{check.column}`").alias("value"), F.col(detail_column(check.key)).alias("detail")))
     if not entries:
@@ -189,6 +191,7 @@ def _findings_lines(batches: Iterator[pd.DataFrame], by_number: dict[int, list],
 
     from auditor.findings import _findings_of
     from auditor.mapping import Batch
+    from auditor.spark.beyond import finding_line
     from auditor.validate import ExpectationOutcome
 
     encoder = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str)
@@ -203,10 +206,14 @@ def _findings_lines(batches: Iterator[pd.DataFrame], by_number: dict[int, list],
                                              "source": rows["source"], "position": rows["position"]}))
             result = {"unexpected_index_list": [at for at, detail in enumerate(details) if not passes(detail)],
                       "details": {str(at): detail for at, detail in enumerate(details)}}
+            # What orders the findings as the driver's collect does: batch row, and whether a note.
+            where = {(source, int(position)): (int(row), detail.get("level") == "info")
+                     for source, position, row, detail in zip(rows["source"], rows["position"], rows["row"], details)}
             for rule, column, expectation in by_number[number]:
                 outcome = ExpectationOutcome(rule_id=rule.id, column=column, expectation=expectation, success=False,
                                              result=result)
-                lines.extend(encoder.encode(finding) for finding in _findings_of(outcome, rule, batch))
+                lines.extend(finding_line(*where[(finding["source"], finding["position"])], encoder.encode(finding))
+                             for finding in _findings_of(outcome, rule, batch))
         yield pd.DataFrame({"value": lines})
 
 
