@@ -71,12 +71,12 @@ def main() -> None:
         print(f"== {rows} rows ({table.stat().st_size / 1e6:.0f} MB JSONL, built in {built:.0f} s), "
               f"{os.cpu_count()} cores, load average {load_average()}")
         engines = ["spark"] if args.spark_only else ["pandas", "spark"]
-        findings = {}
+        findings, summaries = {}, {}
         for engine in engines:
             out = work / f"out-{rows}-{engine}"
             wall, peak_mb, results = run_audit(table, out, engine, args.master, args.max_findings)
             run, summary = results["run"], results["summary"]
-            findings[engine] = all_findings(out)
+            findings[engine], summaries[engine] = all_findings(out), summary
             label = f"{engine} ({args.master})" if engine == "spark" else f"pandas (workers {run.get('workers')})"
             print(f"-- {label}")
             print(f"wall time:    {wall:.1f} s  (CLI process, imports included)")
@@ -87,11 +87,12 @@ def main() -> None:
             beyond = run.get("findings_beyond")
             print(f"findings:     {len(findings[engine])} in findings.jsonl, {summary['findings']} in the summary"
                   + (f" ({beyond['findings']} of them beyond --max-findings {beyond['max_findings']}, made by Spark)"
-                     if beyond else "") + f", exit gate: {'passed' if summary['passed'] else 'failed'}")
+                     if beyond else "") + f"; verdict: {summary['verdict']['text']}")
             print(f"load average: {load_average()}")
         earlier = work / f"out-{rows}-pandas"
         if "pandas" not in findings and (earlier / "findings.jsonl").is_file():
             findings["pandas"] = all_findings(earlier)  # an earlier pandas run kept with --keep
+            summaries["pandas"] = json.loads((earlier / "results.json").read_text(encoding="utf-8"))["summary"]
         if len(findings) == 2:
             pandas_keys = sorted(map(finding_key, findings["pandas"]))
             spark_keys = sorted(map(finding_key, findings["spark"]))
@@ -101,6 +102,7 @@ def main() -> None:
                 only_pandas = len(set(pandas_keys) - set(spark_keys))
                 only_spark = len(set(spark_keys) - set(pandas_keys))
                 print(f"findings agree: NO ({only_pandas} only on pandas, {only_spark} only on Spark)")
+            print(f"summaries agree: {'yes' if summaries['pandas'] == summaries['spark'] else 'NO'}")
 
 
 if __name__ == "__main__":

@@ -199,9 +199,9 @@ def _validate(context, ruleset: RuleSet, source: SparkBatch, started: float, max
                 rules = {rule.id: rule for rule in ruleset.rules}
                 reported = {key: [(rules[rule_id], column, kind) for rule_id, column, kind in listed]
                             for key, listed in reporting.items()}
-                beyond.update(path=findings_beyond, findings=write_findings_beyond(
-                    checked, checks, cut, reported, findings_beyond, ID_COLUMN, SOURCE_COLUMN, POSITION_COLUMN))
-                held = FindingsBeyond(findings_beyond)
+                write_findings_beyond(checked, checks, cut, reported, findings_beyond, ID_COLUMN, SOURCE_COLUMN,
+                                      POSITION_COLUMN)
+                beyond["path"], held = findings_beyond, FindingsBeyond(findings_beyond)
                 steps["findings beyond"] = round(time.perf_counter() - step, 3)
     finally:
         checked.unpersist()
@@ -225,6 +225,7 @@ def _validate(context, ruleset: RuleSet, source: SparkBatch, started: float, max
     if held is not None:
         step = time.perf_counter()
         outcome.held_elsewhere, outcome.full_finding = held.held(ruleset), held.full
+        beyond["findings"] = len(outcome.held_elsewhere)
         steps["findings beyond read back"] = round(time.perf_counter() - step, 3)
     return outcome
 
