@@ -166,19 +166,8 @@ def build_payload(result: AuditResult, texts: dict[tuple[str, int], dict[str, An
             story_index(story_id)
             story_labels[str(story_id)] = story.get("label") or story.get("title") or str(story_id)
 
-    grouped: dict[tuple[str, int], list[tuple[int, dict]]] = {}
-    on_demand: list[tuple[int, dict]] = []
-    # Findings held without their evidence (a Spark run's beyond --max-findings) are counted
-    # in the overview but left to findings.jsonl: the page would show them bare.
-    elsewhere: list[dict] = []
-    for number, finding in enumerate(result.findings):
-        if HELD_ELSEWHERE in finding:
-            elsewhere.append(finding)
-            continue
-        if finding.get("systematic"):
-            on_demand.append((number, finding))
-            continue
-        grouped.setdefault((finding.get("source"), finding.get("position")), []).append((number, finding))
+    grouped, on_demand = _grouped(result.findings)
+    elsewhere = [finding for finding in result.findings if HELD_ELSEWHERE in finding]
     left_out = _leave_out_beyond_page(grouped)
     if elsewhere:
         left_out.update(held_elsewhere=len(elsewhere),
@@ -289,6 +278,31 @@ def build_payload(result: AuditResult, texts: dict[tuple[str, int], dict[str, An
         "on_demand": systematic,
         "left_out": left_out,
     }
+
+
+def _grouped(findings: list[dict]) -> tuple[dict[tuple[str, int], list[tuple[int, dict]]], list[tuple[int, dict]]]:
+    """The findings the page lists, numbered and grouped per article; and those of systematic
+    problems, which it lists on demand."""
+    grouped: dict[tuple[str, int], list[tuple[int, dict]]] = {}
+    on_demand: list[tuple[int, dict]] = []
+    for number, finding in enumerate(findings):
+        if HELD_ELSEWHERE in finding:
+            # Held without its evidence (a Spark run's beyond --max-findings): counted in the
+            # overview but left to findings.jsonl, as the page would show it bare.
+            continue
+        if finding.get("systematic"):
+            on_demand.append((number, finding))
+            continue
+        grouped.setdefault((finding.get("source"), finding.get("position")), []).append((number, finding))
+    return grouped, on_demand
+
+
+def articles_on_page(findings: list[dict]) -> set[tuple[str, int]]:
+    """The articles (source, position) whose texts the page may show: those of the findings it
+    lists one by one, within its bound. A run that keeps texts on disk reads only these."""
+    grouped, _ = _grouped(findings)
+    _leave_out_beyond_page(grouped)
+    return set(grouped)
 
 
 def _leave_out_beyond_page(grouped: dict[tuple[str, int], list[tuple[int, dict]]]) -> dict[str, int]:

@@ -157,7 +157,7 @@ def gathered_details(checked, checks: Sequence[RowCheck],
 def write_findings_beyond(checked, checks: Sequence[RowCheck], cut: Cut, reported: dict[str, list],
                           path: str, id_column: str, source_column: str, position_column: str) -> None:
     """The findings of the details beyond ``cut``, made in the workers as the driver makes
-    them (:func:`auditor.findings._findings_of`, on the partition's rows) and written by Spark
+    them (:func:`auditor.findings.findings_of`, on the partition's rows) and written by Spark
     as text part files in the folder ``path``, one finding a line in the form
     :mod:`auditor.spark.beyond` reads back. One scan of the cache: each row with a detail
     beyond the cut once, with every check's detail of it. ``reported``: per check key, the
@@ -187,7 +187,7 @@ def _findings_lines(batches: Iterator[pd.DataFrame], made: list[tuple[int, str, 
     """Per Arrow batch of rows, the findings of every check's details (each unpickled once)."""
     import json
 
-    from auditor.findings import _findings_of
+    from auditor.findings import findings_of
     from auditor.mapping import Batch
     from auditor.spark.beyond import finding_line
     from auditor.validate import ExpectationOutcome
@@ -213,7 +213,7 @@ def _findings_lines(batches: Iterator[pd.DataFrame], made: list[tuple[int, str, 
                 outcome = ExpectationOutcome(rule_id=rule.id, column=reported_column, expectation=expectation,
                                              success=False, result=result)
                 lines.extend(finding_line(*where[(finding["source"], finding["position"])], encoder.encode(finding))
-                             for finding in _findings_of(outcome, rule, batch))
+                             for finding in findings_of(outcome, rule, batch))
         yield pd.DataFrame({"value": lines})
 
 
