@@ -110,9 +110,9 @@ def audit(
     spark_master: Optional[str] = typer.Option(None, "--spark-master", help="Spark master URL for --engine spark "
                                                "(default: the active session's, else local[*])."),
     max_findings: Optional[int] = typer.Option(None, "--max-findings", min=0, help="For --engine spark: at most this many "
-                                               "findings of the per-row checks are gathered to the driver (default "
-                                               "50000); Spark writes the rest to OUT/findings-beyond/, which "
-                                               "results.json names (run.findings_beyond)."),
+                                               "findings of the per-row checks are gathered to the driver with their "
+                                               "details (default 50000); Spark makes the rest, which count everywhere "
+                                               "and are in findings.jsonl (run.findings_beyond in results.json)."),
 ) -> None:
     """Audit INPUTS and write results.json, junit.xml, report.html and GX Data Docs; record the run in the history.
 

@@ -13,7 +13,7 @@ its findings, which the outputs then list on demand instead of one by one.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable, Sequence
 
 from auditor.loaders import UnreadableRow
 from auditor.mapping import Batch
@@ -29,6 +29,10 @@ READABLE_RULE = {
     "expectation": "(loader)",
 }
 DETAIL_KEYS = ("suggestion", "score", "confidence", "evidence", "snippet", "span", "lines")
+HELD_ELSEWHERE = "_full_at"
+"""Key of a finding held on the driver without its bulky details (a Spark run's findings beyond
+``--max-findings``): where its full form is, which ``AuditResult.full_finding`` reads back.
+It counts everywhere; the page and results.json leave it to findings.jsonl, which writes it in full."""
 
 
 @dataclass
@@ -46,6 +50,9 @@ class AuditResult:
     # Rules that fail on most rows of a column, each reported once (see systematic_problems);
     # their findings carry "systematic": the problem's id.
     systematic: list[dict[str, Any]] = field(default_factory=list)
+    # The full form of a finding marked HELD_ELSEWHERE, with what the run added to it (status,
+    # waiver, systematic, new); None when every finding is held in full.
+    full_finding: Callable[[dict[str, Any]], dict[str, Any]] | None = None
 
     @property
     def rule_errors(self) -> list[dict[str, Any]]:
@@ -229,10 +236,14 @@ def collect(
     outcomes: list[ExpectationOutcome],
     unreadable: list[UnreadableRow],
     fail_on: str = "error",
+    held_elsewhere: Sequence[dict[str, Any]] = (),
 ) -> AuditResult:
+    """``held_elsewhere``: findings made outside this process (marked HELD_ELSEWHERE, rows of
+    ``batch``), counted with the outcomes' in rows, rules, systematic problems and the summary."""
     findings: list[dict[str, Any]] = []
     for rule, outcome in rule_outcomes(ruleset, outcomes):
         findings.extend(findings_of(outcome, rule, batch))
+    findings.extend(held_elsewhere)
     return assemble(ruleset, batch, outcomes, findings, unreadable, fail_on)
 
 

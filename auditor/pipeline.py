@@ -37,7 +37,8 @@ LONG_TEXTS = "long-texts"
 """The scratch folder of a run in chunks: its rows' long texts, on disk between the passes."""
 
 FINDINGS_BEYOND = "findings-beyond"
-"""The folder of an --engine spark run's findings beyond --max-findings, written by Spark."""
+"""The scratch folder of an --engine spark run's findings beyond --max-findings, written by
+Spark and read back into the run's findings (findings.jsonl holds them in full)."""
 
 
 @dataclass
@@ -166,8 +167,6 @@ def run_audit(inputs: list[Path], ruleset: RuleSet, out_dir: Path, fail_on: str 
                     batch = source.driver_batch(rows_with_findings(validation.outcomes) | decided_rows)
             finally:
                 source.release()
-            if validation.findings_beyond:
-                move_in[FINDINGS_BEYOND] = beyond_dir
         else:
             chunk_rows = DEFAULT_CHUNK_ROWS if chunk_rows is None else chunk_rows
             with progress.step("load"):
@@ -196,7 +195,10 @@ def run_audit(inputs: list[Path], ruleset: RuleSet, out_dir: Path, fail_on: str 
                 # Decisions compare their rows' current values: those rows' texts come back.
                 batch = chunked.with_texts(_positions_of(batch, {str(decision.row_id) for decision in decided}))
             else:
-                result = collect(ruleset, batch, validation.outcomes, loaded.unreadable, fail_on)
+                # A Spark run's findings beyond --max-findings count as any other (without their details).
+                result = collect(ruleset, batch, validation.outcomes, loaded.unreadable, fail_on,
+                                 getattr(validation, "held_elsewhere", ()))
+                result.full_finding = getattr(validation, "full_finding", None)
             result.files = loaded.files
             outcome = None
             if decision_files:
@@ -218,11 +220,12 @@ def run_audit(inputs: list[Path], ruleset: RuleSet, out_dir: Path, fail_on: str 
             "engine": engine,
         }
         if getattr(validation, "findings_beyond", None):
-            # Spark made these findings and wrote them itself; they are not in results.json,
-            # findings.jsonl, the summary's counts or the report.
-            run_info["findings_beyond"] = {**validation.findings_beyond, "path": FINDINGS_BEYOND + "/",
-                                           "format": "JSON Lines part files, one finding a line, as findings.jsonl",
-                                           "max_findings": DEFAULT_MAX_FINDINGS if max_findings is None else max_findings}
+            # Spark made these findings: they count in the summary, the gate and the history,
+            # are in findings.jsonl, but not listed in results.json or on the page.
+            run_info["findings_beyond"] = {"findings": validation.findings_beyond["findings"],
+                                           "details": validation.findings_beyond["details"],
+                                           "max_findings": DEFAULT_MAX_FINDINGS if max_findings is None else max_findings,
+                                           "in": "findings.jsonl"}
         texts = article_texts(batch, result.findings)
         if chunked is not None:
             # Titles of every row with findings for the history; bodies only of the page's articles.

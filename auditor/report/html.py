@@ -24,7 +24,7 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
-from auditor.findings import SEVERITY_RANK, AuditResult
+from auditor.findings import HELD_ELSEWHERE, SEVERITY_RANK, AuditResult
 from auditor.report.evidence import evidence_groups, excerpts_for
 
 SEVERITIES = ("error", "warning", "info")
@@ -167,7 +167,12 @@ def build_payload(result: AuditResult, texts: dict[tuple[str, int], dict[str, An
             story_labels[str(story_id)] = story.get("label") or story.get("title") or str(story_id)
 
     grouped, on_demand = _grouped(result.findings)
+    elsewhere = [finding for finding in result.findings if HELD_ELSEWHERE in finding]
     left_out = _leave_out_beyond_page(grouped)
+    if elsewhere:
+        left_out.update(held_elsewhere=len(elsewhere),
+                        held_elsewhere_articles=len({(finding.get("source"), finding.get("position")) for finding in elsewhere}),
+                        held_elsewhere_systematic=sum(1 for finding in elsewhere if finding.get("systematic")))
 
     articles = []
     for order, (key, numbered) in enumerate(grouped.items()):
@@ -281,6 +286,10 @@ def _grouped(findings: list[dict]) -> tuple[dict[tuple[str, int], list[tuple[int
     grouped: dict[tuple[str, int], list[tuple[int, dict]]] = {}
     on_demand: list[tuple[int, dict]] = []
     for number, finding in enumerate(findings):
+        if HELD_ELSEWHERE in finding:
+            # Held without its evidence (a Spark run's beyond --max-findings): counted in the
+            # overview but left to findings.jsonl, as the page would show it bare.
+            continue
         if finding.get("systematic"):
             on_demand.append((number, finding))
             continue
