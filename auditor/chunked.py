@@ -46,8 +46,8 @@ from auditor.errors import RulesError
 from auditor.expectations.base import AuditorBatchExpectation, AuditorColumnMapExpectation
 from auditor.findings import AuditResult, assemble, findings_of, rule_outcomes
 from auditor.loaders import LoadedInput, UnreadableRow
-from auditor.long_texts import LONG_TEXT, LongTexts
-from auditor.mapping import Batch, build_batch
+from auditor.long_texts import LongTexts
+from auditor.mapping import LONG_TEXT, Batch, build_batch
 from auditor.partitions import DEFAULT_PARTITION_ROWS, RowCheck, RowCheckRun
 from auditor.rules import RuleSet
 from auditor.validate import (

@@ -19,10 +19,6 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from auditor.mapping import MAIN_TEXT
-
-LONG_TEXT = ("body", MAIN_TEXT)
-"""The columns whose texts are long; every other column is a short cell."""
 
 ROW_GROUP_ROWS = 5_000
 

@@ -14,6 +14,11 @@ from auditor.rules import CANONICAL_FIELDS
 # canonically when an input has it; never added to inputs without it.
 MAIN_TEXT = "main_text"
 
+LONG_TEXT = ("body", MAIN_TEXT)
+"""The columns whose texts are long (most of a news table's bytes); every other is a short cell.
+A run too large for one piece keeps only the short cells of every row at hand (a run in chunks,
+a Spark driver)."""
+
 
 @dataclass
 class Batch:

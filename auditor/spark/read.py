@@ -16,7 +16,7 @@ reads them on the driver and they join the table on Spark.
 
 What reaches the driver (:meth:`SparkBatch.driver_batch`): every row's short cells (id,
 title, url, category, …: the report lists every row), never the long texts
-(:data:`LONG_TEXT`), which come only for the rows that have findings.
+(:data:`auditor.mapping.LONG_TEXT`), which come only for the rows that have findings.
 """
 
 from __future__ import annotations
@@ -45,7 +45,7 @@ from auditor.loaders import (
     load_inputs,
     table_format,
 )
-from auditor.mapping import MAIN_TEXT, Batch, column_targets
+from auditor.mapping import LONG_TEXT, MAIN_TEXT, Batch, column_targets
 from auditor.rules import CANONICAL_FIELDS
 from auditor.spark.row_checks import ROW_COLUMN
 
@@ -54,8 +54,6 @@ SOURCE_COLUMN = "__auditor_source"
 POSITION_COLUMN = "__auditor_position"
 REASON_COLUMN = "__auditor_unreadable"
 _CORRUPT = "__auditor_corrupt_record"
-LONG_TEXT = ("body", MAIN_TEXT)
-"""The article's texts: they stay on Spark and reach the driver only for rows with findings."""
 SPARK_TABLES = (".jsonl", ".ndjson", ".csv", ".tsv", ".parquet")
 _SNIFF_LINES = 2000
 
