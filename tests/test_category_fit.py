@@ -80,6 +80,18 @@ def test_short_terms_never_match_inside_words():
     assert normalise("Außenminister-Treffen") == "aussenministertreffen"
 
 
+def test_words_are_normalised_alike_one_by_one_and_all_at_once():
+    """The analysis folds a partition's words in Arrow's kernels where they are ASCII: the
+    forms must be exactly those of normalise, whatever the script."""
+    import pyarrow as pa
+    from auditor.text.words import normalise_all
+
+    words = ["Straße", "STRASSE", "Militär-Kooperation", "UN-", "-", "", "İstanbul", "ﬁnanz", "ẞ", "ΣΊΣΥΦΟΣ",
+             "Ǆemal", "µ-Meter", "Öl", "x-y-z", "ABC", "𝔄𝔅", "ʼN"]
+    assert normalise_all(pa.array(words)).to_pylist() == [normalise(word) for word in words]
+    assert normalise_all(pa.array(["A-B", "cd"])).to_pylist() == ["ab", "cd"]
+
+
 def test_normalised_forms_match_their_terms_by_the_written_rules():
     """The forms x terms matrix on its own, for each way a form may match: whole, without
     an inflection ending or the feminine ending, as a compound's head or modifier (with
