@@ -142,10 +142,10 @@ class _Keys:
                      starts=np.cumsum([0] + [len(table[key]) for key in keys]),
                      terms=np.asarray([term for key in keys for term in table[key]], dtype=np.int64))
 
-    def look_up(self, parts: pa.Array, owners: np.ndarray, valid: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
-        """(owner, term) for every part that is a key (and ``valid``)."""
+    def look_up(self, parts: pa.Array, owners: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(owner, term) for every part that is a key."""
         found = np.asarray(pc.index_in(parts, value_set=self.forms).fill_null(-1), dtype=np.int64)
-        hit = found >= 0 if valid is None else (found >= 0) & valid
+        hit = found >= 0
         keys = found[hit]
         per_key = self.starts[keys + 1] - self.starts[keys]
         # Positions of each hit key's terms: its start, then the next ones for a form of several terms.
@@ -172,13 +172,19 @@ def _matched(forms: pa.Array, exact: _Keys, heads: _Keys, modifiers: _Keys) -> t
     in (leaving at least ``MIN_COMPOUND_REST`` letters before it) or starts with (leaving as
     many after it). One look-up per length of the terms, over all forms at once."""
     variants, owners = _variants(forms)
-    lengths = np.asarray(pc.utf8_length(variants), dtype=np.int64)
     found = [exact.look_up(variants, owners)]
-    for keys, part in ((heads, lambda length: pc.utf8_slice_codeunits(variants, -length)),
-                       (modifiers, lambda length: pc.utf8_slice_codeunits(variants, 0, length))):
+    # Longest first, so that the variants long enough to hold a term of a given length and
+    # the rest of a compound are the first ones: most terms are longer than most words.
+    lengths = np.asarray(pc.utf8_length(variants), dtype=np.int64)
+    order = np.argsort(-lengths, kind="stable")
+    variants, owners, lengths = variants.take(order), owners[order], lengths[order]
+    for keys, part in ((heads, lambda strings, length: pc.utf8_slice_codeunits(strings, -length)),
+                       (modifiers, lambda strings, length: pc.utf8_slice_codeunits(strings, 0, length))):
         # Shorter terms only ever match whole forms.
         for length in np.unique(keys.lengths[keys.lengths >= MIN_COMPOUND_TERM]).tolist():
-            found.append(keys.look_up(part(length), owners, lengths - length >= MIN_COMPOUND_REST))
+            count = int(np.count_nonzero(lengths >= length + MIN_COMPOUND_REST))
+            if count:
+                found.append(keys.look_up(part(variants.slice(0, count), length), owners[:count]))
     return np.concatenate([rows for rows, _ in found]), np.concatenate([terms for _, terms in found])
 
 
