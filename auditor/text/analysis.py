@@ -133,7 +133,7 @@ def analyse_texts(title: pd.Series | None, body: pd.Series, title_weight: float 
     hyphenated = [row for row, token in enumerate(surfaces) if "-" in token.strip("-")]
     heads = [lemma_of(surfaces[row].rstrip("-").rsplit("-", 1)[-1]) for row in hyphenated]
     norms = normalise_all(pa.array([*surfaces, *lemmas_of(surfaces), *heads], type=pa.large_string()))
-    forms, form_ids = _sorted_unique(norms)
+    forms, form_ids = sorted_unique(norms)
     count = len(surfaces)
     owners = np.concatenate([np.arange(count), np.arange(count), np.asarray(hyphenated, dtype=np.int64)])
     surface_forms = sp.csr_matrix(
@@ -154,7 +154,7 @@ def analyse_texts(title: pd.Series | None, body: pd.Series, title_weight: float 
     )
 
 
-def _sorted_unique(strings: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+def sorted_unique(strings: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     """The distinct strings in sorted order, and each string's position among them (as
     ``np.unique(..., return_inverse=True)`` gives them, without sorting Python objects:
     UTF-8's byte order is the order of the code points)."""
