@@ -55,13 +55,13 @@ def _variants(forms: pa.Array) -> tuple[pa.Array, np.ndarray]:
 
     for suffix in ("innen", "in"):  # a form ending in one never ends in the other
         cut(_ends_with(forms, suffix) & (lengths - len(suffix) >= shortest), suffix)
-    # The first ending the form has and is long enough for comes off; `n` not from an
-    # infinitive (`handeln`, `ändern`): `handeln` is no `Handel`.
-    cut_already = np.asarray(pc.match_substring_regex(forms, "e[lr]n$"), dtype=bool)
+    # The first ending the form has and is long enough for comes off. An infinitive
+    # (`handeln`, `ändern`) keeps its `n` (`handeln` is no `Handel`), and no other ending fits it.
+    done = np.asarray(pc.match_substring_regex(forms, "e[lr]n$"), dtype=bool)
     for ending in _INFLECTION_ENDINGS:
-        chosen = ~cut_already & _ends_with(forms, ending) & (lengths - len(ending) >= shortest)
+        chosen = ~done & _ends_with(forms, ending) & (lengths - len(ending) >= shortest)
         cut(chosen, ending)
-        cut_already |= chosen
+        done |= chosen
     return pa.concat_arrays(variants), np.concatenate(owners)
 
 
