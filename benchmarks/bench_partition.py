@@ -13,7 +13,8 @@ after, since the machine is shared.
 `--save REF` writes every check's details and every feature (as the partitions gathered them,
 put together as the main process puts them together); `--compare REF` checks that this run
 gives exactly the same, so a speed-up provably changes no result. `--profile N` prints the N
-costliest functions (cProfile, own time) over the warm partitions. Not part of the test suite.
+costliest functions (cProfile, own time) over the warm partitions, whose figures then include
+the profiler's overhead. Not part of the test suite.
 """
 
 from __future__ import annotations
@@ -198,7 +199,7 @@ def main() -> None:
                         help="where the generated table is kept and reused")
     parser.add_argument("--save", type=Path, help="write the details and features here")
     parser.add_argument("--compare", type=Path, help="check the details and features against a --save run")
-    parser.add_argument("--profile", type=int, default=0, help="print the N costliest functions (warm partitions)")
+    parser.add_argument("--profile", type=int, default=0, help="print the N costliest functions (warm partitions; their times then include cProfile's overhead)")
     args = parser.parse_args()
     if args.rows > 20_000:
         sys.exit("at most 20,000 rows: this benchmark runs in one process on a shared machine")
