@@ -101,15 +101,18 @@ def audit(
                                      "same inputs (or --baseline), as with a linter's baseline."),
     workers: Optional[int] = typer.Option(None, "--workers", min=1, max=256, help="Processes for the per-row checks "
                                           "(default: the cores this process may use). The findings do not depend on it."),
+    chunk_rows: Optional[int] = typer.Option(None, "--chunk-rows", min=0, help="An input of more rows is audited in "
+                                             "chunks of this many, in two passes, so that memory stays flat as rows "
+                                             "grow (default 100000; 0: always whole). The findings do not depend on it."),
     dataset: Optional[str] = DatasetOption,
     engine: str = typer.Option("pandas", "--engine", help="Where the rules run: 'pandas' (this machine) or 'spark' "
                                "(GX's Spark engine; needs the 'spark' extra and Java)."),
     spark_master: Optional[str] = typer.Option(None, "--spark-master", help="Spark master URL for --engine spark "
                                                "(default: the active session's, else local[*])."),
     max_findings: Optional[int] = typer.Option(None, "--max-findings", min=0, help="For --engine spark: at most this many "
-                                               "findings of the per-row checks are gathered to the driver (default "
-                                               "50000); Spark writes the rest to OUT/findings-beyond/, which "
-                                               "results.json names (run.findings_beyond)."),
+                                               "findings of the per-row checks are gathered to the driver with their "
+                                               "details (default 50000); Spark makes the rest, which count everywhere "
+                                               "and are in findings.jsonl (run.findings_beyond in results.json)."),
 ) -> None:
     """Audit INPUTS and write results.json, junit.xml, report.html and GX Data Docs; record the run in the history.
 
@@ -124,6 +127,8 @@ def audit(
         _fail(f"--engine: {engine!r} is not an engine; use pandas or spark")
     if spark_master is not None and engine != "spark":
         _fail("--spark-master is for --engine spark")
+    if chunk_rows is not None and engine != "pandas":
+        _fail("--chunk-rows is for --engine pandas (Spark reads its inputs in partitions itself)")
     if max_findings is not None and engine != "spark":
         _fail("--max-findings is for --engine spark (on pandas every finding is gathered)")
     if engine == "spark":
@@ -140,7 +145,7 @@ def audit(
     run = run_audit(inputs, ruleset, out, fail_on.value, show_progress=sys.stderr.isatty() and not quiet,
                     history_path=history, use_history=not no_history, baseline=baseline, data_docs=data_docs,
                     decisions=decisions or [], fail_on_new=fail_on_new, dataset=dataset, workers=workers,
-                    engine=engine, spark_master=spark_master, max_findings=max_findings)
+                    engine=engine, spark_master=spark_master, max_findings=max_findings, chunk_rows=chunk_rows)
     summary = run.result.summary
     if not quiet:
         per = summary["findings_per_severity"]

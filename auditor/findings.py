@@ -13,7 +13,7 @@ its findings, which the outputs then list on demand instead of one by one.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable, Sequence
 
 from auditor.loaders import UnreadableRow
 from auditor.mapping import Batch
@@ -29,6 +29,10 @@ READABLE_RULE = {
     "expectation": "(loader)",
 }
 DETAIL_KEYS = ("suggestion", "score", "confidence", "evidence", "snippet", "span", "lines")
+HELD_ELSEWHERE = "_full_at"
+"""Key of a finding held on the driver without its bulky details (a Spark run's findings beyond
+``--max-findings``): where its full form is, which ``AuditResult.full_finding`` reads back.
+It counts everywhere; the page and results.json leave it to findings.jsonl, which writes it in full."""
 
 
 @dataclass
@@ -46,6 +50,9 @@ class AuditResult:
     # Rules that fail on most rows of a column, each reported once (see systematic_problems);
     # their findings carry "systematic": the problem's id.
     systematic: list[dict[str, Any]] = field(default_factory=list)
+    # The full form of a finding marked HELD_ELSEWHERE, with what the run added to it (status,
+    # waiver, systematic, new); None when every finding is held in full.
+    full_finding: Callable[[dict[str, Any]], dict[str, Any]] | None = None
 
     @property
     def rule_errors(self) -> list[dict[str, Any]]:
@@ -79,22 +86,33 @@ def _builtin_message(outcome: ExpectationOutcome, value: Any, duplicates: dict[s
     return f"{outcome.column} value {_shorten(value)!r} does not meet {outcome.expectation}"
 
 
-def _findings_of(outcome: ExpectationOutcome, rule, batch: Batch) -> list[dict[str, Any]]:
+def findings_of(outcome: ExpectationOutcome, rule, batch: Batch, row_ids=None,
+                 duplicates: dict[str, int] | None = None, kinds: tuple[str, ...] = ("failing", "notes")) -> list[dict[str, Any]]:
+    """The findings of one expectation's result on ``batch``: its failing rows, then the
+    rows that pass with a note (``kinds`` picks either). ``batch`` may be a piece of the
+    batch on its own index: ``row_ids`` then name every row of the whole batch (batch checks
+    point at other rows), and ``duplicates`` are the whole batch's counts of repeated values."""
     details: dict[str, dict] = outcome.result.get("details") or {}
-    # Rows that pass with a note (e.g. "not enough text to judge") become info findings.
-    notes = [int(index) for index, detail in details.items() if detail.get("level") == "info"]
-    indexes = list(outcome.result.get("unexpected_index_list") or []) + notes
+    indexes = []
+    if "failing" in kinds:
+        indexes += list(outcome.result.get("unexpected_index_list") or [])
+    if "notes" in kinds:
+        # Rows that pass with a note (e.g. "not enough text to judge") become info findings.
+        indexes += [int(index) for index, detail in details.items() if detail.get("level") == "info"]
     if not indexes:
         return []
     column_values = batch.data[outcome.column]
-    duplicates: dict[str, int] = {}
-    if outcome.expectation == "expect_column_values_to_be_unique":
-        duplicates = column_values.value_counts().to_dict()
-    row_ids, sources, positions = (batch.rows[c].to_numpy() for c in ("row_id", "source", "position"))
+    first = int(batch.data.index[0]) if len(batch.data.index) else 0
+    if duplicates is None:
+        duplicates = {}
+        if outcome.expectation == "expect_column_values_to_be_unique":
+            duplicates = column_values.value_counts().to_dict()
+    own_ids, sources, positions = (batch.rows[c].to_numpy() for c in ("row_id", "source", "position"))
+    row_ids = own_ids if row_ids is None else row_ids
     findings = []
     for index in indexes:
         index = int(index)
-        value = column_values.iat[index]
+        value = column_values.iat[index - first]
         detail = details.get(str(index), {})
         severity = "info" if detail.get("level") == "info" else severity_at(rule, detail.get("confidence"))
         if severity is None:
@@ -106,9 +124,9 @@ def _findings_of(outcome: ExpectationOutcome, rule, batch: Batch) -> list[dict[s
         finding = {
             "rule": rule.id,
             "severity": severity,
-            "row_id": str(row_ids[index]),
-            "source": str(sources[index]),
-            "position": int(positions[index]),
+            "row_id": str(own_ids[index - first]),
+            "source": str(sources[index - first]),
+            "position": int(positions[index - first]),
             "column": outcome.column,
             "value": _shorten(value),
             "message": message,
@@ -218,18 +236,40 @@ def collect(
     outcomes: list[ExpectationOutcome],
     unreadable: list[UnreadableRow],
     fail_on: str = "error",
+    held_elsewhere: Sequence[dict[str, Any]] = (),
 ) -> AuditResult:
+    """``held_elsewhere``: findings made outside this process (marked HELD_ELSEWHERE, rows of
+    ``batch``), counted with the outcomes' in rows, rules, systematic problems and the summary."""
+    findings: list[dict[str, Any]] = []
+    for rule, outcome in rule_outcomes(ruleset, outcomes):
+        findings.extend(findings_of(outcome, rule, batch))
+    findings.extend(held_elsewhere)
+    return assemble(ruleset, batch, outcomes, findings, unreadable, fail_on)
+
+
+def rule_outcomes(ruleset: RuleSet, outcomes: list[ExpectationOutcome]) -> list[tuple[Any, ExpectationOutcome]]:
+    """Each rule's outcomes, rule by rule in the rules' order: the order of the findings."""
     by_rule: dict[str, list[ExpectationOutcome]] = {}
     for outcome in outcomes:
         by_rule.setdefault(outcome.rule_id, []).append(outcome)
+    return [(rule, outcome) for rule in ruleset.rules for outcome in by_rule.get(rule.id, [])]
 
-    findings: list[dict[str, Any]] = []
-    rules: list[dict[str, Any]] = []
-    for rule in ruleset.rules:
-        rule_outcomes = by_rule.get(rule.id, [])
-        rules.append(_rule_entry(rule, rule_outcomes, fail_on))
-        for outcome in rule_outcomes:
-            findings.extend(_findings_of(outcome, rule, batch))
+
+def assemble(
+    ruleset: RuleSet,
+    batch: Batch,
+    outcomes: list[ExpectationOutcome],
+    findings: list[dict[str, Any]],
+    unreadable: list[UnreadableRow],
+    fail_on: str = "error",
+) -> AuditResult:
+    """The run's result from its findings (in the rules' order): per-rule figures, every row's
+    status, the unreadable rows, story groups, systematic problems and the summary. ``batch``
+    needs every row's ids and short cells (title, url, category), not its long texts."""
+    by_rule: dict[str, list[ExpectationOutcome]] = {}
+    for outcome in outcomes:
+        by_rule.setdefault(outcome.rule_id, []).append(outcome)
+    rules: list[dict[str, Any]] = [_rule_entry(rule, by_rule.get(rule.id, []), fail_on) for rule in ruleset.rules]
 
     unreadable_findings = [
         {

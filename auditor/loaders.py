@@ -163,12 +163,22 @@ def _unique(files: list[Path]) -> list[Path]:
 
 
 def load_inputs(paths: Iterable[Path]) -> LoadedInput:
+    """Every row of the inputs as one table (see :func:`iter_loaded`)."""
+    return next(iter_loaded(paths))
+
+
+def iter_loaded(paths: Iterable[Path], rows: int | None = None) -> Iterator[LoadedInput]:
+    """The inputs' rows in order, about ``rows`` at a time (all in one piece when None), each
+    piece with its unreadable rows; the last piece also carries the report on every file
+    (``files``). Files are read in chunks (:mod:`auditor.table_chunks`), so a piece never
+    holds more of a file than its own rows; pages come last, as in a whole read."""
+    from auditor.table_chunks import DEFAULT_CHUNK_ROWS, iter_table_chunks  # it builds on this module's parsers
+
     files, skipped = expand_inputs(paths)
     files = _unique(files)
     if not files:
         raise InputError("no input files found; give table files, article pages or folders holding them")
-    frames: list[pd.DataFrame] = []
-    unreadable: list[UnreadableRow] = []
+    pending = _Pending()
     pages: list[dict[str, Any]] = []
     report: list[dict[str, Any]] = []
     for file in files:
@@ -178,25 +188,51 @@ def load_inputs(paths: Iterable[Path]) -> LoadedInput:
             pages.append(row)
             report.append({"file": str(file), "status": "read", "rows": 1, "kind": "page"})
             continue
-        table = _read_table_in_chunks(file)
-        frame, bad = table.frame, table.unreadable
-        frame.insert(len(frame.columns), SOURCE, str(file))
-        frames.append(frame)
-        unreadable.extend(bad)
-        entry = {"file": str(file), "status": "read", "rows": len(frame) + len(bad), "kind": "table",
-                 "unreadable_rows": len(bad)}
-        if table.compression:
-            entry["compression"] = table.compression
-        entry.update(_repairs_report(table.repaired))
+        read_rows = bad_rows = 0
+        repaired: list[RepairedCell] = []
+        compression = None
+        for table in iter_table_chunks(file, **({"rows": min(rows, DEFAULT_CHUNK_ROWS)} if rows else {})):
+            frame = table.frame
+            frame.insert(len(frame.columns), SOURCE, str(file))
+            pending.add(frame, table.unreadable)
+            read_rows += len(frame) + len(table.unreadable)
+            bad_rows += len(table.unreadable)
+            repaired.extend(table.repaired)
+            compression = compression or table.compression
+            if rows is not None and pending.rows >= rows:
+                yield pending.take()
+        entry = {"file": str(file), "status": "read", "rows": read_rows, "kind": "table", "unreadable_rows": bad_rows}
+        if compression:
+            entry["compression"] = compression
+        entry.update(_repairs_report(repaired))
         report.append(entry)
     if pages:
-        frames.append(pd.DataFrame(pages))
-    frame = pd.concat(frames, ignore_index=True, sort=False) if frames else pd.DataFrame()
-    for column in (SOURCE, POSITION):
-        if column not in frame:
-            frame[column] = pd.Series(dtype=object)
-    frame = frame.astype(object).where(frame.notna(), None)
-    return LoadedInput(frame=frame, unreadable=unreadable, files=report + skipped)
+        pending.add(pd.DataFrame(pages), [])
+    yield pending.take(files=report + skipped)
+
+
+class _Pending:
+    """Rows read but not yet handed on."""
+
+    def __init__(self) -> None:
+        self.frames: list[pd.DataFrame] = []
+        self.unreadable: list[UnreadableRow] = []
+        self.rows = 0
+
+    def add(self, frame: pd.DataFrame, unreadable: list[UnreadableRow]) -> None:
+        self.frames.append(frame)
+        self.unreadable.extend(unreadable)
+        self.rows += len(frame)
+
+    def take(self, files: list[dict[str, Any]] | None = None) -> LoadedInput:
+        frames, unreadable = self.frames, self.unreadable
+        self.frames, self.unreadable, self.rows = [], [], 0
+        frame = pd.concat(frames, ignore_index=True, sort=False) if frames else pd.DataFrame()
+        for column in (SOURCE, POSITION):
+            if column not in frame:
+                frame[column] = pd.Series(dtype=object)
+        frame = frame.astype(object).where(frame.notna(), None)
+        return LoadedInput(frame=frame, unreadable=unreadable, files=files or [])
 
 
 @dataclass
@@ -205,14 +241,6 @@ class TableRead:
     unreadable: list[UnreadableRow]
     repaired: list[RepairedCell] = field(default_factory=list)
     compression: str | None = None
-
-
-def _read_table_in_chunks(file: Path) -> TableRead:
-    """One table file, read in chunks (:mod:`auditor.table_chunks`) and joined: the same table
-    as a whole read, without the whole file's bytes, text and records held beside it."""
-    from auditor.table_chunks import iter_table_chunks  # it builds on this module's parsers
-
-    return joined_chunks(list(iter_table_chunks(file)))
 
 
 def joined_chunks(chunks: list[TableRead]) -> TableRead:

@@ -70,6 +70,11 @@ class RowCheck:
     # :meth:`prepared`); ``batch_inputs`` holds them once worked out.
     batch_input: Callable[[pd.Series, Any], dict[str, Any]] | None = None
     batch_inputs: dict[str, Any] | None = None
+    # The same batch input from a batch read in pieces: ``batch_input_part(values, settings)``
+    # on each piece's values, ``batch_input_merge(parts, settings)`` -> the keyword arguments
+    # ``batch_input`` gives on the whole column (see :meth:`prepared_from_parts`).
+    batch_input_part: Callable[[pd.Series, Any], Any] | None = None
+    batch_input_merge: Callable[[list, Any], dict[str, Any]] | None = None
 
     @property
     def reads(self) -> set[str]:
@@ -77,10 +82,22 @@ class RowCheck:
 
     def prepared(self, values: pd.Series) -> "RowCheck":
         """This check with its batch inputs worked out on ``values``, the whole batch's
-        non-empty values of its column; the check itself when it has none."""
-        if self.batch_input is None:
+        non-empty values of its column; the check itself when it has none, or has them
+        already (put together from the pieces of a batch read in chunks)."""
+        if self.batch_input is None or self.batch_inputs is not None:
             return self
         return dataclasses.replace(self, batch_inputs=dict(self.batch_input(values, self.settings)))
+
+    def input_part(self, values: pd.Series) -> Any:
+        """The batch input's part for a piece of the batch (its non-empty values of the column)."""
+        if self.batch_input_part is None:
+            raise ValueError(f"{self.key}: its batch input cannot be worked out from pieces of the batch")
+        return self.batch_input_part(values, self.settings)
+
+    def prepared_from_parts(self, parts: list) -> "RowCheck":
+        """This check with its batch inputs put together from every piece's :meth:`input_part`:
+        what :meth:`prepared` gives on the whole column."""
+        return dataclasses.replace(self, batch_inputs=dict(self.batch_input_merge(parts, self.settings)))
 
 
 @dataclass(frozen=True)
@@ -189,9 +206,10 @@ class RowCheckRun:
                                                self.features)
                              for start, end in self._bounds]
 
-    def details(self) -> dict[str, Any]:
+    def details(self, feature_parts: bool = False) -> dict[str, Any]:
         """Per check, the details of the batch's rows that have one; per feature, the
-        batch's features."""
+        batch's features (with ``feature_parts``, the partitions' features in row order,
+        for a caller that puts several frames' together)."""
         if not self.checks and not self.features:
             return {}
         try:
@@ -212,7 +230,8 @@ class RowCheckRun:
                 gathered[check.key] = pd.concat(pieces) if pieces else pd.Series([], dtype=object)
         for feature in self.features:
             if all(feature.key in part for part in parts):
-                gathered[feature.key] = feature.combine([part.pop(feature.key) for part in parts])
+                pieces = [part.pop(feature.key) for part in parts]
+                gathered[feature.key] = pieces if feature_parts else feature.combine(pieces)
         return gathered
 
     def _non_empty(self, column: str) -> pd.Series:

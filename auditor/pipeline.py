@@ -3,6 +3,7 @@ record the run in the history store, write outputs (results.json, junit.xml, rep
 
 from __future__ import annotations
 
+import itertools
 import os
 import shutil
 import time
@@ -13,20 +14,31 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from auditor import __version__
+from auditor.chunked import peak_rss_mb, run_chunked
 from auditor.decisions import DecisionOutcome, apply_decisions, load_decisions
 from auditor.errors import AuditorError
 from auditor.findings import AuditResult, collect, regate
 from auditor.history import HISTORY_FILE, HistoryStore, dataset_name
-from auditor.loaders import load_inputs
+from auditor.loaders import LoadedInput, iter_loaded
+from auditor.long_texts import LongTexts
 from auditor.mapping import Batch, build_batch
 from auditor.partitions import available_cores
 from auditor.report import write_outputs
+from auditor.report.html import articles_on_page
 from auditor.rules import RuleSet
 from auditor.spark.row_checks import DEFAULT_MAX_FINDINGS
 from auditor.validate import run_validation
 
+DEFAULT_CHUNK_ROWS = 100_000
+"""An input of more rows is audited in chunks (:mod:`auditor.chunked`): a chunk of 100k rows of
+news and its partitions in flight take about 1.5 GB beside what grows with the batch."""
+
+LONG_TEXTS = "long-texts"
+"""The scratch folder of a run in chunks: its rows' long texts, on disk between the passes."""
+
 FINDINGS_BEYOND = "findings-beyond"
-"""The folder of an --engine spark run's findings beyond --max-findings, written by Spark."""
+"""The scratch folder of an --engine spark run's findings beyond --max-findings, written by
+Spark and read back into the run's findings (findings.jsonl holds them in full)."""
 
 
 @dataclass
@@ -49,6 +61,8 @@ class Progress:
 
     def __init__(self, enabled: bool):
         self.timings: dict[str, float] = {}
+        # The main process's peak resident memory after each step (MB), for the scale benchmarks.
+        self.peak_mb: dict[str, int] = {}
         self._bar = None
         if enabled:
             from tqdm import tqdm
@@ -63,6 +77,7 @@ class Progress:
         started = time.perf_counter()
         yield
         self.timings[name] = round(time.perf_counter() - started, 3)
+        self.peak_mb[name] = peak_rss_mb()
         if self._bar is not None:
             self._bar.update(1)
 
@@ -100,7 +115,8 @@ def run_audit(inputs: list[Path], ruleset: RuleSet, out_dir: Path, fail_on: str 
               show_progress: bool = False, history_path: Path | None = None, use_history: bool = True,
               baseline: str | None = None, data_docs: bool = True, decisions: list[Path] = (),
               fail_on_new: bool = False, dataset: str | None = None, workers: int | None = None,
-              engine: str = "pandas", spark_master: str | None = None, max_findings: int | None = None) -> AuditRun:
+              engine: str = "pandas", spark_master: str | None = None, max_findings: int | None = None,
+              chunk_rows: int | None = None) -> AuditRun:
     started_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
     if fail_on_new and not use_history:
         raise AuditorError("--fail-on-new gates on findings new since the last run, which the run history "
@@ -118,6 +134,7 @@ def run_audit(inputs: list[Path], ruleset: RuleSet, out_dir: Path, fail_on: str 
     if use_history and (history_file.exists() or baseline is not None):
         store = HistoryStore(history_file, create=False)
     progress = Progress(show_progress)
+    chunked = None
     move_in: dict[str, Path] = {}  # folders made during the run that join the outputs
     scratch: list[Path] = []  # and where they are made: removed if the run stops before
     try:
@@ -150,16 +167,38 @@ def run_audit(inputs: list[Path], ruleset: RuleSet, out_dir: Path, fail_on: str 
                     batch = source.driver_batch(rows_with_findings(validation.outcomes) | decided_rows)
             finally:
                 source.release()
-            if validation.findings_beyond:
-                move_in[FINDINGS_BEYOND] = beyond_dir
         else:
+            chunk_rows = DEFAULT_CHUNK_ROWS if chunk_rows is None else chunk_rows
             with progress.step("load"):
-                loaded = load_inputs(inputs)
-                batch = build_batch(loaded, ruleset.column_mapping)
-            with progress.step("validate"):
-                validation = run_validation(ruleset, batch.data, workers=workers or available_cores())
+                pieces = iter_loaded(inputs, rows=chunk_rows or None)
+                loaded = next(pieces)
+                following = next(pieces, None) if chunk_rows else None
+                if following is None:
+                    batch = build_batch(loaded, ruleset.column_mapping)
+            if following is not None:
+                # More rows than a chunk: two passes over the chunks, the long texts on disk.
+                out_dir.resolve().parent.mkdir(parents=True, exist_ok=True)
+                texts_dir = out_dir.resolve().parent / f".{out_dir.name}.{LONG_TEXTS}-{os.getpid()}"
+                scratch.append(texts_dir)
+                with progress.step("validate"):
+                    chunked = run_chunked(ruleset, itertools.chain([loaded, following], pieces), LongTexts(texts_dir),
+                                          fail_on, workers=workers or available_cores())
+                loaded = LoadedInput(frame=None, unreadable=chunked.unreadable, files=chunked.files)
+                validation = chunked.validation
+                batch = chunked.batch
+            else:
+                with progress.step("validate"):
+                    validation = run_validation(ruleset, batch.data, workers=workers or available_cores())
         with progress.step("collect"):
-            result = collect(ruleset, batch, validation.outcomes, loaded.unreadable, fail_on)
+            if chunked is not None:
+                result = chunked.result
+                # Decisions compare their rows' current values: those rows' texts come back.
+                batch = chunked.with_texts(_positions_of(batch, {str(decision.row_id) for decision in decided}))
+            else:
+                # A Spark run's findings beyond --max-findings count as any other (without their details).
+                result = collect(ruleset, batch, validation.outcomes, loaded.unreadable, fail_on,
+                                 getattr(validation, "held_elsewhere", ()))
+                result.full_finding = getattr(validation, "full_finding", None)
             result.files = loaded.files
             outcome = None
             if decision_files:
@@ -177,21 +216,29 @@ def run_audit(inputs: list[Path], ruleset: RuleSet, out_dir: Path, fail_on: str 
             # partitions (both from the start, side by side) and GX's own pass.
             "validate_steps": validation.steps,
             "workers": workers or available_cores(),
+            "peak_mb": {**progress.peak_mb, **{f"validate: {name}": mb for name, mb in validation.peak_mb.items()}},
             "engine": engine,
         }
         if getattr(validation, "findings_beyond", None):
-            # Spark made these findings and wrote them itself; they are not in results.json,
-            # findings.jsonl, the summary's counts or the report.
-            run_info["findings_beyond"] = {**validation.findings_beyond, "path": FINDINGS_BEYOND + "/",
-                                           "format": "JSON Lines part files, one finding a line, as findings.jsonl",
-                                           "max_findings": DEFAULT_MAX_FINDINGS if max_findings is None else max_findings}
+            # Spark made these findings: they count in the summary, the gate and the history,
+            # are in findings.jsonl, but not listed in results.json or on the page.
+            run_info["findings_beyond"] = {"findings": validation.findings_beyond["findings"],
+                                           "details": validation.findings_beyond["details"],
+                                           "max_findings": DEFAULT_MAX_FINDINGS if max_findings is None else max_findings,
+                                           "in": "findings.jsonl"}
         texts = article_texts(batch, result.findings)
+        if chunked is not None:
+            # Titles of every row with findings for the history; bodies only of the page's articles.
+            titles = {key: text["title"] for key, text in texts.items()}
+            texts = chunked.article_texts(articles_on_page(result.findings))
+            run_info["chunks"] = {"rows": chunk_rows, "chunks": chunked.chunks}
+        else:
+            titles = {key: text["title"] for key, text in texts.items()}
         result.timings = progress.timings
         recorded = None
         if use_history:
             with progress.step("history"):
                 store = store or HistoryStore(history_file)
-                titles = {key: text["title"] for key, text in texts.items()}
                 recorded = store.record(result.summary, result.rules, result.findings, run_info,
                                         out_dir=out_dir.resolve(), titles=titles,
                                         baseline=baseline, decisions=_decisions_record(outcome),
@@ -223,6 +270,13 @@ def run_audit(inputs: list[Path], ruleset: RuleSet, out_dir: Path, fail_on: str 
         for leftover in scratch:
             shutil.rmtree(leftover, ignore_errors=True)
     return AuditRun(result=result, out_dir=out_dir, outputs=outputs, history=history, decisions=outcome)
+
+
+def _positions_of(batch: Batch, row_ids: set[str]) -> list[int]:
+    if not row_ids:
+        return []
+    return [int(position) for position in
+            (batch.rows.index[batch.rows["row_id"].astype(str).isin(row_ids)])]
 
 
 def _mark_new(result: AuditResult, new_indexes: set[int], compared: bool) -> None:

@@ -54,6 +54,7 @@ class ValidationOutcome:
     gx_seconds: float
     gx_result: Any = None
     steps: dict[str, float] = field(default_factory=dict)
+    peak_mb: dict[str, int] = field(default_factory=dict)  # the main process's peak after a step
 
 
 def build_suite(ruleset: RuleSet, columns: list[str]) -> tuple[gx.ExpectationSuite, list[ExpectationOutcome]]:
@@ -80,46 +81,62 @@ def _context() -> Any:
     return context
 
 
+class GxValidator:
+    """GX's pandas engine in one ephemeral context, validating suites on frames (the whole
+    batch, or its chunks one after another) with results worked out before known."""
+
+    def __init__(self) -> None:
+        self.context = _context()
+        self._definition = (
+            self.context.data_sources.add_pandas("aggregator_output")
+            .add_dataframe_asset("batch")
+            .add_batch_definition_whole_dataframe("whole_batch")
+        )
+        self._suites: dict[str, Any] = {}
+
+    def validate(self, suite: gx.ExpectationSuite, data: pd.DataFrame, known: dict[str, Any]) -> Any:
+        if suite.name not in self._suites:
+            self._suites[suite.name] = self.context.suites.add(suite)
+        batch = self._definition.get_batch(batch_parameters={"dataframe": data})
+        with known_results.provided(known):
+            # Batch.validate, not ValidationDefinition.run: the latter also stores the full result,
+            # deep-copying and serialising every finding's details (50 s of 77 s on 100k rows
+            # with 66k findings), for a store this ephemeral context throws away.
+            result = batch.validate(self._suites[suite.name], result_format=RESULT_FORMAT)
+            unused = set(known) - known_results.used
+        if unused:
+            raise RuntimeError(f"results worked out before the validation were not used by GX: {sorted(unused)[:3]}")
+        return result
+
+
+def outcome_of(expectation_result: Any) -> ExpectationOutcome:
+    config = expectation_result.expectation_config
+    error = _exception_message(expectation_result.exception_info or {})
+    return ExpectationOutcome(
+        rule_id=config.meta["rule_id"],
+        column=config.kwargs.get("column", ""),
+        expectation=config.type,
+        success=bool(expectation_result.success) and error is None,
+        result=dict(expectation_result.result or {}),
+        error=error,
+    )
+
+
 def run_validation(ruleset: RuleSet, data: pd.DataFrame, workers: int = 1,
                    partition_rows: int = DEFAULT_PARTITION_ROWS) -> ValidationOutcome:
     """Validate ``data`` with the rules' suite. The auditor's per-row checks run first, on row
     partitions in ``workers`` processes, while the batch-level checks run here; GX then
     validates with those results known (:mod:`auditor.expectations.precomputed`)."""
     started = time.perf_counter()
-    context = _context()
+    validator = GxValidator()  # a suite is made within a context
     suite, outcomes = build_suite(ruleset, list(data.columns))
     if not suite.expectations:
         return ValidationOutcome(outcomes=outcomes, suite=suite, gx_seconds=time.perf_counter() - started)
     known, steps = _work_out_checks(suite, data, workers, partition_rows)
-    suite = context.suites.add(suite)
-    batch = (
-        context.data_sources.add_pandas("aggregator_output")
-        .add_dataframe_asset("batch")
-        .add_batch_definition_whole_dataframe("whole_batch")
-        .get_batch(batch_parameters={"dataframe": data})
-    )
     validating = time.perf_counter()
-    with known_results.provided(known):
-        # Batch.validate, not ValidationDefinition.run: the latter also stores the full result,
-        # deep-copying and serialising every finding's details (50 s of 77 s on 100k rows
-        # with 66k findings), for a store this ephemeral context throws away.
-        result = batch.validate(suite, result_format=RESULT_FORMAT)
-        unused = set(known) - known_results.used
-    if unused:
-        raise RuntimeError(f"results worked out before the validation were not used by GX: {sorted(unused)[:3]}")
+    result = validator.validate(suite, data, known)
     steps["gx"] = round(time.perf_counter() - validating, 3)
-    for expectation_result in result.results:
-        config = expectation_result.expectation_config
-        exception = expectation_result.exception_info or {}
-        error = _exception_message(exception)
-        outcomes.append(ExpectationOutcome(
-            rule_id=config.meta["rule_id"],
-            column=config.kwargs.get("column", ""),
-            expectation=config.type,
-            success=bool(expectation_result.success) and error is None,
-            result=dict(expectation_result.result or {}),
-            error=error,
-        ))
+    outcomes.extend(outcome_of(expectation_result) for expectation_result in result.results)
     return ValidationOutcome(outcomes=outcomes, suite=suite, gx_seconds=time.perf_counter() - started,
                              gx_result=result, steps=steps)
 

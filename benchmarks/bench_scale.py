@@ -188,6 +188,9 @@ def main() -> None:
         print(f"peak memory:       {peak_mb:.0f} MB  (PSS summed over the process tree)")
         print("steps:             " + ", ".join(f"{name} {seconds:.1f} s" for name, seconds in results["timings"].items()))
         print("  validate:        " + ", ".join(f"{name} {seconds:.1f} s" for name, seconds in (run.get("validate_steps") or {}).items()))
+        print("  main peak RSS:   " + ", ".join(f"{name} {mb} MB" for name, mb in (run.get("peak_mb") or {}).items()))
+        if run.get("chunks"):
+            print(f"chunks:            {run['chunks']['chunks']} of {run['chunks']['rows']} rows")
         print(f"raw scan:          {scan:.1f} s  ({matches} matches of {term_count} terms, Aho-Corasick, one core)")
         print(f"ratio to the scan: {wall / scan:.1f}x  (target <= {MAX_SCAN_RATIO:.0f}x)")
         outputs = sorted(path for path in out.iterdir() if path.is_file())

@@ -239,28 +239,88 @@ def test_a_ragged_csv_record_is_reported_not_dropped_and_a_missing_id_is_one_lin
     assert exited.value.code == 2 and len(said) == 1 and "id column" in said[0]
 
 
-def test_findings_beyond_the_bound_are_written_by_spark_and_named(spark, tmp_path):
-    """With --max-findings 3, three per-row check details reach the driver; Spark writes the
-    findings of the others to OUT/findings-beyond/, and together they are the pandas run's."""
+def _nights(folder: Path) -> tuple[Path, Path, Path]:
+    """The examples as two nights of one export (the second fixes one row's cause and breaks
+    another's), and rules whose systematic threshold a dozen rows reach (`cause-in-text` on
+    a quarter of the rows)."""
+    rules = (REPO / "rules" / "default.yaml").read_text(encoding="utf-8")
+    rules = rules.replace("taxonomy: taxonomy.yaml", f"taxonomy: {REPO / 'rules' / 'taxonomy.yaml'}")
+    rules = rules.replace("min_share: 0.3", "min_share: 0.2").replace("min_rows: 200", "min_rows: 2")
+    folder.mkdir()
+    (folder / "rules.yaml").write_text(rules, encoding="utf-8")
+    records = [json.loads(line) for line in (EXAMPLES / "articles.jsonl").read_text(encoding="utf-8").splitlines()]
+    (folder / "night-1.jsonl").write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records),
+                                          encoding="utf-8")
+    changed = {"agg-011": {"Ursache": "Grippewelle"}, "agg-009": {"Ursache": "Erdbeben"}}
+    records = [{**record, **changed.get(record["id"], {})} for record in records]
+    (folder / "night-2.jsonl").write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records),
+                                          encoding="utf-8")
+    return folder / "rules.yaml", folder / "night-1.jsonl", folder / "night-2.jsonl"
+
+
+def _all_findings(out: Path) -> list[str]:
+    lines = (out / "findings.jsonl").read_text(encoding="utf-8").splitlines()
+    return sorted(re.sub(r"\(run at [^)]*\)", "", line) for line in lines)
+
+
+def test_findings_beyond_the_bound_count_as_on_pandas(spark, tmp_path):
+    """With --max-findings 3, three per-row check details reach the driver and Spark makes the
+    findings of the others; yet summary, exit code, rules' figures, systematic problems, the
+    editors' waivers and the history's new and fixed counts are the pandas run's, and
+    findings.jsonl holds every finding in full."""
     from typer.testing import CliRunner
 
     from auditor.cli import app
+    from auditor.history import HistoryStore
 
-    table = EXAMPLES / "articles.jsonl"
-    runs = {}
-    for engine, extra in (("pandas", []), ("spark", ["--max-findings", "3"])):
-        runs[engine] = tmp_path / engine
-        outcome = CliRunner().invoke(app, ["audit", str(table), "--out", str(runs[engine]), "--fail-on", "never",
-                                           "--no-history", "--no-data-docs", "--engine", engine, *extra])
-        assert outcome.exit_code == 0, outcome.output
-    on_pandas, on_spark = _results(runs["pandas"]), _results(runs["spark"])
-    beyond = on_spark["run"]["findings_beyond"]
-    assert beyond["path"] == "findings-beyond/" and beyond["details"] > 0
-    written = [json.loads(line) for part in sorted((runs["spark"] / "findings-beyond").glob("part-*"))
-               for line in part.read_text(encoding="utf-8").splitlines()]
-    assert len(written) == beyond["findings"] > 0
-    for finding in written:
-        finding["message"] = re.sub(r"\(run at [^)]*\)", "", finding["message"])
-    key = lambda finding: json.dumps(finding, sort_keys=True, ensure_ascii=False)  # noqa: E731
-    assert sorted(map(key, on_spark["findings"] + written)) == sorted(map(key, on_pandas["findings"]))
-    assert on_spark["rules"] == on_pandas["rules"]
+    rules, night_1, night_2 = _nights(tmp_path / "in")
+    decisions = tmp_path / "in" / "decisions.yaml"
+    runs: dict[str, list[Path]] = {}
+    exits: dict[str, list[int]] = {}
+    for engine, extra in (("pandas", ["--workers", "1"]), ("spark", ["--max-findings", "3"])):
+        history = tmp_path / f"{engine}.sqlite"
+        for night, table in enumerate((night_1, night_2), start=1):
+            out = tmp_path / engine / f"night-{night}"
+            waivers = ["--decisions", str(decisions)] if night == 2 else []
+            outcome = CliRunner().invoke(app, ["audit", str(table), "--out", str(out), "--rules", str(rules),
+                                               "--history", str(history), "--dataset", "export", "--no-data-docs",
+                                               "--engine", engine, *waivers, *extra])
+            assert outcome.exception is None or isinstance(outcome.exception, SystemExit), outcome.output
+            runs.setdefault(engine, []).append(out)
+            exits.setdefault(engine, []).append(outcome.exit_code)
+            if engine == "pandas" and night == 1:
+                # The editors dismiss every error of the first night.
+                errors = [finding for finding in _results(out)["findings"] if finding["severity"] == "error"]
+                decisions.write_text("".join(
+                    f"- rule: {json.dumps(f['rule'])}\n  row_id: {json.dumps(f['row_id'])}\n  column: {json.dumps(f['column'])}\n"
+                    f"  value: {json.dumps(f['value'], ensure_ascii=False)}\n  decision: \"dismiss\"\n"
+                    f"  decided_at: \"2026-12-02T07:40:00Z\"\n  by: \"Anna\"\n" for f in errors), encoding="utf-8")
+    assert exits["spark"] == exits["pandas"] == [1, 0], "the waivers of night 2 let it pass, on Spark too"
+    for night, (on_pandas, on_spark) in enumerate(zip(runs["pandas"], runs["spark"]), start=1):
+        expected, got = _results(on_pandas), _results(on_spark)
+        beyond = got["run"]["findings_beyond"]
+        assert beyond["findings"] > 0 and beyond["in"] == "findings.jsonl"
+        assert got["findings_file"]["findings"] == expected["findings_file"]["findings"]
+        assert got["findings_file"]["left_out_held_elsewhere"] == beyond["findings"]
+        for key in ("summary", "rules", "rows", "systematic", "decisions"):
+            assert got.get(key) == expected.get(key), (night, key)
+        assert got["history"]["new"] == expected["history"]["new"] and got["history"]["fixed"] == expected["history"]["fixed"]
+        assert _all_findings(on_spark) == _all_findings(on_pandas)
+        page = (on_spark / "report.html").read_text(encoding="utf-8")
+        assert f'id="held-elsewhere">{beyond["findings"]} findings' in page
+        assert not (on_spark / "findings-beyond").exists()
+    second = _results(runs["spark"][1])
+    # What makes these equalities worth asserting: a waived finding, a systematic problem's
+    # rows and a new and a fixed finding are among the findings beyond the bound.
+    listed = {(f["rule"], f["row_id"]) for f in second["findings"]}
+    held = [json.loads(line) for line in (runs["spark"][1] / "findings.jsonl").read_text(encoding="utf-8").splitlines()]
+    held = [f for f in held if (f["rule"], f["row_id"]) not in listed]
+    assert any(f["status"] == "waived" for f in held) and any(f.get("systematic") for f in held)
+    assert second["summary"]["findings_waived"] == 5 and second["systematic"]
+    assert second["history"]["new"] >= 1 and second["history"]["fixed"] >= 1
+    with HistoryStore(tmp_path / "spark.sqlite", create=False) as store, \
+            HistoryStore(tmp_path / "pandas.sqlite", create=False) as expected_store:
+        assert [run["findings"] for run in store.runs()] == [run["findings"] for run in expected_store.runs()]
+        changes, expected_changes = store.changes(1, 2), expected_store.changes(1, 2)
+        assert sorted(f["key"] for f in changes.new) == sorted(f["key"] for f in expected_changes.new)
+        assert sorted(f["key"] for f in changes.fixed) == sorted(f["key"] for f in expected_changes.fixed)

@@ -147,6 +147,9 @@ class RowCheckMetric(ColumnMapMetricProvider):
     warm_up: ClassVar[Optional[Callable[[pd.Series], None]]] = None
     # See RowCheck.batch_input: ``batch_input(values, settings)`` -> keyword arguments.
     batch_input: ClassVar[Optional[Callable[[pd.Series, Any], dict[str, Any]]]] = None
+    # See RowCheck.batch_input_part and batch_input_merge (a batch read in chunks).
+    batch_input_part: ClassVar[Optional[Callable[[pd.Series, Any], Any]]] = None
+    batch_input_merge: ClassVar[Optional[Callable[[list, Any], dict[str, Any]]]] = None
     # Empty values are left to the not-null rules; no check sees them.
     filter_column_isnull = True
 
@@ -185,6 +188,8 @@ class RowCheckMetric(ColumnMapMetricProvider):
             warm_up=cls.warm_up,
             extra_columns=tuple(cls.extra_columns(column, settings).items()),
             batch_input=cls.batch_input,
+            batch_input_part=cls.batch_input_part,
+            batch_input_merge=cls.batch_input_merge,
         )
 
     @metric_partial(engine=PandasExecutionEngine, partial_fn_type=MetricPartialFunctionTypes.MAP_SERIES,

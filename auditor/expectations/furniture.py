@@ -15,6 +15,7 @@ from great_expectations.compatibility.pydantic import validator
 from auditor.errors import RulesError
 from auditor.expectations.base import AuditorColumnMapExpectation, RowCheckMetric
 from auditor.text.furniture import FurnitureSettings, batch_inputs, find_furniture, load_furniture
+from auditor.text.furniture.detect import batch_input_part, batch_inputs_from_parts
 
 
 class FreeOfFurnitureMetric(RowCheckMetric):
@@ -23,6 +24,8 @@ class FreeOfFurnitureMetric(RowCheckMetric):
     # The repeated-lines signal needs the whole batch: the counts of the lines that more
     # than one row holds, worked out once before the partitions and handed to each.
     batch_input = batch_inputs
+    batch_input_part = batch_input_part
+    batch_input_merge = batch_inputs_from_parts
 
     @classmethod
     def extra_columns(cls, column: str, settings: FurnitureSettings) -> dict[str, str]:

@@ -24,7 +24,7 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
-from auditor.findings import SEVERITY_RANK, AuditResult
+from auditor.findings import HELD_ELSEWHERE, SEVERITY_RANK, AuditResult
 from auditor.report.evidence import evidence_groups, excerpts_for
 
 SEVERITIES = ("error", "warning", "info")
@@ -166,14 +166,13 @@ def build_payload(result: AuditResult, texts: dict[tuple[str, int], dict[str, An
             story_index(story_id)
             story_labels[str(story_id)] = story.get("label") or story.get("title") or str(story_id)
 
-    grouped: dict[tuple[str, int], list[tuple[int, dict]]] = {}
-    on_demand: list[tuple[int, dict]] = []
-    for number, finding in enumerate(result.findings):
-        if finding.get("systematic"):
-            on_demand.append((number, finding))
-            continue
-        grouped.setdefault((finding.get("source"), finding.get("position")), []).append((number, finding))
+    grouped, on_demand = _grouped(result.findings)
+    elsewhere = [finding for finding in result.findings if HELD_ELSEWHERE in finding]
     left_out = _leave_out_beyond_page(grouped)
+    if elsewhere:
+        left_out.update(held_elsewhere=len(elsewhere),
+                        held_elsewhere_articles=len({(finding.get("source"), finding.get("position")) for finding in elsewhere}),
+                        held_elsewhere_systematic=sum(1 for finding in elsewhere if finding.get("systematic")))
 
     articles = []
     for order, (key, numbered) in enumerate(grouped.items()):
@@ -279,6 +278,31 @@ def build_payload(result: AuditResult, texts: dict[tuple[str, int], dict[str, An
         "on_demand": systematic,
         "left_out": left_out,
     }
+
+
+def _grouped(findings: list[dict]) -> tuple[dict[tuple[str, int], list[tuple[int, dict]]], list[tuple[int, dict]]]:
+    """The findings the page lists, numbered and grouped per article; and those of systematic
+    problems, which it lists on demand."""
+    grouped: dict[tuple[str, int], list[tuple[int, dict]]] = {}
+    on_demand: list[tuple[int, dict]] = []
+    for number, finding in enumerate(findings):
+        if HELD_ELSEWHERE in finding:
+            # Held without its evidence (a Spark run's beyond --max-findings): counted in the
+            # overview but left to findings.jsonl, as the page would show it bare.
+            continue
+        if finding.get("systematic"):
+            on_demand.append((number, finding))
+            continue
+        grouped.setdefault((finding.get("source"), finding.get("position")), []).append((number, finding))
+    return grouped, on_demand
+
+
+def articles_on_page(findings: list[dict]) -> set[tuple[str, int]]:
+    """The articles (source, position) whose texts the page may show: those of the findings it
+    lists one by one, within its bound. A run that keeps texts on disk reads only these."""
+    grouped, _ = _grouped(findings)
+    _leave_out_beyond_page(grouped)
+    return set(grouped)
 
 
 def _leave_out_beyond_page(grouped: dict[tuple[str, int], list[tuple[int, dict]]]) -> dict[str, int]:

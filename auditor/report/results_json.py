@@ -7,6 +7,8 @@ most rows of a field), which it summarises under ``systematic`` with examples; a
 it lists at most ``RESULTS_JSON_FINDINGS`` (errors first, then warnings, then infos, each kept
 in row order), which a million-row batch passes. ``findings.jsonl`` always holds all findings,
 in the same form, streamable line by line; ``findings_file`` says how many results.json holds.
+Findings held on the driver without their details (a Spark run's beyond ``--max-findings``)
+are counted but not listed in results.json; findings.jsonl has them in full.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from auditor.findings import AuditResult
+from auditor.findings import HELD_ELSEWHERE, AuditResult
 
 FORMAT_VERSION = 1
 FINDINGS_FILE = "findings.jsonl"
@@ -25,7 +27,7 @@ _SEVERITY_ORDER = ("error", "warning", "info")
 
 def listed_findings(result: AuditResult) -> tuple[list[dict[str, Any]], int]:
     """The findings results.json lists, and how many ordinary ones it leaves out beyond its limit."""
-    ordinary = [finding for finding in result.findings if not finding.get("systematic")]
+    ordinary = [finding for finding in result.findings if not finding.get("systematic") and HELD_ELSEWHERE not in finding]
     if len(ordinary) <= RESULTS_JSON_FINDINGS:
         return ordinary, 0
     room, kept = RESULTS_JSON_FINDINGS, set()
@@ -38,6 +40,7 @@ def listed_findings(result: AuditResult) -> tuple[list[dict[str, Any]], int]:
 
 def results_document(result: AuditResult, run_info: dict[str, Any], extra: dict[str, Any] | None = None) -> dict[str, Any]:
     listed, left_out = listed_findings(result)
+    held_elsewhere = sum(1 for finding in result.findings if HELD_ELSEWHERE in finding)
     document = {
         "format_version": FORMAT_VERSION,
         "run": run_info,
@@ -47,7 +50,9 @@ def results_document(result: AuditResult, run_info: dict[str, Any], extra: dict[
         "findings": listed,
         # Where every finding is, and how many results.json leaves to it.
         "findings_file": {"path": FINDINGS_FILE, "findings": len(result.findings), "in_results_json": len(listed),
-                          "left_out_beyond_limit": left_out, "limit": RESULTS_JSON_FINDINGS},
+                          "left_out_beyond_limit": left_out, "limit": RESULTS_JSON_FINDINGS,
+                          # Only where some are: a Spark run's findings beyond --max-findings.
+                          **({"left_out_held_elsewhere": held_elsewhere} if held_elsewhere else {})},
         "systematic": result.systematic,
         "inputs": result.files,
         "timings": result.timings,
@@ -72,5 +77,7 @@ def write_findings_jsonl(result: AuditResult, path: Path) -> None:
     encoder = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str)
     with path.open("w", encoding="utf-8", newline="\n") as handle:
         for finding in result.findings:
+            if HELD_ELSEWHERE in finding:
+                finding = result.full_finding(finding)
             handle.write(encoder.encode(finding))
             handle.write("\n")

@@ -76,9 +76,14 @@ def _staging_is_stale(folder: Path) -> bool:
     return True
 
 
+PID_FOLDERS = (".old-", ".long-texts-", ".findings-beyond-")
+"""Folders a run makes beside its output, named ``.<out><marker><PID>``: a retired output folder,
+a run in chunks' long texts, a Spark run's findings beyond its bound."""
+
+
 def sweep_stale(root: Path) -> list[Path]:
     """Remove what killed runs left in an output root: staging folders no live run holds, and
-    retired output folders (``.<out>.old-PID``) whose process is gone. Returns what was removed."""
+    the folders of :data:`PID_FOLDERS` whose process is gone. Returns what was removed."""
     removed = []
     try:
         entries = list(os.scandir(root))
@@ -91,9 +96,11 @@ def sweep_stale(root: Path) -> list[Path]:
         stale = False
         if ".partial-" in entry.name:
             stale = _staging_is_stale(folder)
-        elif ".old-" in entry.name:
-            pid = entry.name.rpartition(".old-")[2]
-            stale = pid.isdigit() and not _pid_alive(int(pid))
+        else:
+            marker = next((marker for marker in PID_FOLDERS if marker in entry.name), None)
+            if marker is not None:
+                pid = entry.name.rpartition(marker)[2]
+                stale = pid.isdigit() and not _pid_alive(int(pid))
         if stale:
             shutil.rmtree(folder, ignore_errors=True)
             removed.append(folder)

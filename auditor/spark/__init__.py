@@ -6,8 +6,9 @@ per-row features once per partition (:mod:`auditor.spark.row_checks`, ``mapInPan
 :func:`auditor.partitions.check_partition`) into cached columns, judges the batch checks on
 the driver from the gathered features, and lets GX's ``SparkDFExecutionEngine`` validate the
 suite (:mod:`auditor.spark.validate`); results, findings and report are those of a pandas
-run. At most ``--max-findings`` per-row check details reach the driver; Spark writes the
-findings of the rest itself.
+run. At most ``--max-findings`` per-row check details reach the driver; Spark makes the
+findings of the rest itself, and the driver reads them back without their bulky details to
+count them (:mod:`auditor.spark.beyond`).
 
 pyspark is an optional extra: nothing here imports it before :func:`require_pyspark` said it
 is there.

@@ -109,17 +109,15 @@ class Cut:
 
 
 def _entries(checked, checks: Sequence[RowCheck]):
-    """Every (row, check number, detail) of the checked frame, one Spark row each."""
+    """Every (row, check number, detail) of the checked frame, one Spark row each, from one
+    scan of the cache (a union of one select per check scanned it once per check)."""
     from pyspark.sql import functions as F
 
-    parts = [checked.where(F.col(detail_column(check.key)).isNotNull())
-             .select(F.col(ROW_COLUMN).alias("row"), F.lit(number).alias("check"),
-                     F.col(detail_column(check.key)).alias("detail"))
-             for number, check in enumerate(checks)]
-    entries = parts[0]
-    for part in parts[1:]:
-        entries = entries.unionAll(part)
-    return entries
+    listed = F.array(*[F.when(F.col(detail_column(check.key)).isNotNull(),
+                              F.struct(F.lit(number).alias("check"), F.col(detail_column(check.key)).alias("detail")))
+                       for number, check in enumerate(checks)])
+    return (checked.select(F.col(ROW_COLUMN).alias("row"), F.explode(F.filter(listed, lambda entry: entry.isNotNull())).alias("entry"))
+            .select("row", "entry.check", "entry.detail"))
 
 
 def gathered_details(checked, checks: Sequence[RowCheck],
@@ -157,56 +155,65 @@ def gathered_details(checked, checks: Sequence[RowCheck],
 
 
 def write_findings_beyond(checked, checks: Sequence[RowCheck], cut: Cut, reported: dict[str, list],
-                          path: str, id_column: str, source_column: str, position_column: str) -> int:
+                          path: str, id_column: str, source_column: str, position_column: str) -> None:
     """The findings of the details beyond ``cut``, made in the workers as the driver makes
-    them (:func:`auditor.findings._findings_of`, on the partition's rows) and written by Spark
-    as JSON Lines part files in the folder ``path``. ``reported``: per check key, the
-    (rule, column, expectation type) that report it. Returns the findings written."""
+    them (:func:`auditor.findings.findings_of`, on the partition's rows) and written by Spark
+    as text part files in the folder ``path``, one finding a line in the form
+    :mod:`auditor.spark.beyond` reads back. One scan of the cache: each row with a detail
+    beyond the cut once, with every check's detail of it. ``reported``: per check key, the
+    (rule, column, expectation type) that report it."""
+    from functools import reduce
+
     from pyspark.sql import functions as F
 
-    entries = []
-    for number, check in enumerate(checks):
-        if not reported.get(check.key):
-            continue
-        entries.append(checked.where(F.col(detail_column(check.key)).isNotNull() & ~cut.gathered(F.col(ROW_COLUMN), F.lit(number)))
-                       .select(F.lit(number).alias("check"), F.col(f"`{id_column}`").alias("id"),
-                               F.col(source_column).alias("source"), F.col(position_column).alias("position"),
-                               F.col(f"`{check.column}`").alias("value"), F.col(detail_column(check.key)).alias("detail")))
-    if not entries:
-        return 0
-    union = entries[0]
-    for part in entries[1:]:
-        union = union.unionAll(part)
-    by_number = {number: reported.get(check.key, []) for number, check in enumerate(checks)}
-    columns = {number: check.column for number, check in enumerate(checks)}
-    made = union.mapInPandas(lambda batches: _findings_lines(batches, by_number, columns), "value string")
-    made.write.mode("overwrite").text(path)
-    return checked.sparkSession.read.text(path).count()
+    numbered = [(number, check) for number, check in enumerate(checks) if reported.get(check.key)]
+    if not numbered:
+        return
+    beyond = {number: F.col(detail_column(check.key)).isNotNull() & ~cut.gathered(F.col(ROW_COLUMN), F.lit(number))
+              for number, check in numbered}
+    values = sorted({check.column for _, check in numbered})
+    rows = (checked.where(reduce(lambda left, right: left | right, beyond.values()))
+            .select(F.col(ROW_COLUMN).alias("row"), F.col(f"`{id_column}`").alias("id"),
+                    F.col(source_column).alias("source"), F.col(position_column).alias("position"),
+                    *[F.col(f"`{column}`").alias(f"value {at}") for at, column in enumerate(values)],
+                    # A gathered detail is left out: the driver made its findings.
+                    *[F.when(beyond[number], F.col(detail_column(check.key))).alias(f"detail {number}")
+                      for number, check in numbered]))
+    made = [(number, f"value {values.index(check.column)}", check.column, reported[check.key]) for number, check in numbered]
+    rows.mapInPandas(lambda batches: _findings_lines(batches, made), "value string").write.mode("overwrite").text(path)
 
 
-def _findings_lines(batches: Iterator[pd.DataFrame], by_number: dict[int, list], columns: dict[int, str]):
+def _findings_lines(batches: Iterator[pd.DataFrame], made: list[tuple[int, str, str, list]]):
+    """Per Arrow batch of rows, the findings of every check's details (each unpickled once)."""
     import json
 
-    from auditor.findings import _findings_of
+    from auditor.findings import findings_of
     from auditor.mapping import Batch
+    from auditor.spark.beyond import finding_line
     from auditor.validate import ExpectationOutcome
 
     encoder = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str)
     for part in batches:
         lines: list[str] = []
-        for number, rows in part.groupby("check", sort=True):
-            rows = rows.reset_index(drop=True)
-            details = [pickle.loads(bytes(detail)) for detail in rows["detail"]]
+        for number, value, column, reporting in made:
+            rows = part[part[f"detail {number}"].notna()].reset_index(drop=True)
+            if rows.empty:
+                continue
+            details = [pickle.loads(bytes(detail)) for detail in rows[f"detail {number}"]]
             fallback = rows["source"].astype(str) + ":" + rows["position"].astype(str)
-            batch = Batch(data=pd.DataFrame({columns[number]: rows["value"].astype(object).where(rows["value"].notna(), None)}),
+            batch = Batch(data=pd.DataFrame({column: rows[value].astype(object).where(rows[value].notna(), None)}),
                           rows=pd.DataFrame({"row_id": rows["id"].where(rows["id"].notna(), fallback),
                                              "source": rows["source"], "position": rows["position"]}))
             result = {"unexpected_index_list": [at for at, detail in enumerate(details) if not passes(detail)],
                       "details": {str(at): detail for at, detail in enumerate(details)}}
-            for rule, column, expectation in by_number[number]:
-                outcome = ExpectationOutcome(rule_id=rule.id, column=column, expectation=expectation, success=False,
-                                             result=result)
-                lines.extend(encoder.encode(finding) for finding in _findings_of(outcome, rule, batch))
+            # What orders the findings as the driver's collect does: batch row, and whether a note.
+            where = {(source, int(position)): (int(row), detail.get("level") == "info")
+                     for source, position, row, detail in zip(rows["source"], rows["position"], rows["row"], details)}
+            for rule, reported_column, expectation in reporting:
+                outcome = ExpectationOutcome(rule_id=rule.id, column=reported_column, expectation=expectation,
+                                             success=False, result=result)
+                lines.extend(finding_line(*where[(finding["source"], finding["position"])], encoder.encode(finding))
+                             for finding in findings_of(outcome, rule, batch))
         yield pd.DataFrame({"value": lines})
 
 

@@ -25,7 +25,7 @@ from __future__ import annotations
 import dataclasses
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 import pandas as pd
@@ -34,6 +34,7 @@ from auditor.errors import AuditorError
 from auditor.expectations.base import AuditorBatchExpectation, AuditorColumnMapExpectation
 from auditor.expectations.precomputed import known_results
 from auditor.rules import RuleSet
+from auditor.spark.beyond import FindingsBeyond
 from auditor.spark.read import ID_COLUMN, POSITION_COLUMN, SOURCE_COLUMN, SparkBatch, from_pandas_batch
 from auditor.spark.row_checks import (
     DEFAULT_MAX_FINDINGS,
@@ -128,9 +129,13 @@ def _batch_verdicts(batch_checks, source: SparkBatch, gathered: dict[str, Any]) 
 @dataclass
 class SparkValidationOutcome(ValidationOutcome):
     """A Spark validation's outcome; ``findings_beyond``: the findings Spark wrote itself
-    (beyond ``max_findings`` details), ``{"path", "findings"}``, or None."""
+    (beyond ``max_findings`` details), ``{"path", "findings", "details"}``, or None. When they
+    were written, ``held_elsewhere`` has them without their bulky details, for
+    :func:`auditor.findings.collect` to count, and ``full_finding`` reads one back in full."""
 
     findings_beyond: dict[str, Any] | None = None
+    held_elsewhere: list[dict[str, Any]] = dataclasses.field(default_factory=list)
+    full_finding: Callable[[dict[str, Any]], dict[str, Any]] | None = None
 
 
 def run_spark_validation(ruleset: RuleSet, data: pd.DataFrame | SparkBatch, master: str | None = None,
@@ -186,7 +191,7 @@ def _validate(context, ruleset: RuleSet, source: SparkBatch, started: float, max
         known.update(_batch_verdicts(batch_checks, source, gathered))
         steps["batch checks"] = round(time.perf_counter() - step, 3)
         result = _gx_validate(context, suite, checked, known, steps)
-        beyond = None
+        beyond, held = None, None
         if cut.beyond:
             beyond = {"findings": None, "details": cut.beyond, "path": None}
             if findings_beyond is not None:
@@ -194,8 +199,9 @@ def _validate(context, ruleset: RuleSet, source: SparkBatch, started: float, max
                 rules = {rule.id: rule for rule in ruleset.rules}
                 reported = {key: [(rules[rule_id], column, kind) for rule_id, column, kind in listed]
                             for key, listed in reporting.items()}
-                beyond.update(path=findings_beyond, findings=write_findings_beyond(
-                    checked, checks, cut, reported, findings_beyond, ID_COLUMN, SOURCE_COLUMN, POSITION_COLUMN))
+                write_findings_beyond(checked, checks, cut, reported, findings_beyond, ID_COLUMN, SOURCE_COLUMN,
+                                      POSITION_COLUMN)
+                beyond["path"], held = findings_beyond, FindingsBeyond(findings_beyond)
                 steps["findings beyond"] = round(time.perf_counter() - step, 3)
     finally:
         checked.unpersist()
@@ -214,8 +220,14 @@ def _validate(context, ruleset: RuleSet, source: SparkBatch, started: float, max
             rule_id=config.meta["rule_id"], column=config.kwargs.get("column", ""), expectation=config.type,
             success=bool(expectation_result.success) and error is None, result=found, error=error,
         ))
-    return SparkValidationOutcome(outcomes=outcomes, suite=suite, gx_seconds=time.perf_counter() - started,
-                                  gx_result=result, steps=steps, findings_beyond=beyond)
+    outcome = SparkValidationOutcome(outcomes=outcomes, suite=suite, gx_seconds=time.perf_counter() - started,
+                                     gx_result=result, steps=steps, findings_beyond=beyond)
+    if held is not None:
+        step = time.perf_counter()
+        outcome.held_elsewhere, outcome.full_finding = held.held(ruleset), held.full
+        beyond["findings"] = len(outcome.held_elsewhere)
+        steps["findings beyond read back"] = round(time.perf_counter() - step, 3)
+    return outcome
 
 
 def _gx_validate(context, suite, checked, known: dict[str, Any], steps: dict[str, float]):

@@ -13,7 +13,7 @@ import pandas as pd
 from auditor.text.furniture.blocks import Block, article_parts, assign_groups, furniture_blocks, parts_around_furniture
 from auditor.text.furniture.coherence import MAX_SHARED, MAX_SHARED_CUED, MIN_STORY_WORDS, Story, other_story
 from auditor.text.furniture.layout import PageParts, in_main_text, may_be_page, page_parts, teaser_texts
-from auditor.text.furniture.repeats import batch_line_counts, shared_lines, template_lines
+from auditor.text.furniture.repeats import batch_line_counts, shared_lines, sum_counts, template_lines
 from auditor.text.furniture.patterns import load_furniture
 from auditor.text.furniture.prefilter import furniture_possible
 from auditor.text.furniture.report import block_part, body_detail, story_part
@@ -165,6 +165,17 @@ def batch_inputs(values: pd.Series, settings: FurnitureSettings = FurnitureSetti
     step of :mod:`.repeats`; a few entries, as a story's lines are its own)."""
     spec = load_furniture(settings.patterns)
     return {"line_counts": shared_lines(batch_line_counts(values.tolist(), spec.repeats))}
+
+
+def batch_input_part(values: pd.Series, settings: FurnitureSettings = FurnitureSettings()) -> pd.Series:
+    """:func:`batch_inputs` for a batch read in pieces: one piece's line counts (all of them:
+    a line one piece holds once may be held by another)."""
+    return batch_line_counts(values.tolist(), load_furniture(settings.patterns).repeats)
+
+
+def batch_inputs_from_parts(parts: list, settings: FurnitureSettings = FurnitureSettings()) -> dict:
+    """What :func:`batch_inputs` gives on the whole column, from its pieces' counts."""
+    return {"line_counts": shared_lines(sum_counts(parts))}
 
 
 def find_furniture(values: pd.Series, settings: FurnitureSettings = FurnitureSettings(),

@@ -88,6 +88,19 @@ def merge_counts(left: pd.Series, right: pd.Series) -> pd.Series:
     return left.add(right, fill_value=0).astype("int64")
 
 
+def sum_counts(parts: list) -> pd.Series:
+    """The counts of several pieces of one batch (:func:`count_rows` of each), added: the
+    counts of the whole batch, sorted by hash as :func:`count_rows` gives them."""
+    filled = [part for part in parts if len(part)]
+    if not filled:
+        return pd.Series([], dtype="int64", index=pd.Index([], dtype="uint64"))
+    if len(filled) == 1:
+        return filled[0]
+    hashes, codes = np.unique(np.concatenate([part.index.to_numpy() for part in filled]), return_inverse=True)
+    counts = np.bincount(codes, weights=np.concatenate([part.to_numpy() for part in filled]), minlength=len(hashes))
+    return pd.Series(counts.astype("int64"), index=pd.Index(hashes, dtype="uint64"))
+
+
 def batch_line_counts(bodies: list, limits: RepeatLimits = RepeatLimits()) -> pd.Series:
     """Parts 1 and 2 on one machine: the batch's line counts."""
     return count_rows(line_hashes(bodies, limits))

@@ -1,0 +1,92 @@
+"""The long texts of a batch read in chunks, kept on disk while the rest of the run works on
+the short cells.
+
+A run in chunks (:mod:`auditor.chunked`) holds every row's short cells (id, title, labels,
+places, sources) in memory, but ``body`` and ``main_text`` (nine tenths of a news table's
+bytes) only one chunk at a time: each chunk's are written to a Parquet file in the run's
+scratch folder in row groups of a few thousand rows, read back whole for the second pass,
+and row by row for the few rows whose texts are needed later (the flagged rows' evidence,
+the articles on the report page, the rows editors decided on).
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from auditor.mapping import MAIN_TEXT
+
+LONG_TEXT = ("body", MAIN_TEXT)
+"""The columns whose texts are long; every other column is a short cell."""
+
+ROW_GROUP_ROWS = 5_000
+
+
+class LongTexts:
+    """The long-text columns of consecutive chunks, one Parquet file a chunk."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+        folder.mkdir(parents=True, exist_ok=True)
+        self._starts: list[int] = []  # each chunk's first batch position
+        self._columns: list[list[str]] = []
+        self._sizes: list[int] = []
+
+    def add(self, texts: pd.DataFrame) -> None:
+        """The next chunk's long texts, on its batch positions (a contiguous range)."""
+        start = int(texts.index[0]) if len(texts.index) else (self._end() if self._starts else 0)
+        table = pa.table({str(name): pa.array(texts[name].tolist(), type=pa.string()) for name in texts.columns})
+        pq.write_table(table, self._file(len(self._starts)), row_group_size=ROW_GROUP_ROWS, compression="lz4")
+        self._starts.append(start)
+        self._columns.append([str(name) for name in texts.columns])
+        self._sizes.append(len(texts))
+
+    def _end(self) -> int:
+        return self._starts[-1] + self._sizes[-1]
+
+    def _file(self, chunk: int) -> Path:
+        return self.folder / f"chunk-{chunk:05d}.parquet"
+
+    def chunk(self, number: int) -> pd.DataFrame:
+        """Chunk ``number``'s long texts, on its batch positions."""
+        frame = pq.read_table(self._file(number)).to_pandas()
+        frame = frame.astype(object).where(frame.notna(), None)
+        frame.index = pd.RangeIndex(self._starts[number], self._starts[number] + len(frame))
+        return frame
+
+    def rows(self, positions, columns: list[str]) -> pd.DataFrame:
+        """The long texts ``columns`` of the rows at batch ``positions``, in that order (None
+        where a chunk has no such column)."""
+        positions = np.asarray(positions, dtype=np.int64)
+        found = pd.DataFrame({name: np.full(len(positions), None, dtype=object) for name in columns})
+        if not len(positions) or not self._starts:
+            return found
+        starts = np.asarray(self._starts, dtype=np.int64)
+        chunks = np.searchsorted(starts, positions, side="right") - 1
+        for chunk in np.unique(chunks):
+            wanted = np.flatnonzero(chunks == chunk)
+            within = positions[wanted] - starts[chunk]
+            present = [name for name in columns if name in self._columns[chunk]]
+            if not present:
+                continue
+            file = pq.ParquetFile(self._file(int(chunk)))
+            groups = np.unique(within // ROW_GROUP_ROWS)
+            table = file.read_row_groups(groups.tolist(), columns=present)
+            # Row offsets within the groups read, which follow one another in the table.
+            offsets = {int(group): at for at, group in zip(np.r_[0, np.cumsum(
+                [file.metadata.row_group(int(g)).num_rows for g in groups])[:-1]], groups)}
+            rows = np.asarray([offsets[int(place // ROW_GROUP_ROWS)] + int(place % ROW_GROUP_ROWS) for place in within])
+            taken = table.take(pa.array(rows, type=pa.int64())).to_pydict()
+            for name in present:
+                column = found[name].to_numpy()
+                column[wanted] = taken[name]
+                found[name] = column
+        return found
+
+    def remove(self) -> None:
+        shutil.rmtree(self.folder, ignore_errors=True)
