@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from auditor.text.analysis import analyse_texts, normalise
-from auditor.text.lexicon import Lexicon, parse_term
+from auditor.text.lexicon import Lexicon, Term, parse_term
 from tests.conftest import REPO, SHARED, audit_records, findings_of
 
 NATO_MEETING = (
@@ -78,6 +78,45 @@ def test_short_terms_never_match_inside_words():
     term = parse_term("rat")
     assert not term.as_head and not term.as_modifier
     assert normalise("Außenminister-Treffen") == "aussenministertreffen"
+
+
+def test_words_are_normalised_alike_one_by_one_and_all_at_once():
+    """The analysis folds a partition's words in Arrow's kernels where they are ASCII: the
+    forms must be exactly those of normalise, whatever the script."""
+    import pyarrow as pa
+    from auditor.text.words import normalise_all
+
+    words = ["Straße", "STRASSE", "Militär-Kooperation", "UN-", "-", "", "İstanbul", "ﬁnanz", "ẞ", "ΣΊΣΥΦΟΣ",
+             "Ǆemal", "µ-Meter", "Öl", "x-y-z", "ABC", "𝔄𝔅", "ʼN"]
+    assert normalise_all(pa.array(words)).to_pylist() == [normalise(word) for word in words]
+    assert normalise_all(pa.array(["A-B", "cd"])).to_pylist() == ["ab", "cd"]
+
+
+def test_normalised_forms_match_their_terms_by_the_written_rules():
+    """The forms x terms matrix on its own, for each way a form may match: whole, without
+    an inflection ending or the feminine ending, as a compound's head or modifier (with
+    enough letters left beside the term), and a form shared by two terms."""
+    terms = (Term("Politiker", "politiker", False, False), Term("Handel", "handel", False, False),
+             Term("Brand", "brand", True, False), Term("Anschlag", "anschlag", True, False),
+             Term("Terror", "terror", True, True), Term("Ion", "ion", True, True),
+             Term("Terror", "terror", False, False))
+    lex = Lexicon(categories=("x",), terms=terms, weights=np.ones((len(terms), 1), dtype=np.float32))
+    expected = {
+        "politikerinnen": {0}, "politikerin": {0}, "politikers": {0},
+        "handeln": set(),  # an infinitive, not the plural of `Handel`
+        "handels": {1}, "grossbrandes": {2}, "brandes": {2}, "brands": {2},
+        "terroranschlag": {3, 4}, "ueanschlag": set(),  # two letters are no compound's other part
+        "terrorzelle": {4}, "terrorxy": set(), "bombenterror": {4}, "terror": {4, 6},
+        "information": set(), "ion": {5},  # a three-letter term matches whole forms only
+        "brandanschlags": {3}, "": set(),
+    }
+    forms = np.asarray(sorted(expected), dtype=object)
+    matrix = lex.match_matrix(forms)
+    assert matrix.shape == (len(forms), len(terms))
+    for row, form in enumerate(forms):
+        found = set(matrix.indices[matrix.indptr[row]:matrix.indptr[row + 1]].tolist())
+        assert found == expected[form], form
+    assert set(matrix.data.tolist()) == {1.0}
 
 
 def fit_findings(default_rules, records):

@@ -518,6 +518,30 @@ def test_word_columns_are_the_hashing_vectorizers():
     assert (model.columns_of(words) >= 0).sum() > 50 and X.shape[1] == len(model.kept)
 
 
+def test_partitions_hash_texts_exactly_as_the_hashing_vectorizer():
+    """hashed_counts cuts words in Arrow's kernels where both engines read the characters
+    alike, and with the vectorizer's pattern elsewhere: the counts must be the vectorizer's,
+    for German stories and for scripts whose case or word characters differ."""
+    from auditor.batch import label_consistency as lc
+
+    texts = [" ".join(story(topic, random.Random(i))) for i, topic in enumerate(list(TOPICS) * 5)]
+    texts += ["Straßenbahn über Öl größer ÄRGER naïve 2024er x9 Ölpreis „Zitat“ – a_b_c", "", "  \n ", "a b c",
+              "İstanbul", "ΟΔΟΣ ΣΊΣΥΦΟΣ σοφός", "東京の天気 晴れ", "emoji 😀 ok_go", "nul\x00byte ab", "x²³ ½ ab٣٤ ǅemal ﬁnal ẞ",
+              "lone \ud800 surrogate"]
+    model = lc._TextModel(workers=1)
+    for chosen in (texts, texts[:-1], texts[-8:-1], texts[:3]):
+        expected, hashed = model.hasher.transform(chosen).tocsr(), lc.hashed_counts(chosen)
+        assert hashed.shape == expected.shape and hashed.dtype == expected.dtype
+        assert np.array_equal(hashed.indptr, expected.indptr) and np.array_equal(hashed.indices, expected.indices)
+        assert np.array_equal(hashed.data, expected.data)
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    # Both ways are taken: German text in Arrow's kernels, the dotted İ and Σ by the pattern.
+    plain = pc.match_substring_regex(pa.array(texts[:-1]), lc._plain_characters()[0]).to_pylist()
+    assert plain[0] and plain[len(texts) - 11] and not plain[len(texts) - 7] and not plain[len(texts) - 6]
+
+
 def test_rows_below_min_confidence_are_not_flagged():
     frame = synthetic_batch()
     swap_labels(frame, 8)

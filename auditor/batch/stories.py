@@ -53,11 +53,13 @@ from typing import Any, Hashable, Sequence
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 import scipy.sparse as sp
 
 from auditor.contracts import BatchVerdict, setting, text_columns_setting
-from auditor.text.analysis import TextAnalysis, analyse_texts
-from auditor.text.words import normalise
+from auditor.text.analysis import TextAnalysis, sorted_unique, analyse_texts
+from auditor.text.words import normalise_all
 from auditor.text.labels import normalise_label
 
 
@@ -111,16 +113,16 @@ class StoryFeatures:
 
 def _stem_map(analysis: TextAnalysis, settings: StorySettings) -> tuple[sp.csr_matrix, np.ndarray]:
     """surface words x stems (1 where a word has that stem), and the stems' texts."""
-    keys = []
-    for surface in analysis.surfaces.tolist():
-        word = normalise(surface)
-        keys.append(word[: settings.stem_length] if len(word) >= settings.min_word_length and word.isalpha() else "")
-    keys_array = np.asarray(keys, dtype=object)
-    has_stem = keys_array != ""
-    stems, stem_ids = np.unique(keys_array[has_stem], return_inverse=True)
-    words = np.flatnonzero(has_stem)
+    normalised = normalise_all(pa.array(analysis.surfaces.tolist(), type=pa.large_string()))
+    # A word has a stem when it is of letters only and long enough. Arrow tells letters in
+    # ASCII words; Python's isalpha decides for the others.
+    letters = np.asarray(pc.ascii_is_alpha(normalised), dtype=bool)
+    others = np.flatnonzero(~np.asarray(pc.string_is_ascii(normalised), dtype=bool))
+    letters[others] = [word.isalpha() for word in normalised.take(others).to_pylist()]
+    words = np.flatnonzero(letters & (np.asarray(pc.utf8_length(normalised), dtype=np.int64) >= settings.min_word_length))
+    stems, stem_ids = sorted_unique(pc.utf8_slice_codeunits(normalised.take(words), 0, settings.stem_length))
     mapping = sp.csr_matrix((np.ones(len(words), dtype=np.float32), (words, stem_ids)),
-                            shape=(len(keys), len(stems)))
+                            shape=(len(normalised), len(stems)))
     return mapping, stems
 
 

@@ -21,7 +21,7 @@ import pyarrow.compute as pc
 import scipy.sparse as sp
 import simplemma
 
-from auditor.text.words import normalise
+from auditor.text.words import normalise, normalise_all  # noqa: F401  (normalise: imported from here too)
 
 LANGUAGE = "de"
 # Punctuation around a whitespace-separated token; hyphens inside a token stay, so
@@ -129,12 +129,11 @@ def analyse_texts(title: pd.Series | None, body: pd.Series, title_weight: float 
     lead_counts.eliminate_zeros()
     token_totals = np.asarray((body_counts + title_counts).sum(axis=1)).ravel()
 
-    surface_norms = [normalise(token) for token in surfaces]
-    lemma_norms = [normalise(lemma) for lemma in lemmas_of(surfaces)]
     # A hyphenated word also stands for its last part (`UN-Sanktionen` is about `Sanktion`).
     hyphenated = [row for row, token in enumerate(surfaces) if "-" in token.strip("-")]
-    head_norms = [normalise(lemma_of(surfaces[row].rstrip("-").rsplit("-", 1)[-1])) for row in hyphenated]
-    forms, form_ids = np.unique(np.asarray(surface_norms + lemma_norms + head_norms, dtype=object), return_inverse=True)
+    heads = [lemma_of(surfaces[row].rstrip("-").rsplit("-", 1)[-1]) for row in hyphenated]
+    norms = normalise_all(pa.array([*surfaces, *lemmas_of(surfaces), *heads], type=pa.large_string()))
+    forms, form_ids = sorted_unique(norms)
     count = len(surfaces)
     owners = np.concatenate([np.arange(count), np.arange(count), np.asarray(hyphenated, dtype=np.int64)])
     surface_forms = sp.csr_matrix(
@@ -153,6 +152,16 @@ def analyse_texts(title: pd.Series | None, body: pd.Series, title_weight: float 
         titles=title,
         texts=body,
     )
+
+
+def sorted_unique(strings: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct strings in sorted order, and each string's position among them (as
+    ``np.unique(..., return_inverse=True)`` gives them, without sorting Python objects:
+    UTF-8's byte order is the order of the code points)."""
+    distinct = pc.unique(strings)
+    distinct = distinct.take(pc.array_sort_indices(distinct))
+    positions = np.asarray(pc.index_in(strings, value_set=distinct), dtype=np.int64)
+    return np.asarray(distinct.to_pylist(), dtype=object), positions
 
 
 def _joined(frame: pd.DataFrame) -> pd.Series:

@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 import scipy.sparse as sp
 
 from auditor.text.analysis import TextAnalysis
@@ -37,21 +39,34 @@ MIN_COMPOUND_TERM = 4
 _INFLECTION_ENDINGS = ("es", "s", "en", "n", "e")
 
 
-def _variants(form: str) -> tuple[str, ...]:
-    """A form, its stem without an inflection ending, and for feminine nouns (`Ministerin`,
-    `Politikerinnen`) the masculine stem: terms are written once, as lemmas."""
-    variants = [form]
-    for suffix in ("innen", "in"):
-        if form.endswith(suffix) and len(form) - len(suffix) >= MIN_COMPOUND_TERM + 1:
-            variants.append(form[: -len(suffix)])
-            break
+def _variants(forms: pa.Array) -> tuple[pa.Array, np.ndarray]:
+    """Each form, its stem without an inflection ending, and for feminine nouns (`Ministerin`,
+    `Politikerinnen`) the masculine stem (terms are written once, as lemmas): the variants,
+    and the position of the form each stands for. Arrow's string kernels, not a loop over
+    the forms: a partition has ~100,000 forms, and three lexicons look at each."""
+    lengths = np.asarray(pc.utf8_length(forms), dtype=np.int64)
+    shortest = MIN_COMPOUND_TERM + 1
+    variants, owners = [forms], [np.arange(len(forms))]
+
+    def cut(chosen: np.ndarray, suffix: str) -> None:
+        rows = np.flatnonzero(chosen)
+        variants.append(pc.utf8_slice_codeunits(forms.take(rows), 0, -len(suffix)))
+        owners.append(rows)
+
+    for suffix in ("innen", "in"):  # a form ending in one never ends in the other
+        cut(_ends_with(forms, suffix) & (lengths - len(suffix) >= shortest), suffix)
+    # The first ending the form has and is long enough for comes off. An infinitive
+    # (`handeln`, `ändern`) keeps its `n` (`handeln` is no `Handel`), and no other ending fits it.
+    done = np.asarray(pc.match_substring_regex(forms, "e[lr]n$"), dtype=bool)
     for ending in _INFLECTION_ENDINGS:
-        if ending == "n" and form.endswith(("eln", "ern")):
-            continue  # an infinitive (`handeln`, `ändern`), not a plural: `handeln` is no `Handel`
-        if form.endswith(ending) and len(form) - len(ending) >= MIN_COMPOUND_TERM + 1:
-            variants.append(form[: -len(ending)])
-            break
-    return tuple(variants)
+        chosen = ~done & _ends_with(forms, ending) & (lengths - len(ending) >= shortest)
+        cut(chosen, ending)
+        done |= chosen
+    return pa.concat_arrays(variants), np.concatenate(owners)
+
+
+def _ends_with(forms: pa.Array, suffix: str) -> np.ndarray:
+    return np.asarray(pc.ends_with(forms, suffix), dtype=bool)
 
 
 @dataclass(frozen=True)
@@ -85,18 +100,14 @@ class Lexicon:
     excluded: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.float32))
     # terms x categories: a second requirement, met by any of its terms (a robbery takes something)
     also_required: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.float32))
-    # form -> the terms it matches, kept across calls: a process checks partition after partition
-    # of one batch, whose common words recur (the lookups were the costliest part of the cause
-    # check, 1.7 s per 5,000 real-text rows). Not pickled: each process fills its own.
-    _matches: dict = field(default_factory=dict, compare=False, repr=False)
 
     def __getstate__(self) -> dict:
-        state = {**self.__dict__, "_matches": {}}
-        state.pop("_term_tables", None)
+        state = dict(self.__dict__)
+        state.pop("_term_tables", None)  # made again where needed
         return state
 
     @cached_property
-    def _term_tables(self) -> tuple[dict, dict, dict, int]:
+    def _term_tables(self) -> tuple["_Keys", "_Keys", "_Keys"]:
         return _tables_of(self.terms)
 
     @staticmethod
@@ -107,28 +118,43 @@ class Lexicon:
 
     def match_matrix(self, forms: np.ndarray) -> sp.csr_matrix:
         """forms x terms: 1 where the normalised form is, or is a compound of, the term."""
-        cache, tables = self._matches, self._term_tables
-        rows: list[int] = []
-        columns: list[int] = []
-        for row, form in enumerate(forms):
-            matched = cache.get(form)
-            if matched is None:
-                matched = _matches_of(form, *tables)
-                if len(cache) < MATCH_CACHE:
-                    cache[form] = matched
-            for column in matched:
-                rows.append(row)
-                columns.append(column)
-        return sp.csr_matrix(
-            (np.ones(len(rows), dtype=np.float32), (rows, columns)), shape=(len(forms), len(self.terms))
-        )
+        size = max(1, len(self.terms))
+        rows, columns = _matched(pa.array(list(forms), type=pa.string()), *self._term_tables)
+        pairs = np.unique(rows * size + columns)
+        return sp.csr_matrix((np.ones(len(pairs), dtype=np.float32), (pairs // size, pairs % size)),
+                             shape=(len(forms), len(self.terms)))
 
 
-MATCH_CACHE = 2_000_000  # forms remembered per lexicon and process (~200 MB at most)
+@dataclass(frozen=True)
+class _Keys:
+    """Term forms to look a word's parts up in, and the terms each stands for (those of
+    key ``k`` are ``terms[starts[k]:starts[k + 1]]``)."""
+
+    forms: pa.Array
+    lengths: np.ndarray
+    starts: np.ndarray
+    terms: np.ndarray
+
+    @staticmethod
+    def of(table: dict[str, list[int]]) -> "_Keys":
+        keys = list(table)
+        return _Keys(forms=pa.array(keys, type=pa.string()), lengths=np.asarray([len(key) for key in keys], dtype=np.int64),
+                     starts=np.cumsum([0] + [len(table[key]) for key in keys]),
+                     terms=np.asarray([term for key in keys for term in table[key]], dtype=np.int64))
+
+    def look_up(self, parts: pa.Array, owners: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(owner, term) for every part that is a key."""
+        found = np.asarray(pc.index_in(parts, value_set=self.forms).fill_null(-1), dtype=np.int64)
+        hit = found >= 0
+        keys = found[hit]
+        per_key = self.starts[keys + 1] - self.starts[keys]
+        # Positions of each hit key's terms: its start, then the next ones for a form of several terms.
+        firsts = np.repeat(self.starts[keys] - np.cumsum(per_key) + per_key, per_key)
+        return np.repeat(owners[hit], per_key), self.terms[firsts + np.arange(len(firsts))]
 
 
-def _tables_of(terms: tuple[Term, ...]) -> tuple[dict, dict, dict, int]:
-    """Per term form, the terms matching it whole, as a compound's head and as its modifier; the longest modifier."""
+def _tables_of(terms: tuple[Term, ...]) -> tuple[_Keys, _Keys, _Keys]:
+    """The terms by their form, matching it whole, as a compound's head and as its modifier."""
     exact: dict[str, list[int]] = {}
     heads: dict[str, list[int]] = {}
     modifiers: dict[str, list[int]] = {}
@@ -138,24 +164,28 @@ def _tables_of(terms: tuple[Term, ...]) -> tuple[dict, dict, dict, int]:
             heads.setdefault(term.form, []).append(position)
         if term.as_modifier:
             modifiers.setdefault(term.form, []).append(position)
-    return exact, heads, modifiers, max((len(form) for form in modifiers), default=0)
+    return _Keys.of(exact), _Keys.of(heads), _Keys.of(modifiers)
 
 
-def _matches_of(form: str, exact: dict, heads: dict, modifiers: dict, longest_modifier: int) -> tuple[int, ...]:
-    """The terms a normalised form is, or is a compound of."""
-    matched: set[int] = set()
-    for lemma in _variants(form):
-        matched.update(exact.get(lemma, ()))
-        size = len(lemma)
-        for start in range(MIN_COMPOUND_REST, size - MIN_COMPOUND_TERM + 1):
-            found = heads.get(lemma[start:])
-            if found:
-                matched.update(found)
-        for end in range(MIN_COMPOUND_TERM, min(size - MIN_COMPOUND_REST, longest_modifier) + 1):
-            found = modifiers.get(lemma[:end])
-            if found:
-                matched.update(found)
-    return tuple(sorted(matched))
+def _matched(forms: pa.Array, exact: _Keys, heads: _Keys, modifiers: _Keys) -> tuple[np.ndarray, np.ndarray]:
+    """(form, term) pairs, possibly repeated: the term the form (or a variant of it) is, ends
+    in (leaving at least ``MIN_COMPOUND_REST`` letters before it) or starts with (leaving as
+    many after it). One look-up per length of the terms, over all forms at once."""
+    variants, owners = _variants(forms)
+    found = [exact.look_up(variants, owners)]
+    # Longest first, so that the variants long enough to hold a term of a given length and
+    # the rest of a compound are the first ones: most terms are longer than most words.
+    lengths = np.asarray(pc.utf8_length(variants), dtype=np.int64)
+    order = np.argsort(-lengths, kind="stable")
+    variants, owners, lengths = variants.take(order), owners[order], lengths[order]
+    for keys, part in ((heads, lambda strings, length: pc.utf8_slice_codeunits(strings, -length)),
+                       (modifiers, lambda strings, length: pc.utf8_slice_codeunits(strings, 0, length))):
+        # Shorter terms only ever match whole forms.
+        for length in np.unique(keys.lengths[keys.lengths >= MIN_COMPOUND_TERM]).tolist():
+            count = int(np.count_nonzero(lengths >= length + MIN_COMPOUND_REST))
+            if count:
+                found.append(keys.look_up(part(variants.slice(0, count), length), owners[:count]))
+    return np.concatenate([rows for rows, _ in found]), np.concatenate([terms for _, terms in found])
 
 
 @lru_cache(maxsize=8)

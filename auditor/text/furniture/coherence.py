@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import heapq
 import re
+from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -131,7 +132,8 @@ def other_story(body: str, parts: list[tuple[int, int]], furniture_between: set[
         # The part's content words (see word_info; its cache looked up here, one call less
         # per word), merged into the tail word by word: a stem keeps its heaviest weight and
         # the first form that had it, as when each part's words were summed up first.
-        for word in _WORD.findall(body, start, parts[k][1]):
+        # A word again in the same part changes nothing: its stem is in the tail by then, as heavy.
+        for word in dict.fromkeys(_WORD.findall(body, start, parts[k][1])):
             info = cached(word, False)
             if info is False:
                 info = word_info(word)
@@ -169,7 +171,8 @@ def other_story(body: str, parts: list[tuple[int, int]], furniture_between: set[
         share = shared_weight / total
         if share > most_shared:
             continue
-        shared = [(weight, word, stem) for stem, (weight, word) in tail.items() if -1 < first_seen[stem] < start]
+        # The tail's stems first found before the part are those in shared_now (see above).
+        shared = [(*tail[stem], stem) for stem in shared_now]
         cue = _cue(body, parts, k, furniture_between, paragraphs)
         apart_from_lead = k >= LEAD_PARTS and all(first_seen[stem] >= min(start, lead_end) for _, _, stem in shared)
         if share <= (max_shared_cued if cue else max_shared) or (apart_from_lead and share <= 2 * max_shared):
@@ -186,11 +189,18 @@ def other_story(body: str, parts: list[tuple[int, int]], furniture_between: set[
 def _top_words(text: str, limit: int = 8) -> list[str]:
     """The text's most frequent content words, names and nouns first."""
     counts: dict[str, list] = {}
-    for word in _WORD.findall(text):
-        if word_info(word) is None or len(word) < 4:
+    cached = _WORD_INFO.get
+    # Each distinct word once, in the order of its first occurrence, with how often it occurs:
+    # a stem's first word and the stems' order are those of the text.
+    for word, occurrences in Counter(_WORD.findall(text)).items():
+        info = cached(word, False)
+        if info is False:
+            info = word_info(word)
+        if info is None or len(word) < 4:
             continue
-        entry = counts.setdefault(stem_of(word, STEM_LENGTH), [0.0, word])
-        entry[0] += 2.0 if word[0].isupper() else 1.0
+        stem, weight = info  # the word's stem, and 2 for a capitalised word, else 1
+        entry = counts.setdefault(stem, [0.0, word])
+        entry[0] += weight * occurrences
     ranked = sorted(counts.values(), key=lambda entry: -entry[0])
     return [word for _, word in ranked[:limit]]
 
