@@ -346,7 +346,7 @@ def run_chunked(ruleset: RuleSet, chunks: Iterable[LoadedInput], texts: LongText
     validation = ValidationOutcome(outcomes=outcomes, suite=suite, gx_seconds=time.perf_counter() - validating,
                                    gx_result=gx_result, steps=steps, peak_mb=peak)
     return ChunkedAudit(result=result, batch=batch, texts=texts, unreadable=first.unreadable, files=first.files,
-                        validation=validation, chunks=len(first.bounds))
+                        validation=validation, chunks=sum(1 for start, stop in first.bounds if stop > start))
 
 
 @dataclass
