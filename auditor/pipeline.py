@@ -173,6 +173,9 @@ def run_audit(inputs: list[Path], ruleset: RuleSet, out_dir: Path, fail_on: str 
                 pieces = iter_loaded(inputs, rows=chunk_rows or None)
                 loaded = next(pieces)
                 following = next(pieces, None) if chunk_rows else None
+                if following is not None and following.frame.empty and not following.unreadable:
+                    # The rows filled exactly one chunk: the last piece holds only the files' report.
+                    loaded.files, following = following.files, None
                 if following is None:
                     batch = build_batch(loaded, ruleset.column_mapping)
             if following is not None:

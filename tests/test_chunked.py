@@ -82,6 +82,15 @@ def _article(number: int, **fields) -> dict:
     return record
 
 
+def test_an_input_of_exactly_one_chunk_is_audited_whole(tmp_path, default_rules):
+    table = _write(tmp_path / "export.jsonl", [_article(number) for number in range(12)])
+    _, expected = _audit(default_rules, [table], tmp_path / "whole", chunk_rows=0)
+    _, got = _audit(default_rules, [table], tmp_path / "one", chunk_rows=12)
+    results = json.loads((tmp_path / "one" / "results.json").read_text(encoding="utf-8"))
+    assert "chunks" not in results["run"] and "row partitions" in results["run"]["validate_steps"]
+    assert got == expected
+
+
 def test_ids_repeated_in_different_chunks_are_found(tmp_path, default_rules):
     records = [_article(number) for number in range(30)]
     records[27]["id"] = records[2]["id"]
