@@ -49,13 +49,14 @@ from auditor.loaders import LoadedInput, UnreadableRow
 from auditor.long_texts import LongTexts
 from auditor.mapping import LONG_TEXT, Batch, build_batch
 from auditor.partitions import DEFAULT_PARTITION_ROWS, RowCheck, RowCheckRun
-from auditor.rules import RuleSet
+from auditor.rules import CANONICAL_FIELDS, RuleSet
 from auditor.validate import (
     RESULT_FORMAT,
     SUITE_NAME,
     ExpectationOutcome,
     GxValidator,
     ValidationOutcome,
+    auditor_checks,
     build_suite,
     outcome_of,
 )
@@ -164,27 +165,24 @@ class _Plan:
 
 
 def _plan(ruleset: RuleSet) -> _Plan:
-    columns = list(dict.fromkeys(column for rule in ruleset.rules for column in rule.columns))
+    # Every rule's column present, as a chunk's rows have them (build_suite leaves out the others).
+    columns = list(dict.fromkeys([*CANONICAL_FIELDS, *(column for rule in ruleset.rules for column in rule.columns)]))
     suite, _ = build_suite(ruleset, columns)
-    plan = _Plan()
-    for expectation in suite.expectations:
-        if isinstance(expectation, AuditorColumnMapExpectation):
-            if not expectation.metric.partitionable:
-                raise RulesError(f"rule {expectation.meta['rule_id']}: {type(expectation).__name__} needs the whole "
-                                 "batch's texts at once; audit this input whole (--chunk-rows 0)")
-            check = expectation.metric.row_check(expectation.column, expectation.value_kwargs())
-            if check.batch_input is not None and check.batch_input_part is None:
-                raise RulesError(f"rule {expectation.meta['rule_id']}: its batch input cannot be put together "
-                                 "from chunks; audit this input whole (--chunk-rows 0)")
-            (plan.input_checks if check.batch_input is not None else plan.row_checks).setdefault(check.key, check)
-        elif isinstance(expectation, AuditorBatchExpectation):
-            metric, value_kwargs = expectation.metric, expectation.value_kwargs()
-            feature = metric.partition_feature(value_kwargs)
-            if feature is None:
-                raise RulesError(f"rule {expectation.meta['rule_id']}: {type(expectation).__name__} reads the whole "
-                                 "batch's texts; audit this input whole (--chunk-rows 0)")
-            plan.features.setdefault(feature.key, feature)
-            plan.batch_checks.append((metric, value_kwargs, feature))
+    found = auditor_checks(suite, columns)
+    for expectation in found.unpartitionable:
+        raise RulesError(f"rule {expectation.meta['rule_id']}: {type(expectation).__name__} needs the whole "
+                         "batch's texts at once; audit this input whole (--chunk-rows 0)")
+    plan = _Plan(features=found.features)
+    for key, check in found.row_checks.items():
+        if check.batch_input is not None and check.batch_input_part is None:
+            raise RulesError(f"{key}: its batch input cannot be put together from chunks; audit this input whole "
+                             "(--chunk-rows 0)")
+        (plan.input_checks if check.batch_input is not None else plan.row_checks)[key] = check
+    for metric, value_kwargs, feature, expectation in found.batch_checks:
+        if feature is None:
+            raise RulesError(f"rule {expectation.meta['rule_id']}: {type(expectation).__name__} reads the whole "
+                             "batch's texts; audit this input whole (--chunk-rows 0)")
+        plan.batch_checks.append((metric, value_kwargs, feature))
     return plan
 
 

@@ -17,7 +17,7 @@ from great_expectations.expectations.registry import get_expectation_impl
 
 from auditor.expectations.base import AuditorBatchExpectation, AuditorColumnMapExpectation
 from auditor.expectations.precomputed import known_results
-from auditor.partitions import DEFAULT_PARTITION_ROWS, RowCheckRun
+from auditor.partitions import DEFAULT_PARTITION_ROWS, PartitionFeature, RowCheck, RowCheckRun
 from auditor.rules import RuleSet, expectation_kwargs
 from auditor.text.analysis import analyse_frame
 
@@ -141,6 +141,37 @@ def run_validation(ruleset: RuleSet, data: pd.DataFrame, workers: int = 1,
                              gx_result=result, steps=steps)
 
 
+@dataclass
+class AuditorChecks:
+    """The auditor's own checks in a suite, as the row partitions and the batch steps run them
+    (each engine refuses what it cannot run)."""
+
+    row_checks: dict[str, RowCheck] = field(default_factory=dict)  # by result key
+    # Per-row checks that read the whole batch inside GX (partitionable = False), as expectations.
+    unpartitionable: list[Any] = field(default_factory=list)
+    features: dict[str, PartitionFeature] = field(default_factory=dict)  # those the columns allow, by key
+    # (metric, value kwargs, feature or None, expectation) per batch-level check
+    batch_checks: list[tuple[Any, dict[str, Any], Any, Any]] = field(default_factory=list)
+
+
+def auditor_checks(suite: gx.ExpectationSuite, columns: list[str]) -> AuditorChecks:
+    found = AuditorChecks()
+    for expectation in suite.expectations:
+        if isinstance(expectation, AuditorColumnMapExpectation):
+            if not expectation.metric.partitionable:
+                found.unpartitionable.append(expectation)
+                continue
+            check = expectation.metric.row_check(expectation.column, expectation.value_kwargs())
+            found.row_checks.setdefault(check.key, check)
+        elif isinstance(expectation, AuditorBatchExpectation):
+            metric, value_kwargs = expectation.metric, expectation.value_kwargs()
+            feature = metric.partition_feature(value_kwargs)
+            if feature is not None and set(feature.columns) <= set(columns):
+                found.features.setdefault(feature.key, feature)
+            found.batch_checks.append((metric, value_kwargs, feature, expectation))
+    return found
+
+
 def _work_out_checks(suite: gx.ExpectationSuite, data: pd.DataFrame, workers: int,
                      partition_rows: int) -> tuple[dict[str, Any], dict[str, float]]:
     """The results of the auditor's own checks in the suite, by result key: the per-row ones
@@ -148,19 +179,8 @@ def _work_out_checks(suite: gx.ExpectationSuite, data: pd.DataFrame, workers: in
     partitions made for them (or, for a check that makes none, from the batch meanwhile).
     A check that raises is left out, so that GX runs it again and reports the error on its
     expectation."""
-    row_checks: dict[str, Any] = {}
-    features: dict[str, Any] = {}
-    batch_checks: list[tuple[Any, dict[str, Any], Any]] = []
-    for expectation in suite.expectations:
-        if isinstance(expectation, AuditorColumnMapExpectation) and expectation.metric.partitionable:
-            check = expectation.metric.row_check(expectation.column, expectation.value_kwargs())
-            row_checks.setdefault(check.key, check)
-        elif isinstance(expectation, AuditorBatchExpectation):
-            metric, value_kwargs = expectation.metric, expectation.value_kwargs()
-            feature = metric.partition_feature(value_kwargs)
-            if feature is not None and set(feature.columns) <= set(data.columns):
-                features.setdefault(feature.key, feature)
-            batch_checks.append((metric, value_kwargs, feature))
+    found = auditor_checks(suite, list(data.columns))
+    row_checks, features, batch_checks = found.row_checks, found.features, found.batch_checks
     steps: dict[str, float] = {}
     known: dict[str, Any] = {}
     started = time.perf_counter()
@@ -168,7 +188,7 @@ def _work_out_checks(suite: gx.ExpectationSuite, data: pd.DataFrame, workers: in
                       features=list(features.values()))
     try:
         analyses: dict[tuple[str, ...], Any] = {}
-        for metric, value_kwargs, feature in batch_checks:
+        for metric, value_kwargs, feature, _ in batch_checks:
             if feature is None or feature.key not in features:
                 _batch_verdict(known, metric, value_kwargs, data, analyses)
         analyses.clear()
@@ -177,7 +197,7 @@ def _work_out_checks(suite: gx.ExpectationSuite, data: pd.DataFrame, workers: in
         partitions_done = time.perf_counter()
         # From the start: the partitions ran beside the batch checks above.
         steps["row partitions"] = round(partitions_done - started, 3)
-        for metric, value_kwargs, feature in batch_checks:
+        for metric, value_kwargs, feature, _ in batch_checks:
             if feature is not None and feature.key in gathered:
                 _batch_verdict(known, metric, value_kwargs, data, analyses, gathered[feature.key])
         steps["batch checks"] = round(meanwhile + time.perf_counter() - partitions_done, 3)

@@ -43,11 +43,10 @@ sys.path.insert(0, str(HERE))
 from bench_scale import build_table  # noqa: E402
 
 import auditor.partitions as partitions  # noqa: E402
-from auditor.expectations.base import AuditorBatchExpectation, AuditorColumnMapExpectation  # noqa: E402
 from auditor.loaders import load_inputs  # noqa: E402
 from auditor.mapping import build_batch  # noqa: E402
 from auditor.rules import load_rules  # noqa: E402
-from auditor.validate import _context, build_suite  # noqa: E402
+from auditor.validate import _context, auditor_checks, build_suite  # noqa: E402
 
 ANALYSIS = "text analysis"
 CPU = "cpu:"
@@ -55,22 +54,12 @@ RUN_AT = re.compile(r"\(run at [^)]*\)")
 
 
 def default_checks(data: pd.DataFrame) -> tuple[list[partitions.RowCheck], list[partitions.PartitionFeature]]:
-    """The default rules' per-row checks and partition features, picked from the suite as
-    `validate._work_out_checks` picks them."""
+    """The default rules' per-row checks and partition features, as the validation picks them."""
     ruleset = load_rules()
     _context()  # GX builds a suite only inside a data context
     suite, _ = build_suite(ruleset, list(data.columns))
-    checks: dict[str, partitions.RowCheck] = {}
-    features: dict[str, partitions.PartitionFeature] = {}
-    for expectation in suite.expectations:
-        if isinstance(expectation, AuditorColumnMapExpectation) and expectation.metric.partitionable:
-            check = expectation.metric.row_check(expectation.column, expectation.value_kwargs())
-            checks.setdefault(check.key, check)
-        elif isinstance(expectation, AuditorBatchExpectation):
-            feature = expectation.metric.partition_feature(expectation.value_kwargs())
-            if feature is not None and set(feature.columns) <= set(data.columns):
-                features.setdefault(feature.key, feature)
-    return list(checks.values()), list(features.values())
+    found = auditor_checks(suite, list(data.columns))
+    return list(found.row_checks.values()), list(found.features.values())
 
 
 def short_name(key: str) -> str:

@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 
 from auditor.errors import AuditorError
-from auditor.expectations.base import AuditorBatchExpectation, AuditorColumnMapExpectation
+from auditor.expectations.base import AuditorColumnMapExpectation
 from auditor.expectations.precomputed import known_results
 from auditor.rules import RuleSet
 from auditor.spark.beyond import FindingsBeyond
@@ -45,7 +45,8 @@ from auditor.spark.row_checks import (
     write_findings_beyond,
 )
 from auditor.spark.session import spark_session
-from auditor.validate import RESULT_FORMAT, ExpectationOutcome, ValidationOutcome, _context, _exception_message, build_suite
+from auditor.validate import (RESULT_FORMAT, ExpectationOutcome, ValidationOutcome, _context, _exception_message,
+                              auditor_checks, build_suite)
 
 def _prepared(check, source: SparkBatch):
     """``check`` with its batch inputs worked out on Spark. The furniture check's (the counts
@@ -90,18 +91,11 @@ def _batch_checks(suite, columns) -> tuple[list[tuple[Any, dict[str, Any], Any]]
     """The suite's batch-level checks (metric, value kwargs, feature) and the features the
     partitions make for them. On Spark every batch check judges features: one that makes none
     cannot run here."""
-    checks, features = [], {}
-    for expectation in suite.expectations:
-        if not isinstance(expectation, AuditorBatchExpectation):
-            continue
-        metric, value_kwargs = expectation.metric, expectation.value_kwargs()
-        feature = metric.partition_feature(value_kwargs)
+    found = auditor_checks(suite, columns)
+    for _, _, feature, expectation in found.batch_checks:
         if feature is None:
             raise AuditorError(f"{expectation.expectation_type} cannot run on Spark yet; use --engine pandas")
-        if set(feature.columns) <= set(columns):
-            features.setdefault(feature.key, feature)
-        checks.append((metric, value_kwargs, feature))
-    return checks, features
+    return [(metric, value_kwargs, feature) for metric, value_kwargs, feature, _ in found.batch_checks], found.features
 
 
 def _batch_verdicts(batch_checks, source: SparkBatch, gathered: dict[str, Any]) -> dict[str, Any]:
@@ -162,16 +156,16 @@ def _validate(context, ruleset: RuleSet, source: SparkBatch, started: float, max
     if not suite.expectations:
         return SparkValidationOutcome(outcomes=outcomes, suite=suite, gx_seconds=time.perf_counter() - started)
     steps: dict[str, float] = {}
-    row_checks = {}
+    found = auditor_checks(suite, list(source.columns))
+    for expectation in found.unpartitionable:
+        raise AuditorError(f"{expectation.expectation_type} cannot run on Spark yet; use --engine pandas")
+    row_checks = found.row_checks
     reporting: dict[str, list[tuple[str, str, str]]] = {}  # check key -> the (rule, column, type) reporting it
     for expectation in suite.expectations:
         if isinstance(expectation, AuditorColumnMapExpectation):
-            if not expectation.metric.partitionable:
-                raise AuditorError(f"{expectation.expectation_type} cannot run on Spark yet; use --engine pandas")
-            check = expectation.metric.row_check(expectation.column, expectation.value_kwargs())
-            row_checks.setdefault(check.key, check)
-            reporting.setdefault(check.key, []).append((expectation.meta["rule_id"], expectation.column,
-                                                        expectation.expectation_type))
+            key = expectation.metric.result_key(expectation.column, expectation.value_kwargs())
+            reporting.setdefault(key, []).append((expectation.meta["rule_id"], expectation.column,
+                                                  expectation.expectation_type))
     step = time.perf_counter()
     # A check's batch inputs (the furniture check's repeated lines) are worked out once on the
     # whole batch, before the partitions, as on pandas.
