@@ -11,7 +11,6 @@ the articles on the report page, the rows editors decided on).
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import numpy as np
@@ -31,19 +30,14 @@ class LongTexts:
         folder.mkdir(parents=True, exist_ok=True)
         self._starts: list[int] = []  # each chunk's first batch position
         self._columns: list[list[str]] = []
-        self._sizes: list[int] = []
 
     def add(self, texts: pd.DataFrame) -> None:
-        """The next chunk's long texts, on its batch positions (a contiguous range)."""
-        start = int(texts.index[0]) if len(texts.index) else (self._end() if self._starts else 0)
+        """The next chunk's long texts, on its batch positions (a RangeIndex, empty or not)."""
+        start = int(texts.index.start)
         table = pa.table({str(name): pa.array(texts[name].tolist(), type=pa.string()) for name in texts.columns})
         pq.write_table(table, self._file(len(self._starts)), row_group_size=ROW_GROUP_ROWS, compression="lz4")
         self._starts.append(start)
         self._columns.append([str(name) for name in texts.columns])
-        self._sizes.append(len(texts))
-
-    def _end(self) -> int:
-        return self._starts[-1] + self._sizes[-1]
 
     def _file(self, chunk: int) -> Path:
         return self.folder / f"chunk-{chunk:05d}.parquet"
@@ -70,19 +64,14 @@ class LongTexts:
             present = [name for name in columns if name in self._columns[chunk]]
             if not present:
                 continue
-            file = pq.ParquetFile(self._file(int(chunk)))
             groups = np.unique(within // ROW_GROUP_ROWS)
-            table = file.read_row_groups(groups.tolist(), columns=present)
-            # Row offsets within the groups read, which follow one another in the table.
-            offsets = {int(group): at for at, group in zip(np.r_[0, np.cumsum(
-                [file.metadata.row_group(int(g)).num_rows for g in groups])[:-1]], groups)}
-            rows = np.asarray([offsets[int(place // ROW_GROUP_ROWS)] + int(place % ROW_GROUP_ROWS) for place in within])
+            table = pq.ParquetFile(self._file(int(chunk))).read_row_groups(groups.tolist(), columns=present)
+            # Every group but a file's last holds ROW_GROUP_ROWS rows, and the groups read follow
+            # one another in the table: a row's place is its group's rank there, then its own.
+            rows = np.searchsorted(groups, within // ROW_GROUP_ROWS) * ROW_GROUP_ROWS + within % ROW_GROUP_ROWS
             taken = table.take(pa.array(rows, type=pa.int64())).to_pydict()
             for name in present:
                 column = found[name].to_numpy()
                 column[wanted] = taken[name]
                 found[name] = column
         return found
-
-    def remove(self) -> None:
-        shutil.rmtree(self.folder, ignore_errors=True)

@@ -135,8 +135,7 @@ def run_audit(inputs: list[Path], ruleset: RuleSet, out_dir: Path, fail_on: str 
         store = HistoryStore(history_file, create=False)
     progress = Progress(show_progress)
     chunked = None
-    move_in: dict[str, Path] = {}  # folders made during the run that join the outputs
-    scratch: list[Path] = []  # and where they are made: removed if the run stops before
+    scratch: list[Path] = []  # folders made during the run beside its outputs, removed when it stops
     try:
         if store is not None and baseline is not None:
             baseline = str(store.resolve(baseline, dataset))
@@ -258,8 +257,7 @@ def run_audit(inputs: list[Path], ruleset: RuleSet, out_dir: Path, fail_on: str 
             with progress.step("write"):
                 outputs = write_outputs(result, out_dir, run_info, texts=texts, history=history,
                                         gx_result=validation.gx_result, suite=validation.suite, data_docs=data_docs,
-                                        corrections=outcome.corrections if outcome is not None else None,
-                                        move_in=move_in)
+                                        corrections=outcome.corrections if outcome is not None else None)
         except BaseException:
             if recorded is not None:
                 store.forget(recorded.run_id)  # no outputs, no run

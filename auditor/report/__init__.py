@@ -36,12 +36,10 @@ def write_outputs(
     suite: Any = None,
     data_docs: bool = True,
     corrections: list[dict[str, Any]] | None = None,
-    move_in: dict[str, Path] | None = None,
 ) -> dict[str, Path]:
     """Write the outputs; ``texts`` (title and body of rows with findings) give the report its
     excerpts, ``history`` the comparison with earlier runs, ``gx_result`` the Data Docs;
-    ``corrections`` (a run with decisions) become ``corrections.csv``; ``move_in``: folders
-    made during the run (a Spark run's findings beyond its bound) moved in under their names."""
+    ``corrections`` (a run with decisions) become ``corrections.csv``."""
     out_dir = out_dir.resolve()
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     sweep_stale(out_dir.parent)
@@ -76,9 +74,6 @@ def write_outputs(
         if corrections is not None:
             (staging / CORRECTIONS_FILE).write_text(render_corrections(corrections), encoding="utf-8")
             outputs[CORRECTIONS_FILE] = out_dir / CORRECTIONS_FILE
-        for name, folder in (move_in or {}).items():
-            shutil.move(str(folder), str(staging / name))
-            outputs[name] = out_dir / name
         stage.unlink_lock_file()
         _replace_folder(staging, out_dir)
     except BaseException:
