@@ -42,6 +42,7 @@ from great_expectations.core import ExpectationSuiteValidationResult, Expectatio
 from great_expectations.expectations.expectation import ColumnMapExpectation
 
 import great_expectations as gx
+from auditor.contracts import SpilledParts
 from auditor.errors import RulesError
 from auditor.expectations.base import AuditorBatchExpectation, AuditorColumnMapExpectation
 from auditor.findings import AuditResult, assemble, findings_of, rule_outcomes
@@ -65,6 +66,15 @@ from auditor.validate import (
 def peak_rss_mb() -> int:
     """This process's peak resident memory so far, in MB (Linux reports it in KB)."""
     return int(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+
+
+def current_rss_mb() -> int:
+    """This process's resident memory now, in MB."""
+    try:
+        with open("/proc/self/statm", encoding="ascii") as handle:
+            return int(handle.read().split()[1]) * resource.getpagesize() // 2**20
+    except OSError:  # not Linux
+        return 0
 
 
 @functools.cache
@@ -128,12 +138,13 @@ class ChunkedAudit:
 
 class _SpilledParts:
     """The batch checks' features of each chunk, on disk until their check is judged: they grow
-    with the rows (a few KB a row), and each check needs only its own, one check at a time."""
+    with the rows (a few KB a row), and each check reads back only its own, a chunk at a time."""
 
     def __init__(self, folder: Path):
         self.folder = folder
         folder.mkdir(parents=True, exist_ok=True)
         self._files: dict[str, list[Path]] = {}
+        self._indexes: dict[str, list[pd.Index]] = {}
 
     def add(self, key: str, parts: list) -> None:
         files = self._files.setdefault(key, [])
@@ -141,17 +152,30 @@ class _SpilledParts:
         with file.open("wb") as handle:
             pickle.dump(parts, handle, protocol=pickle.HIGHEST_PROTOCOL)
         files.append(file)
+        self._indexes.setdefault(key, []).extend(part.index for part in parts)
 
     def __contains__(self, key: str) -> bool:
         return key in self._files
 
-    def load(self, key: str) -> list:
-        """Every chunk's parts of ``key``, in row order."""
-        parts = []
-        for file in self._files.get(key, []):
+    def load(self, key: str) -> "_SpilledSequence":
+        """Every chunk's parts of ``key``, in row order, read from disk as they are iterated."""
+        indexes = self._indexes.get(key, [])
+        rows = indexes[0].append(indexes[1:]) if indexes else pd.Index([])
+        return _SpilledSequence(list(self._files.get(key, [])), rows, self.folder)
+
+
+class _SpilledSequence(SpilledParts):
+    def __init__(self, files: list[Path], rows_index: pd.Index, scratch: Path):
+        self.files = files
+        self.rows_index = rows_index
+        self.scratch = scratch  # where a check may keep its own temporary files
+
+    def __iter__(self):
+        for file in self.files:
             with file.open("rb") as handle:
-                parts.extend(pickle.load(handle))
-        return parts
+                parts = pickle.load(handle)
+            while parts:
+                yield parts.pop(0)  # a part given away is not held here any longer
 
 
 @dataclass
@@ -247,6 +271,8 @@ def run_chunked(ruleset: RuleSet, chunks: Iterable[LoadedInput], texts: LongText
     plan = _plan(ruleset)
     first = _first_pass(ruleset, plan, chunks, texts, workers, partition_rows)
     peak["first pass"] = peak_rss_mb()
+    give_back_freed_memory()
+    peak["held after the first pass"] = current_rss_mb()  # the short cells and the per-row details
     steps["first pass"] = round(time.perf_counter() - started, 3)
     batch = first.batch
     suite, outcomes = build_suite(ruleset, list(batch.data.columns))

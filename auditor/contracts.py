@@ -45,6 +45,31 @@ class BatchVerdict(dict):
     Further keys (the story groups, say) travel on to the expectation's result."""
 
 
+class SpilledParts:
+    """A batch's features as its row partitions made them, kept on disk chunk by chunk (an
+    audit in chunks): iterating reads them back one chunk at a time, each time, and
+    ``rows_index`` is the batch's rows without reading them. What the batch checks' feature
+    combiners accept besides a list of parts."""
+
+    rows_index: Any  # pandas Index
+    scratch: Any = None  # a folder (Path) where a check may keep temporary files
+
+    def __iter__(self):  # pragma: no cover (the protocol)
+        raise NotImplementedError
+
+
+def parts_index(parts: Any) -> Any:
+    """The rows of consecutive parts (each with an ``index``), in order."""
+    if isinstance(parts, SpilledParts):
+        return parts.rows_index
+    import pandas as pd
+
+    parts = list(parts)
+    if not parts:
+        return pd.Index([])
+    return parts[0].index.append([part.index for part in parts[1:]])
+
+
 def span_of(text: str, start: int, end: int) -> dict[str, list[int]]:
     """``{"span": [start, end], "lines": [first, last]}`` for ``text[start:end]``.
 

@@ -20,6 +20,7 @@ import pyarrow.parquet as pq
 
 
 ROW_GROUP_ROWS = 5_000
+GROUPS_AT_ONCE = 4
 
 
 class LongTexts:
@@ -64,14 +65,22 @@ class LongTexts:
             present = [name for name in columns if name in self._columns[chunk]]
             if not present:
                 continue
-            groups = np.unique(within // ROW_GROUP_ROWS)
-            table = pq.ParquetFile(self._file(int(chunk))).read_row_groups(groups.tolist(), columns=present)
-            # Every group but a file's last holds ROW_GROUP_ROWS rows, and the groups read follow
-            # one another in the table: a row's place is its group's rank there, then its own.
-            rows = np.searchsorted(groups, within // ROW_GROUP_ROWS) * ROW_GROUP_ROWS + within % ROW_GROUP_ROWS
-            taken = table.take(pa.array(rows, type=pa.int64())).to_pydict()
-            for name in present:
-                column = found[name].to_numpy()
-                column[wanted] = taken[name]
-                found[name] = column
+            file = pq.ParquetFile(self._file(int(chunk)))
+            group_of = within // ROW_GROUP_ROWS
+            # A few row groups at a time: the rows asked for may be spread over every group of
+            # the chunk, and reading them all at once held the chunk's whole texts.
+            groups = np.unique(group_of)
+            for first in range(0, len(groups), GROUPS_AT_ONCE):
+                read = groups[first:first + GROUPS_AT_ONCE]
+                these = np.flatnonzero(np.isin(group_of, read))
+                table = file.read_row_groups(read.tolist(), columns=present)
+                # Every group but a file's last holds ROW_GROUP_ROWS rows, and the groups read
+                # follow one another in the table: a row's place is its group's rank there, then its own.
+                rows = np.searchsorted(read, group_of[these]) * ROW_GROUP_ROWS + within[these] % ROW_GROUP_ROWS
+                taken = table.take(pa.array(rows, type=pa.int64())).to_pydict()
+                del table
+                for name in present:
+                    column = found[name].to_numpy()
+                    column[wanted[these]] = taken[name]
+                    found[name] = column
         return found

@@ -98,8 +98,10 @@ class TreeMemory(threading.Thread):
         self.join()
 
 
-def run_audit(table: Path, out: Path, workers: int | None) -> tuple[float, float, dict]:
-    return timed_audit(table, out, ["--workers", str(workers)] if workers else [], "audit")
+def run_audit(table: Path, out: Path, workers: int | None, chunk_rows: int | None = None) -> tuple[float, float, dict]:
+    options = ["--workers", str(workers)] if workers else []
+    options += ["--chunk-rows", str(chunk_rows)] if chunk_rows is not None else []
+    return timed_audit(table, out, options, "audit")
 
 
 def timed_audit(table: Path, out: Path, options: list[str], name: str) -> tuple[float, float, dict]:
@@ -169,6 +171,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rows", type=int, action="append", help="rows per run (repeatable; default 100000)")
     parser.add_argument("--workers", type=int, help="--workers for the audit (default: the auditor's own)")
+    parser.add_argument("--chunk-rows", type=int, help="--chunk-rows for the audit (default: the auditor's own)")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--keep", type=Path, help="keep generated tables and outputs here (and reuse the tables)")
     args = parser.parse_args()
@@ -179,7 +182,7 @@ def main() -> None:
         table = build_table(rows, args.seed, work)
         built = time.perf_counter() - started
         out = work / f"out-{rows}"
-        wall, peak_mb, results = run_audit(table, out, args.workers)
+        wall, peak_mb, results = run_audit(table, out, args.workers, args.chunk_rows)
         scan, matches, term_count = raw_scan_seconds(table)
         summary, run = results["summary"], results["run"]
         print(f"== {rows} rows ({table.stat().st_size / 1e6:.0f} MB JSONL, built in {built:.0f} s), workers {run.get('workers')}")

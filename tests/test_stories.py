@@ -294,3 +294,52 @@ def test_seed_pages_are_one_story(shared_seeds):
     verdict = find_story_conflicts(data)
     # Seed 000 has no Details table: its empty category and location conflict with nothing.
     assert verdict["stories"] == [[0, 1]] and verdict["details"] == {}
+
+
+# --- read in parts, as from row partitions and from disk ---------------------------------
+
+def _made_up_batch(stories: int = 240, rewrites: int = 50, seed: int = 3) -> pd.DataFrame:
+    """Stories of made-up words (Zipf-like draws from one vocabulary, so that common words
+    are common), some of them told twice: the second telling drops and reorders words."""
+    rng = np.random.default_rng(seed)
+    letters = np.array(list("abcdefghiklmnoprstuwz"))
+    vocabulary = sorted({"".join(rng.choice(letters, size=rng.integers(5, 11))) for _ in range(4000)})
+    weights = 1.0 / np.arange(1, len(vocabulary) + 1)
+    weights /= weights.sum()
+    rows = []
+    for _ in range(stories):
+        words = list(rng.choice(vocabulary, size=140, p=weights))
+        rows.append((" ".join(words[:8]).capitalize(), ". ".join(" ".join(words[at:at + 12]) for at in range(8, 140, 12))))
+    for told in rng.choice(stories, size=rewrites, replace=False):
+        title, body = rows[told]
+        words = body.replace(".", "").split()
+        kept = [word for word in words if rng.random() > 0.1]
+        middle = kept[10:]
+        rng.shuffle(middle)
+        rows.append((title, " ".join(kept[:10] + middle)))
+    return frame_of(rows, ["Unwetter"] * len(rows), ["Kessental"] * len(rows))
+
+
+def test_groups_from_parts_on_disk_are_those_of_the_whole_batch(monkeypatch):
+    from auditor.batch import stories
+    from auditor.text.analysis import analyse_texts
+
+    frame = _made_up_batch()
+    settings = StorySettings(min_stems=20)
+    whole = stories.find_groups(stories.story_features(analyse_texts(frame["title"], frame["body"]), settings),
+                                settings)
+    assert len(whole.groups) >= 40  # the planted second tellings, and little else
+    assert all(len(group) == 2 for group in whole.groups)
+
+    parts = []
+    for start in range(0, len(frame), 37):
+        rows = frame.iloc[start:start + 37]
+        parts.append(stories.story_features(analyse_texts(rows["title"], rows["body"]), settings))
+    # Small blocks of weighted texts (so they go to disk and are paired block by block) and
+    # small slices of candidates.
+    monkeypatch.setattr(stories, "WHOLE_BLOCK_ROWS", 50)
+    monkeypatch.setattr(stories, "PAIR_SLICE", 7)
+    in_parts = stories.find_groups(stories.combine_story_features(parts), settings)
+    assert in_parts.groups == whole.groups
+    assert in_parts.similarity == whole.similarity  # to the last bit
+    assert in_parts.comparable == whole.comparable == len(frame)

@@ -47,9 +47,10 @@ Everything is seeded: the same batch gives the same groups.
 from __future__ import annotations
 
 import zlib
+from pathlib import Path
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, Hashable, Sequence
+from typing import Any, Hashable, Iterable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -57,7 +58,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import scipy.sparse as sp
 
-from auditor.contracts import BatchVerdict, setting, text_columns_setting
+from auditor.contracts import BatchVerdict, parts_index, setting, text_columns_setting
 from auditor.text.analysis import TextAnalysis, sorted_unique, analyse_texts
 from auditor.text.words import normalise_all
 from auditor.text.labels import normalise_label
@@ -86,15 +87,8 @@ class StorySettings:
 
 
 BLOCK = 100_000  # (row, stem) entries per block when taking minima (x num_perm x 4 bytes)
-
-
-@dataclass
-class StemBags:
-    whole: sp.csr_matrix  # rows x stems, weighted (1 + log tf) x idf, rows of unit length
-    lead: sp.csr_matrix  # the same for title + lead
-    stems: np.ndarray  # each stem's text
-    comparable: np.ndarray  # positions of rows with enough stems
-    document_frequency: np.ndarray  # per stem, the comparable rows that hold it
+PAIR_SLICE = 2_000_000  # candidate pairs whose lead cosines are worked out at a time
+WHOLE_BLOCK_ROWS = 100_000  # rows of weighted whole texts held at a time (~2 KB a row)
 
 
 @dataclass
@@ -138,29 +132,27 @@ def story_features(analysis: TextAnalysis, settings: StorySettings = StorySettin
     return StoryFeatures(index=analysis.index[positions], stems=stems, whole=whole, lead=lead)
 
 
-def combine_story_features(parts: Sequence[StoryFeatures]) -> StoryFeatures:
-    """The features of consecutive row partitions as one batch's: one stem vocabulary,
-    the rows in partition order."""
-    parts = list(parts)
-    if len(parts) == 1:
-        return parts[0]
-    if not parts:
-        empty = sp.csr_matrix((0, 0), dtype=np.float32)
-        return StoryFeatures(index=pd.Index([]), stems=np.asarray([], dtype=object), whole=empty, lead=empty)
-    stems, codes = np.unique(np.concatenate([part.stems for part in parts]), return_inverse=True)
-    whole, lead, start = [], [], 0
-    for part in parts:
-        columns = codes[start:start + len(part.stems)]
-        start += len(part.stems)
-        for matrix, gathered in ((part.whole, whole), (part.lead, lead)):
-            gathered.append(sp.csr_matrix((matrix.data, columns[matrix.indices], matrix.indptr),
-                                          shape=(matrix.shape[0], len(stems))))
-    index = parts[0].index.append([part.index for part in parts[1:]])
-    return StoryFeatures(index=index, stems=stems, whole=sp.vstack(whole, format="csr"),
-                         lead=sp.vstack(lead, format="csr"))
+@dataclass
+class StoryFeatureParts:
+    """A batch's story features as its row partitions made them, in row order, not put together:
+    the grouping reads them part by part (three times), so the batch's counts are never one
+    matrix. ``parts`` is re-iterable: a list, or parts read back from disk one chunk at a time
+    in an audit in chunks."""
+
+    index: pd.Index  # the batch's rows
+    parts: Iterable[StoryFeatures]
+    scratch: Path | None = None  # where the grouping may keep blocks of weighted rows (a temporary folder)
+
+
+def combine_story_features(parts: Iterable[StoryFeatures]) -> StoryFeatureParts:
+    """The features of consecutive row partitions as one batch's (one stem vocabulary, the rows
+    in partition order, as :func:`find_groups` reads them)."""
+    return StoryFeatureParts(index=parts_index(parts), parts=parts, scratch=getattr(parts, "scratch", None))
 
 
 def _weighted(counts: sp.csr_matrix, idf: np.ndarray) -> sp.csr_matrix:
+    """Rows of (1 + log tf) x idf, of unit length. Each row's numbers depend on that row alone,
+    so the rows of a part come out exactly as in the whole batch's matrix."""
     weights = counts.tocsr(copy=True)
     weights.data = (1.0 + np.log(np.maximum(weights.data, 1.0))) * idf[weights.indices]
     norms = np.sqrt(np.asarray(weights.multiply(weights).sum(axis=1)).ravel())
@@ -168,18 +160,50 @@ def _weighted(counts: sp.csr_matrix, idf: np.ndarray) -> sp.csr_matrix:
     return weights.tocsr()
 
 
-def stem_bags(features: StoryFeatures, settings: StorySettings) -> StemBags:
-    """The rows' whole-text and lead stem bags, weighted."""
-    whole, lead, stems = features.whole, features.lead, features.stems
-    distinct = np.diff(whole.indptr)
-    comparable = np.flatnonzero(distinct >= settings.min_stems)
-    document_frequency = np.bincount(whole[comparable].indices, minlength=len(stems))
-    if len(comparable) >= settings.min_rows_for_idf:
-        idf = np.log((1.0 + len(comparable)) / (1.0 + document_frequency)) + 1.0
-    else:
-        idf = np.ones(len(stems))
-    return StemBags(whole=_weighted(whole, idf), lead=_weighted(lead, idf), stems=stems, comparable=comparable,
-                    document_frequency=document_frequency)
+@dataclass
+class _Vocabulary:
+    """The batch's stems (sorted) and, per stem, how many comparable rows hold it."""
+
+    stems: pa.Array
+    document_frequency: np.ndarray
+    comparable: int  # rows with enough stems
+
+    @classmethod
+    def of(cls, parts: Iterable[StoryFeatures], settings: StorySettings) -> "_Vocabulary":
+        stems: list[pa.Array] = []
+        frequencies: list[np.ndarray] = []
+        comparable = 0
+        for part in parts:
+            held = _comparable(part, settings)
+            comparable += len(held)
+            frequencies.append(np.bincount(part.whole[held].indices, minlength=len(part.stems)))
+            stems.append(pa.array(part.stems.tolist(), type=pa.large_string()))
+        if not stems:
+            return cls(pa.array([], type=pa.large_string()), np.zeros(0, dtype=np.int64), 0)
+        every = pa.chunked_array(stems, type=pa.large_string())
+        distinct = pc.unique(every)
+        distinct = distinct.take(pc.array_sort_indices(distinct))  # UTF-8 byte order: code point order
+        codes = np.asarray(pc.index_in(every, value_set=distinct), dtype=np.int64)
+        frequency = np.bincount(codes, weights=np.concatenate(frequencies).astype(np.float64), minlength=len(distinct))
+        return cls(distinct, np.rint(frequency).astype(np.int64), comparable)
+
+    def idf(self, settings: StorySettings) -> np.ndarray:
+        if self.comparable >= settings.min_rows_for_idf:
+            return np.log((1.0 + self.comparable) / (1.0 + self.document_frequency)) + 1.0
+        return np.ones(len(self.stems))
+
+    def columns(self, part: StoryFeatures) -> tuple[sp.csr_matrix, sp.csr_matrix]:
+        """The part's whole and lead counts on the batch's stems (the order within a row kept:
+        both vocabularies are sorted)."""
+        codes = np.asarray(pc.index_in(pa.array(part.stems.tolist(), type=pa.large_string()), value_set=self.stems),
+                           dtype=np.int64)
+        return tuple(sp.csr_matrix((matrix.data, codes[matrix.indices].astype(np.int32), matrix.indptr),
+                                   shape=(matrix.shape[0], len(self.stems))) for matrix in (part.whole, part.lead))
+
+
+def _comparable(part: StoryFeatures, settings: StorySettings) -> np.ndarray:
+    """Positions (in the part) of the rows with enough distinct stems to compare."""
+    return np.flatnonzero(np.diff(part.whole.indptr) >= settings.min_stems)
 
 
 def _fmix32(values: np.ndarray) -> np.ndarray:
@@ -203,13 +227,20 @@ def _permutations(num_perm: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
     return np.asarray(a, dtype=np.uint32), np.asarray(b, dtype=np.uint32)
 
 
-def minhash_signatures(rows: np.ndarray, stems: np.ndarray, vocabulary: np.ndarray, n_rows: int,
-                       num_perm: int = StorySettings.num_perm, seed: int = StorySettings.seed) -> np.ndarray:
-    """MinHash signatures (``n_rows`` x ``num_perm``, uint32) of the rows' stem sets, given
-    as (row, stem id) pairs sorted by row; rows without stems get the maximum everywhere."""
+def stem_hashes(vocabulary: Sequence[str] | np.ndarray) -> np.ndarray:
+    """Each stem's hash as datasketch's affine32 scheme takes it (CRC32, premixed)."""
     hashes = np.fromiter((zlib.crc32(str(stem).encode("utf-8")) for stem in vocabulary), dtype=np.uint32,
                          count=len(vocabulary))
-    hashes = _fmix32(hashes)
+    return _fmix32(hashes)
+
+
+def minhash_signatures(rows: np.ndarray, stems: np.ndarray, vocabulary: np.ndarray | None, n_rows: int,
+                       num_perm: int = StorySettings.num_perm, seed: int = StorySettings.seed,
+                       hashes: np.ndarray | None = None) -> np.ndarray:
+    """MinHash signatures (``n_rows`` x ``num_perm``, uint32) of the rows' stem sets, given
+    as (row, stem id) pairs sorted by row; rows without stems get the maximum everywhere.
+    The stems' ``hashes`` (:func:`stem_hashes`), when given, stand for the ``vocabulary``."""
+    hashes = stem_hashes(vocabulary) if hashes is None else hashes
     a, b = _permutations(num_perm, seed)
     signatures = np.full((n_rows, num_perm), np.iinfo(np.uint32).max, dtype=np.uint32)
     if len(rows) == 0:
@@ -228,7 +259,15 @@ def minhash_signatures(rows: np.ndarray, stems: np.ndarray, vocabulary: np.ndarr
 
 
 def candidate_pairs(signatures: np.ndarray, rows_per_band: int, max_bucket: int) -> np.ndarray:
-    """Pairs (i < j, positions in ``signatures``) that agree on at least one band.
+    """Pairs (i < j, positions in ``signatures``) that agree on at least one band
+    (:func:`candidate_codes`, decoded)."""
+    codes = candidate_codes(signatures, rows_per_band, max_bucket)
+    return np.column_stack([codes // len(signatures), codes % len(signatures)])
+
+
+def candidate_codes(signatures: np.ndarray, rows_per_band: int, max_bucket: int) -> np.ndarray:
+    """Pairs (i < j, positions in ``signatures``) that agree on at least one band, each as
+    one sorted, distinct code ``i * len(signatures) + j`` (half the memory of the pairs).
 
     With bands of 2 values, a pair whose sets have Jaccard J is a candidate with
     probability 1 - (1 - J**2)**bands: 0.998 at the seeds' lead Jaccard of 0.31 with 64
@@ -265,8 +304,7 @@ def candidate_pairs(signatures: np.ndarray, rows_per_band: int, max_bucket: int)
             held += len(found[-1])
         if held > len(distinct) + 4_000_000:
             distinct, found, held = _distinct(np.concatenate([distinct, *found])), [], 0
-    codes = _distinct(np.concatenate([distinct, *found]))
-    return np.column_stack([codes // n_rows, codes % n_rows])
+    return _distinct(np.concatenate([distinct, *found]))
 
 
 def _distinct(codes: np.ndarray) -> np.ndarray:
@@ -276,32 +314,17 @@ def _distinct(codes: np.ndarray) -> np.ndarray:
     return codes[np.r_[True, codes[1:] != codes[:-1]]] if len(codes) else codes
 
 
-def pair_cosines(vectors: sp.csr_matrix, pairs: np.ndarray) -> np.ndarray:
-    """Cosine of each pair's rows (rows of ``vectors`` have unit length)."""
+def pair_cosines(vectors: sp.csr_matrix, pairs: np.ndarray, others: sp.csr_matrix | None = None) -> np.ndarray:
+    """Cosine of each pair's rows (rows of unit length): the first of ``vectors``, the second
+    of ``others`` (``vectors`` too when not given)."""
+    others = vectors if others is None else others
     similarity = np.empty(len(pairs), dtype=np.float64)
     # 20k pairs at a time: each side's rows are copied out (~300 stems a row at 100k rows).
     for start in range(0, len(pairs), 20_000):
         chunk = pairs[start:start + 20_000]
         similarity[start:start + len(chunk)] = np.asarray(
-            vectors[chunk[:, 0]].multiply(vectors[chunk[:, 1]]).sum(axis=1)).ravel()
+            vectors[chunk[:, 0]].multiply(others[chunk[:, 1]]).sum(axis=1)).ravel()
     return similarity
-
-
-def _candidates(rows: np.ndarray, stems: np.ndarray, bags: StemBags, settings: StorySettings) -> np.ndarray:
-    """Candidate pairs (positions among the comparable rows) from the rows' lead stem sets.
-
-    A stem held by more than ``common_rows`` rows is a word of the language or of the feed,
-    not of one story: it is left out of the signatures. Pairs sharing only such stems were
-    most candidates (2.6 M pairs at 20k real-text rows, 0.4 M without them). A crowd of
-    templated rows up to that size is still found (and noted, see ``max_group``).
-    """
-    rare = bags.document_frequency[stems] <= settings.common_rows
-    members = np.unique(rows[rare])  # rows with a stem left to be found by
-    if len(members) < 2:
-        return np.zeros((0, 2), dtype=np.int64)
-    signatures = minhash_signatures(np.searchsorted(members, rows[rare]), stems[rare], bags.stems, len(members),
-                                    settings.num_perm, settings.seed)
-    return members[candidate_pairs(signatures, settings.rows_per_band, settings.max_bucket)]
 
 
 @dataclass
@@ -311,27 +334,65 @@ class StoryGroups:
     comparable: int  # rows with enough text to compare
 
 
-def find_groups(features: StoryFeatures, settings: StorySettings) -> StoryGroups:
-    """Story groups among the rows of ``features`` (group members are their positions)."""
+def find_groups(features: StoryFeatures | StoryFeatureParts, settings: StorySettings) -> StoryGroups:
+    """Story groups among the rows of ``features`` (group members are their batch positions).
+
+    The parts are read three times, one at a time: for the batch's stems and their document
+    frequencies; for each row's weighted lead and the MinHash signature of its rare lead
+    stems; and, once the candidate pairs whose leads agree are known, for the weighted whole
+    texts of just the rows in them. A row's numbers depend only on that row and the batch's
+    stem frequencies, so the groups are the same however the batch is cut into parts."""
     from scipy.sparse.csgraph import connected_components
 
-    bags = stem_bags(features, settings)
+    parts = features.parts if isinstance(features, StoryFeatureParts) else [features]
     n_rows = len(features.index)
-    if len(bags.comparable) < 2:
-        return StoryGroups([], {}, int(len(bags.comparable)))
-    lead_sets = bags.lead[bags.comparable]
-    rows = np.repeat(np.arange(len(bags.comparable)), np.diff(lead_sets.indptr))
-    stems = lead_sets.indices.astype(np.int64)
-    pairs = bags.comparable[_candidates(rows, stems, bags, settings)]
+    vocabulary = _Vocabulary.of(parts, settings)
+    if vocabulary.comparable < 2:
+        return StoryGroups([], {}, vocabulary.comparable)
+    idf = vocabulary.idf(settings)
+    hashes = stem_hashes(vocabulary.stems.to_pylist())
+    rare_stem = vocabulary.document_frequency <= settings.common_rows
+    leads, members, signatures = [], [], []
+    offset = 0
+    for part in parts:
+        whole, lead = vocabulary.columns(part)
+        leads.append(_weighted(lead, idf))
+        # Candidates come from the lead stems a comparable row shares with few other rows: a
+        # stem of more than ``common_rows`` rows is a word of the language or of the feed, not
+        # of one story (pairs sharing only such stems were most candidates: 2.6 M pairs at 20k
+        # real-text rows, 0.4 M without them). A crowd of templated rows up to that size is
+        # still found (and noted, see ``max_group``).
+        lead_sets = lead[_comparable(part, settings)]
+        rows = np.repeat(_comparable(part, settings), np.diff(lead_sets.indptr))
+        stems = lead_sets.indices.astype(np.int64)
+        rare = rare_stem[stems]
+        held = np.unique(rows[rare])  # rows with a stem left to be found by
+        signatures.append(minhash_signatures(np.searchsorted(held, rows[rare]), stems[rare], None, len(held),
+                                             settings.num_perm, settings.seed, hashes=hashes))
+        members.append(held + offset)
+        offset += whole.shape[0]
+        del whole, lead, lead_sets
+    member_rows = np.concatenate(members)
+    if len(member_rows) < 2:
+        return StoryGroups([], {}, vocabulary.comparable)
+    codes = candidate_codes(np.concatenate(signatures), settings.rows_per_band, settings.max_bucket)
+    del signatures
     # Leads first: they are short, so their cosines cost a fraction of the whole texts',
-    # and most candidates (rows that merely share common words) fail on them.
-    lead = pair_cosines(bags.lead, pairs)
-    pairs = pairs[lead >= settings.lead_threshold]
-    whole = pair_cosines(bags.whole, pairs)
+    # and most candidates (rows that merely share common words) fail on them. A slice of the
+    # candidates at a time: at a million rows they are tens of millions.
+    leads = sp.vstack(leads, format="csr")
+    agreeing = []
+    for start in range(0, len(codes), PAIR_SLICE):
+        slice_codes = codes[start:start + PAIR_SLICE]
+        pairs = member_rows[np.column_stack([slice_codes // len(member_rows), slice_codes % len(member_rows)])]
+        agreeing.append(pairs[pair_cosines(leads, pairs) >= settings.lead_threshold])
+    del leads, codes
+    pairs = np.concatenate(agreeing) if agreeing else np.zeros((0, 2), dtype=np.int64)
+    whole = _whole_cosines(parts, vocabulary, idf, pairs, getattr(features, "scratch", None))
     keep = whole >= settings.threshold
     pairs, whole = pairs[keep], whole[keep]
     if not len(pairs):
-        return StoryGroups([], {}, int(len(bags.comparable)))
+        return StoryGroups([], {}, vocabulary.comparable)
     graph = sp.coo_matrix((np.ones(len(pairs), dtype=np.int8), (pairs[:, 0], pairs[:, 1])), shape=(n_rows, n_rows))
     _, component = connected_components(graph, directed=False)
     linked = np.unique(pairs)
@@ -341,7 +402,80 @@ def find_groups(features: StoryFeatures, settings: StorySettings) -> StoryGroups
     groups = [sorted(part.tolist()) for part in np.split(linked, splits)]
     groups.sort(key=lambda group: group[0])
     similarity = {(int(i), int(j)): float(s) for (i, j), s in zip(pairs.tolist(), whole.tolist())}
-    return StoryGroups(groups, similarity, int(len(bags.comparable)))
+    return StoryGroups(groups, similarity, vocabulary.comparable)
+
+
+def _whole_cosines(parts: Iterable[StoryFeatures], vocabulary: _Vocabulary, idf: np.ndarray, pairs: np.ndarray,
+                   scratch: Path | None) -> np.ndarray:
+    """The whole-text cosine of each pair. Only the weighted whole texts of rows in ``pairs``
+    are made, in blocks of about ``WHOLE_BLOCK_ROWS`` rows; when there is more than one block
+    they wait on disk, and the pairs are worked out for each two blocks in turn, so at most
+    two blocks are in memory (most rows of a large batch are in some pair)."""
+    import tempfile
+
+    needed = np.unique(pairs)
+    where = np.searchsorted(needed, pairs)
+    similarity = np.zeros(len(pairs), dtype=np.float64)
+    if not len(pairs):
+        return similarity
+    with tempfile.TemporaryDirectory(prefix="story-blocks-", dir=scratch) as folder:
+        blocks = _WholeBlocks(Path(folder))
+        rows, offset = [], 0
+        for part in parts:
+            size = part.whole.shape[0]
+            within = needed[np.searchsorted(needed, offset):np.searchsorted(needed, offset + size)] - offset
+            if len(within):
+                whole, _ = vocabulary.columns(part)
+                rows.append(_weighted(whole[within], idf))
+                del whole
+                if sum(block.shape[0] for block in rows) >= WHOLE_BLOCK_ROWS:
+                    blocks.add(sp.vstack(rows, format="csr"))
+                    rows = []
+            offset += size
+        if rows:
+            blocks.add(sp.vstack(rows, format="csr"))
+        del rows
+        block_of = np.searchsorted(blocks.starts, where, side="right") - 1
+        for first in range(len(blocks.starts)):
+            mine = np.flatnonzero(block_of[:, 0] == first)
+            if not len(mine):
+                continue
+            left = blocks.get(first)
+            for second in np.unique(block_of[mine, 1]):
+                together = mine[block_of[mine, 1] == second]
+                right = left if second == first else blocks.get(int(second))
+                local = where[together] - np.array([blocks.starts[first], blocks.starts[second]])
+                similarity[together] = pair_cosines(left, local, right)
+                del right
+    return similarity
+
+
+class _WholeBlocks:
+    """Consecutive blocks of weighted rows: in memory when there is one, else on disk."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+        self.starts: list[int] = []
+        self._held: list[sp.csr_matrix] = []
+        self._rows = 0
+
+    def add(self, block: sp.csr_matrix) -> None:
+        self.starts.append(self._rows)
+        self._rows += block.shape[0]
+        if len(self.starts) == 2:
+            self._write(0, self._held.pop())
+        if len(self.starts) == 1:
+            self._held.append(block)
+        else:
+            self._write(len(self.starts) - 1, block)
+
+    def _write(self, number: int, block: sp.csr_matrix) -> None:
+        sp.save_npz(self.folder / f"block-{number:05d}.npz", block, compressed=False)
+
+    def get(self, number: int) -> sp.csr_matrix:
+        if self._held:
+            return self._held[0]
+        return sp.load_npz(self.folder / f"block-{number:05d}.npz").tocsr()
 
 
 def _analysis_of(frame: pd.DataFrame, text_columns: Sequence[str]) -> TextAnalysis:
