@@ -18,7 +18,7 @@ from auditor.corrections import render_corrections
 from auditor.findings import AuditResult
 from auditor.report.html import render_html
 from auditor.report.junit import render_junit
-from auditor.report.results_json import FINDINGS_FILE, render_results_json, write_findings_jsonl
+from auditor.report.results_json import FINDINGS_FILE, write_findings_jsonl, write_results_json
 from auditor.report.staging import Staging, sweep_stale
 
 DATA_DOCS_INDEX = "data-docs/index.html"
@@ -68,8 +68,7 @@ def write_outputs(
         (staging / "report.html").write_text(render_html(result, run_info, texts, history, links), encoding="utf-8")
         timings["report_html"] = round(time.perf_counter() - started, 3)
         (staging / "junit.xml").write_bytes(render_junit(result, run_info))
-        (staging / "results.json").write_text(render_results_json(result, run_info, _history_section(history)),
-                                              encoding="utf-8")
+        write_results_json(result, run_info, staging / "results.json", _history_section(history))
         write_findings_jsonl(result, staging / FINDINGS_FILE)
         if corrections is not None:
             (staging / CORRECTIONS_FILE).write_text(render_corrections(corrections), encoding="utf-8")
