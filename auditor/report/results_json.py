@@ -72,7 +72,7 @@ def write_results_json(result: AuditResult, run_info: dict[str, Any], path: Path
                        extra: dict[str, Any] | None = None) -> None:
     """results.json, written as it is encoded (``json.dump`` gives the bytes ``json.dumps`` would):
     the whole text is never in memory (434 MB at a million rows, and as a Python string up to four
-    times that: the run's peak was writing it)."""
+    times that)."""
     with path.open("w", encoding="utf-8") as handle:
         json.dump(results_document(result, run_info, extra), handle, ensure_ascii=False, indent=1, default=str)
 
