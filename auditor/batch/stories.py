@@ -362,8 +362,9 @@ def find_groups(features: StoryFeatures | StoryFeatureParts, settings: StorySett
         # of one story (pairs sharing only such stems were most candidates: 2.6 M pairs at 20k
         # real-text rows, 0.4 M without them). A crowd of templated rows up to that size is
         # still found (and noted, see ``max_group``).
-        lead_sets = lead[_comparable(part, settings)]
-        rows = np.repeat(_comparable(part, settings), np.diff(lead_sets.indptr))
+        comparable = _comparable(part, settings)
+        lead_sets = lead[comparable]
+        rows = np.repeat(comparable, np.diff(lead_sets.indptr))
         stems = lead_sets.indices.astype(np.int64)
         rare = rare_stem[stems]
         held = np.unique(rows[rare])  # rows with a stem left to be found by
@@ -371,7 +372,7 @@ def find_groups(features: StoryFeatures | StoryFeatureParts, settings: StorySett
                                              settings.num_perm, settings.seed, hashes=hashes))
         members.append(held + offset)
         offset += whole.shape[0]
-        del whole, lead, lead_sets
+        del whole, lead, lead_sets, comparable
     member_rows = np.concatenate(members)
     if len(member_rows) < 2:
         return StoryGroups([], {}, vocabulary.comparable)
