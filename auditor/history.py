@@ -27,8 +27,10 @@ each dataset always keeps its findings: it is the next run's baseline).
 
 from __future__ import annotations
 
+import codecs
 import gc
 import hashlib
+import itertools
 import json
 import os
 import socket
@@ -37,7 +39,7 @@ import zlib
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, Iterator
 
 from auditor.errors import AuditorError
 
@@ -149,35 +151,86 @@ def compact_findings(findings: list[dict[str, Any]], titles: dict[tuple[str, int
                      keys: list[str] | None = None) -> list[dict[str, Any]]:
     """The stored form of findings: what a diff needs to name them, capped in size."""
     keys = keys if keys is not None else finding_keys(findings)
-    titles = titles or {}
-    compact = []
-    for key, finding in zip(keys, findings):
-        compact.append({
-            "key": key,
-            "rule": finding.get("rule"),
-            "severity": finding.get("severity"),
-            "row_id": finding.get("row_id"),
-            "column": finding.get("column"),
-            "value": _short(finding.get("value"), _SHORT["value"]),
-            "message": _short(finding.get("message"), _SHORT["message"]),
-            "suggestion": _short(finding.get("suggestion"), _SHORT["suggestion"]),
-            "title": _short(titles.get((finding.get("source"), finding.get("position"))), _SHORT["title"]),
-            "first_seen": None,
-            "source": finding.get("source"),
-            "position": finding.get("position"),
-            "status": finding.get("status"),
-        })
-    return compact
+    return [dict(zip(STORED_FIELDS, row)) for row in _stored_rows(findings, titles or {}, keys, itertools.repeat(None))]
 
 
-def _pack(findings: list[dict[str, Any]]) -> bytes:
-    rows = [[finding.get(name) for name in STORED_FIELDS] for finding in findings]
-    return zlib.compress(json.dumps(rows, ensure_ascii=False, separators=(",", ":")).encode("utf-8"), 3)
+def _stored_rows(findings: Iterable[dict[str, Any]], titles: dict[tuple[str, int], Any], keys: Iterable[str],
+                 first_seen: Iterable[Any]) -> Iterator[list[Any]]:
+    """Each finding's stored row (STORED_FIELDS in order), made as it is packed: a million
+    findings as dicts beside the batch's were 2.5 GB at the end of a run."""
+    for key, finding, first in zip(keys, findings, first_seen):
+        yield [key, finding.get("rule"), finding.get("severity"), finding.get("row_id"), finding.get("column"),
+               _short(finding.get("value"), _SHORT["value"]), _short(finding.get("message"), _SHORT["message"]),
+               _short(finding.get("suggestion"), _SHORT["suggestion"]),
+               _short(titles.get((finding.get("source"), finding.get("position"))), _SHORT["title"]),
+               first, finding.get("source"), finding.get("position"), finding.get("status")]
+
+
+_PACKED_ROWS = 10_000  # rows encoded and compressed at a time
+_READ_BYTES = 1 << 20  # compressed bytes decompressed at a time
+
+
+def _pack(rows: Iterable[list[Any]]) -> tuple[bytes, int]:
+    """The rows as one zlib-compressed JSON array (the store's format since the first
+    version), encoded and compressed a slice at a time; and how many there were."""
+    encoder = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+    compressor = zlib.compressobj(3)
+    packed = [compressor.compress(b"[")]
+    count = 0
+    rows = iter(rows)
+    while True:
+        piece = list(itertools.islice(rows, _PACKED_ROWS))
+        if not piece:
+            break
+        text = encoder.encode(piece)[1:-1]  # without the slice's own brackets
+        packed.append(compressor.compress(((b"," if count else b"") + text.encode("utf-8"))))
+        count += len(piece)
+    packed.append(compressor.compress(b"]"))
+    packed.append(compressor.flush())
+    return b"".join(packed), count
+
+
+def _unpacked_rows(data: bytes) -> Iterator[list[Any]]:
+    """The stored rows, decompressed and decoded a megabyte at a time (the whole JSON text of a
+    million findings and its million lists at once were the other half of that peak)."""
+    decompressor = zlib.decompressobj()
+    text = codecs.getincrementaldecoder("utf-8")()
+    decoder = json.JSONDecoder()
+    buffer, at, opened = "", 0, False
+    offsets = iter(range(0, len(data), _READ_BYTES))
+    more = True
+    while True:
+        while True:
+            while at < len(buffer) and buffer[at] in " \t\r\n,":
+                at += 1
+            if not opened:
+                if at < len(buffer):
+                    if buffer[at] != "[":
+                        raise ValueError("stored findings are not a JSON array")
+                    opened, at = True, at + 1
+                    continue
+                break
+            if at < len(buffer) and buffer[at] == "]":
+                return
+            try:
+                row, at = decoder.raw_decode(buffer, at)
+            except json.JSONDecodeError:
+                if not more:
+                    raise
+                break  # the row goes on in the next megabyte
+            yield row
+        offset = next(offsets, None)
+        if offset is None:
+            piece, more = text.decode(decompressor.flush(), final=True), False
+        else:
+            piece = text.decode(decompressor.decompress(data[offset:offset + _READ_BYTES]))
+        buffer, at = buffer[at:] + piece, 0
+        if not more and not buffer.strip():
+            raise ValueError("stored findings end before their array does")
 
 
 def _unpack(data: bytes) -> list[dict[str, Any]]:
-    rows = json.loads(zlib.decompress(data).decode("utf-8"))
-    return [dict(zip(STORED_FIELDS, row)) for row in rows]
+    return [dict(zip(STORED_FIELDS, row)) for row in _unpacked_rows(data)]
 
 
 @dataclass
@@ -218,6 +271,33 @@ def compare(baseline_findings: list[dict[str, Any]], current_findings: list[dict
     fixed = [finding for key, finding in before.items() if key not in now]
     return Changes(baseline=baseline, current=current, new=new, fixed=fixed,
                    still_open=sum(1 for key in now if key in before))
+
+
+class _Earlier:
+    """What a run's record needs of earlier runs' stored findings: the baseline's keys, its
+    findings that are no longer there (fixed), and the run just before's first-seen runs."""
+
+    def __init__(self, now: set[str]):
+        self.now = now
+        self.baseline_keys: set[str] = set()
+        self.fixed: list[dict[str, Any]] = []
+        self.first_seen: dict[str, Any] = {}
+
+    def read(self, packed: bytes | None, baseline_id: int | None, previous_id: int | None) -> bool:
+        """Take in one run's stored findings: as the baseline (``baseline_id``), as the run
+        just before (``previous_id``), or both. False when they are no longer kept."""
+        if packed is None:
+            return False
+        key_at, first_at = STORED_FIELDS.index("key"), STORED_FIELDS.index("first_seen")
+        for row in _unpacked_rows(packed):
+            key = row[key_at]
+            if baseline_id is not None:
+                self.baseline_keys.add(key)
+                if key not in self.now:
+                    self.fixed.append(dict(zip(STORED_FIELDS, row)))
+            if previous_id is not None and key in self.now:
+                self.first_seen[key] = row[first_at] or previous_id
+        return True
 
 
 @dataclass
@@ -356,8 +436,12 @@ class HistoryStore:
 
     def findings(self, run_id: int) -> list[dict[str, Any]] | None:
         """A run's stored findings, or None when they were pruned (or never stored)."""
+        packed = self._packed_findings(run_id)
+        return _unpack(packed) if packed is not None else None
+
+    def _packed_findings(self, run_id: int) -> bytes | None:
         row = self._db.execute("SELECT data FROM run_findings WHERE run_id = ?", (run_id,)).fetchone()
-        return _unpack(row[0]) if row else None
+        return row[0] if row else None
 
     def resolve(self, reference: str | int, dataset: str | None = None) -> int:
         """A run id from ``12``, ``latest`` or ``previous`` (the one before the latest), of
@@ -429,26 +513,29 @@ class HistoryStore:
     def _record(self, summary, rules, findings, run_info, out_dir, titles, baseline, decisions, compare,
                 dataset, complete) -> Recorded:
         keys = finding_keys(findings)
-        compact = compact_findings(findings, titles, keys)
         with self._transaction():
             self._forget_killed_runs()
             row = self._db.execute("SELECT id FROM runs WHERE complete = 1 AND dataset = ? ORDER BY id DESC LIMIT 1",
                                    (dataset,)).fetchone()
             previous_id = int(row[0]) if row else None
             baseline_id = self.resolve(baseline) if baseline is not None else (previous_id if compare else None)
-            baseline_findings = self.findings(baseline_id) if baseline_id is not None else None
-            if previous_id == baseline_id:
-                previous_findings = baseline_findings
-            else:
-                previous_findings = self.findings(previous_id) if previous_id is not None else None
             note = None
-            if baseline_id is not None and baseline_findings is None:
-                note = f"the findings of run #{baseline_id} are no longer kept; nothing to compare with"
-            before = {f["key"]: f for f in baseline_findings} if baseline_findings is not None else {}
-            comparable = baseline_findings is not None
-            new_indexes = {i for i, key in enumerate(keys) if comparable and key not in before}
             now = set(keys)
-            fixed = [f for key, f in before.items() if key not in now] if comparable else []
+            # The earlier runs are read a row at a time and only what the comparison needs is
+            # kept: each key's first run, and the fixed findings whole.
+            earlier = _Earlier(now)
+            comparable = False
+            if baseline_id is not None:
+                comparable = earlier.read(self._packed_findings(baseline_id), baseline_id,
+                                          previous_id if previous_id == baseline_id else None)
+                if not comparable:
+                    note = f"the findings of run #{baseline_id} are no longer kept; nothing to compare with"
+            if previous_id is not None and previous_id != baseline_id:
+                earlier.read(self._packed_findings(previous_id), None, previous_id)
+            before = earlier.baseline_keys
+            new_indexes = {i for i, key in enumerate(keys) if comparable and key not in before}
+            del now, before
+            fixed = earlier.fixed
             per_severity = summary.get("findings_per_severity", {})
             cursor = self._db.execute(
                 "INSERT INTO runs (started_at, recorded_at, out_dir, inputs, fail_on, passed, rows, rows_passed,"
@@ -482,14 +569,11 @@ class HistoryStore:
                                  (run_id, json.dumps(decisions, ensure_ascii=False, default=str)))
             # An open finding keeps the run it was first seen in, carried from the run just
             # before (whatever the baseline of the comparison).
-            previous = {f["key"]: f for f in previous_findings} if previous_findings is not None else {}
-            first_seen = []
-            for finding in compact:
-                earlier = previous.get(finding["key"])
-                finding["first_seen"] = (earlier.get("first_seen") or previous_id) if earlier else run_id
-                first_seen.append(finding["first_seen"])
+            first_seen = [earlier.first_seen.get(key, run_id) for key in keys]
+            del earlier
+            packed, count = _pack(_stored_rows(findings, titles or {}, keys, first_seen))
             self._db.execute("INSERT INTO run_findings (run_id, count, data) VALUES (?, ?, ?)",
-                             (run_id, len(compact), _pack(compact)))
+                             (run_id, count, packed))
             self._prune()
         previous_rules = self.rule_figures(baseline_id) if baseline_id is not None else {}
         return Recorded(

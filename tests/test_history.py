@@ -7,6 +7,7 @@ import re
 import sqlite3
 import subprocess
 import sys
+import zlib
 from pathlib import Path
 
 import pytest
@@ -72,6 +73,39 @@ def test_new_fixed_first_seen_and_trend(tmp_path):
         assert changes["counts"] == {"new": 1, "fixed": 1, "still_open": 1}
         assert changes["per_rule"] == [{"rule": "category-known", "severity": "error", "new": 1, "fixed": 0},
                                        {"rule": "no-markup", "severity": "error", "new": 0, "fixed": 1}]
+
+
+def test_a_baseline_other_than_the_run_before_keeps_first_seen_from_the_run_before(tmp_path):
+    one, two, three = _finding("no-markup", "r1"), _finding("no-markup", "r2"), _finding("category-known", "r3")
+    with HistoryStore(tmp_path / "history.sqlite") as store:
+        record(store, [one])
+        record(store, [one, two])
+        record(store, [two, three])
+        against_first = record(store, [one, two, three], baseline="1")
+        assert against_first.baseline["id"] == 1
+        assert against_first.new_indexes == {1, 2} and against_first.fixed == []
+        # r1 was gone in run 3, so it counts as first seen now; r2 and r3 keep their first runs.
+        assert against_first.first_seen == [4, 2, 3]
+        assert [f["first_seen"] for f in store.findings(4)] == [4, 2, 3]
+
+
+def test_stored_findings_are_read_back_across_read_and_pack_slices(tmp_path, monkeypatch):
+    """Rows are packed a slice at a time and read a slice of compressed bytes at a time: rows,
+    multi-byte characters and the array's brackets split across slices read back whole; a
+    store written whole by earlier versions reads the same; a cut-off array is an error."""
+    monkeypatch.setattr(history_module, "_PACKED_ROWS", 3)
+    monkeypatch.setattr(history_module, "_READ_BYTES", 7)
+    rows = [[f"k{n}", "no-markup", "error", f"r{n}", "body", "Grüße ✓ " * (n % 5), None, 1.5, {"a": [n]},
+             n, "t.jsonl", n, "open"] for n in range(50)]
+    packed, count = history_module._pack(iter(rows))
+    assert count == 50
+    assert list(history_module._unpacked_rows(packed)) == rows
+    assert history_module._pack(iter([]))[1] == 0 and list(history_module._unpacked_rows(history_module._pack([])[0])) == []
+    written_whole = zlib.compress(json.dumps(rows, ensure_ascii=False, indent=1).encode("utf-8"), 3)
+    assert list(history_module._unpacked_rows(written_whole)) == rows
+    cut = zlib.compress(json.dumps(rows, ensure_ascii=False).encode("utf-8")[:-40], 3)
+    with pytest.raises(ValueError):
+        list(history_module._unpacked_rows(cut))
 
 
 def test_references_baseline_forget_and_pruning(tmp_path, monkeypatch):
