@@ -230,7 +230,6 @@ class _Sum:
     def __init__(self) -> None:
         self.missing = self.unexpected = 0
         self.indexes: list[int] = []
-        self.details: dict[str, Any] = {}
         self.error: ExpectationOutcome | None = None
         self.findings: list[dict[str, Any]] = []
         self.notes: list[dict[str, Any]] = []
@@ -243,7 +242,6 @@ class _Sum:
         self.missing += int(result.get("missing_count") or 0)
         self.unexpected += int(result.get("unexpected_count") or 0)
         self.indexes.extend(int(index) for index in result.get("unexpected_index_list") or [])
-        self.details.update(result.get("details") or {})
 
     def judged(self, expectation: Any, rows: int) -> tuple[bool, dict[str, Any]]:
         """GX's verdict on the whole batch: the expectation's own ``_validate`` on the summed
@@ -256,8 +254,9 @@ class _Sum:
             f"{metric}.unexpected_index_list": self.indexes,
         }
         if isinstance(expectation, AuditorColumnMapExpectation):
-            details = pd.Series(list(self.details.values()), index=list(self.details.keys()), dtype=object)
-            metrics[expectation.metric.details_metric()] = (details, {}, {})
+            # The details were made into findings chunk by chunk; kept to the end of the run
+            # (a million rows' furniture details) they would only be held, never read again.
+            metrics[expectation.metric.details_metric()] = (pd.Series([], dtype=object), {}, {})
         judged = expectation._validate(metrics, runtime_configuration={"result_format": RESULT_FORMAT})
         return bool(judged["success"]), dict(judged["result"])
 

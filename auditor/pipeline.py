@@ -202,6 +202,7 @@ def run_audit(inputs: list[Path], ruleset: RuleSet, out_dir: Path, fail_on: str 
                                  getattr(validation, "held_elsewhere", ()))
                 result.full_finding = getattr(validation, "full_finding", None)
             result.files = loaded.files
+            validation.release_details()
             outcome = None
             if decision_files:
                 outcome = apply_decisions(result.findings, batch, decided, decision_files)
@@ -253,6 +254,8 @@ def run_audit(inputs: list[Path], ruleset: RuleSet, out_dir: Path, fail_on: str 
                     regate(result, only_new=True, baseline_run=recorded.baseline["id"] if recorded.baseline else None)
                     store.update_verdict(recorded.run_id, result.summary)
         history = recorded.view() if recorded else None
+        if "history" in progress.peak_mb:
+            run_info["peak_mb"]["history"] = progress.peak_mb["history"]
         try:
             with progress.step("write"):
                 outputs = write_outputs(result, out_dir, run_info, texts=texts, history=history,

@@ -56,6 +56,15 @@ class ValidationOutcome:
     steps: dict[str, float] = field(default_factory=dict)
     peak_mb: dict[str, int] = field(default_factory=dict)  # the main process's peak after a step
 
+    def release_details(self) -> None:
+        """Drop the failing rows' details from the results once the findings are made of them:
+        nothing reads them again (the Data Docs show figures), and a million rows' details
+        held to the end of the run were a large part of its peak."""
+        results = getattr(self.gx_result, "results", None) or []
+        for item in [*self.outcomes, *results]:
+            if isinstance(getattr(item, "result", None), dict):
+                item.result.pop("details", None)
+
 
 def build_suite(ruleset: RuleSet, columns: list[str]) -> tuple[gx.ExpectationSuite, list[ExpectationOutcome]]:
     """The GX suite for the rules; rules on columns the batch lacks come back as errors instead."""
