@@ -91,6 +91,39 @@ def _assert_same(on_pandas, on_spark) -> None:
     assert on_spark.summary["findings_per_severity"] == on_pandas.summary["findings_per_severity"]
 
 
+def test_features_wait_on_the_drivers_disk_and_come_back_per_check_in_row_order(tmp_path):
+    """Cells arrive in any order; a feature missing from one cell (it failed on that
+    partition) is left out; a feature's parts are read back in row order, each time they are
+    iterated; parts that are not row ranges are refused."""
+    import pickle
+
+    import pandas as pd
+
+    from auditor.partitions import PartitionFeature
+    from auditor.spark.row_checks import SpilledFeatures, combined
+
+    def cell(start: int, keys: tuple[str, ...]) -> bytes:
+        return pickle.dumps({key: pd.Series([f"{key}{n}" for n in range(start, start + 3)],
+                                            index=range(start, start + 3)) for key in keys})
+
+    spilled = SpilledFeatures(tmp_path)
+    for start, keys in ((6, ("stems", "hashed")), (0, ("stems", "hashed")), (3, ("stems",))):
+        spilled.add(start, cell(start, keys))
+    assert "stems" in spilled and "hashed" not in spilled and "other" not in spilled
+    stems = PartitionFeature(key="stems", function=len, combine=lambda parts: pd.concat(list(parts)), columns=())
+    whole = combined(stems, spilled)
+    assert whole.tolist() == [f"stems{n}" for n in range(9)] and whole.index.tolist() == list(range(9))
+    parts = spilled["stems"]
+    assert [part.index[0] for part in parts] == [0, 3, 6] == [part.index[0] for part in parts]
+    assert parts.rows_index.tolist() == list(range(9)) and parts.scratch == tmp_path
+
+    shuffled = SpilledFeatures(tmp_path / "shuffled")
+    (tmp_path / "shuffled").mkdir()
+    shuffled.add(0, pickle.dumps({"stems": pd.Series(["a", "b"], index=[4, 1])}))
+    with pytest.raises(RuntimeError, match="not row ranges"):
+        combined(stems, shuffled)
+
+
 def test_seeds_give_the_same_findings_on_spark(spark, default_rules, shared_seeds):
     on_pandas, on_spark = _both_engines(default_rules, [shared_seeds])
     _assert_same(on_pandas, on_spark)

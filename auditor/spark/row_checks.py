@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import pickle
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Iterator, Sequence
 
 import numpy as np
 import pandas as pd
 
-from auditor.contracts import passes
+from auditor.contracts import SpilledParts, passes
 from auditor.expectations.base import spark_fails_column
 from auditor.partitions import PartitionFeature, RowCheck, check_partition
 
@@ -217,27 +218,76 @@ def _findings_lines(batches: Iterator[pd.DataFrame], made: list[tuple[int, str, 
         yield pd.DataFrame({"value": lines})
 
 
-def gathered_features(checked, features: Sequence[PartitionFeature]) -> dict[str, Any]:
-    """Per feature, the batch's features: the parts' (one pickled cell per Arrow batch, never
-    the rows' text) gathered to the driver in row order and put together by the feature's
-    ``combine``. A feature that failed on any part is left out."""
+class SpilledFeatures:
+    """The batch checks' features gathered to the driver, waiting on its disk: each Arrow
+    batch's pickled cell as Spark sent it, in row order. A feature is put together (its
+    ``combine``) only when its check is judged, from parts read back a cell at a time, so the
+    driver never holds every feature of the batch at once (a million rows' cells unpickled
+    were about 3.5 GB). Holds the features present in every part; the others failed on some
+    partition and are left out."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+        self._cells: list[tuple[int, Path]] = []
+        self._indexes: dict[str, list[tuple[int, pd.Index]]] = {}
+        self._missing: set[str] = set()
+        self._known: set[str] = set()
+
+    def add(self, row: int, cell: bytes) -> None:
+        path = self.folder / f"cell-{len(self._cells):06d}.pickle"
+        path.write_bytes(cell)
+        parts = pickle.loads(cell)
+        if self._cells:
+            self._missing.update(self._known.symmetric_difference(parts))
+        self._known.update(parts)
+        self._cells.append((row, path))
+        for key, part in parts.items():
+            self._indexes.setdefault(key, []).append((row, part.index))
+
+    def __contains__(self, key: str) -> bool:
+        return bool(self._cells) and key in self._known and key not in self._missing
+
+    def __getitem__(self, key: str) -> Any:
+        if key not in self:
+            raise KeyError(key)
+        return _SpilledFeature(key, sorted(self._cells, key=lambda cell: cell[0]),
+                               [index for _, index in sorted(self._indexes[key], key=lambda item: item[0])],
+                               self.folder)
+
+
+class _SpilledFeature(SpilledParts):
+    """One feature's parts, read from the cells as they are iterated (re-iterable)."""
+
+    def __init__(self, key: str, cells: list[tuple[int, Path]], indexes: list[pd.Index], scratch: Path):
+        self.key = key
+        self.cells = cells
+        self.rows_index = indexes[0].append(indexes[1:]) if indexes else pd.Index([])
+        self.scratch = scratch
+
+    def __iter__(self) -> Iterator[Any]:
+        for _, path in self.cells:
+            yield pickle.loads(path.read_bytes())[self.key]
+
+
+def gathered_features(checked, features: Sequence[PartitionFeature], folder: Path) -> SpilledFeatures:
+    """The batch's features (one pickled cell per Arrow batch, never the rows' text), streamed
+    to the driver a partition at a time (``toLocalIterator``: collecting them at once held them
+    all in the driver JVM's heap beside the cache, OOM at 100k rows) and kept in ``folder``
+    until each check puts its own together (:func:`combined`)."""
     from pyspark.sql import functions as F
 
+    spilled = SpilledFeatures(folder)
     if not features:
-        return {}
-    # A partition at a time (toLocalIterator): the cells are tens of MB each, and collecting
-    # them at once held them all in the driver JVM's heap beside the cache (OOM at 100k rows).
-    rows = [(row[ROW_COLUMN], bytes(row[FEATURES_COLUMN])) for row in
-            checked.where(F.col(FEATURES_COLUMN).isNotNull()).select(ROW_COLUMN, FEATURES_COLUMN).toLocalIterator()]
-    parts = [pickle.loads(cell) for _, cell in sorted(rows, key=lambda row: row[0])]
-    del rows
-    gathered: dict[str, Any] = {}
-    for feature in features:
-        if parts and all(feature.key in part for part in parts):
-            combined = feature.combine([part.pop(feature.key) for part in parts])
-            index = getattr(combined, "index", None)
-            if index is not None and not index.is_monotonic_increasing:
-                raise RuntimeError(f"{feature.key}: the Spark partitions are not row ranges; "
-                                   "their features cannot be put together in row order")
-            gathered[feature.key] = combined
-    return gathered
+        return spilled
+    for row in checked.where(F.col(FEATURES_COLUMN).isNotNull()).select(ROW_COLUMN, FEATURES_COLUMN).toLocalIterator():
+        spilled.add(int(row[ROW_COLUMN]), bytes(row[FEATURES_COLUMN]))
+    return spilled
+
+
+def combined(feature: PartitionFeature, spilled: SpilledFeatures) -> Any:
+    """A feature's parts put together by its ``combine`` in row order."""
+    parts = spilled[feature.key]
+    if not parts.rows_index.is_monotonic_increasing:
+        raise RuntimeError(f"{feature.key}: the Spark partitions are not row ranges; "
+                           "their features cannot be put together in row order")
+    return feature.combine(parts)

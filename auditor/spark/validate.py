@@ -23,8 +23,10 @@ GX's lists of failing rows (id and position per failing row and expectation); at
 from __future__ import annotations
 
 import dataclasses
+import tempfile
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Callable
 
 import numpy as np
@@ -39,6 +41,8 @@ from auditor.spark.read import ID_COLUMN, POSITION_COLUMN, SOURCE_COLUMN, SparkB
 from auditor.spark.row_checks import (
     DEFAULT_MAX_FINDINGS,
     ROW_COLUMN,
+    SpilledFeatures,
+    combined,
     gathered_details,
     gathered_features,
     with_detail_columns,
@@ -98,7 +102,7 @@ def _batch_checks(suite, columns) -> tuple[list[tuple[Any, dict[str, Any], Any]]
     return [(metric, value_kwargs, feature) for metric, value_kwargs, feature, _ in found.batch_checks], found.features
 
 
-def _batch_verdicts(batch_checks, source: SparkBatch, gathered: dict[str, Any]) -> dict[str, Any]:
+def _batch_verdicts(batch_checks, source: SparkBatch, gathered: SpilledFeatures) -> dict[str, Any]:
     """The batch-level verdicts from the partitions' features, on the driver's frame of short
     cells (labels, places; the long texts' columns empty). A check whose features are missing
     (they failed on a partition) or whose verdict raises is left out: GX then reports it as an
@@ -109,7 +113,7 @@ def _batch_verdicts(batch_checks, source: SparkBatch, gathered: dict[str, Any]) 
         key = metric.result_key(value_kwargs)
         if key in known or feature.key not in gathered:
             continue
-        features = gathered[feature.key]
+        features = combined(feature, gathered)
         if hasattr(features, "rows_of") and features.has_text is not None:
             # The label check reads the flagged rows' texts (for its evidence words) from Spark.
             features = dataclasses.replace(features, rows_of=lambda positions: source.cells_of(positions, source.columns))
@@ -117,6 +121,7 @@ def _batch_verdicts(batch_checks, source: SparkBatch, gathered: dict[str, Any]) 
             known[key] = metric.verdict(data, None, value_kwargs, features)
         except Exception:  # noqa: BLE001  (GX reports it)
             pass
+        del features  # before the next check's are put together
     return known
 
 
@@ -179,11 +184,12 @@ def _validate(context, ruleset: RuleSet, source: SparkBatch, started: float, max
         known, cut = gathered_details(checked, checks, max_findings)  # runs the partitions once and fills the cache
         steps["row checks"] = round(time.perf_counter() - step, 3)
         step = time.perf_counter()
-        gathered = gathered_features(checked, list(features.values()))
-        steps["features to driver"] = round(time.perf_counter() - step, 3)
-        step = time.perf_counter()
-        known.update(_batch_verdicts(batch_checks, source, gathered))
-        steps["batch checks"] = round(time.perf_counter() - step, 3)
+        with tempfile.TemporaryDirectory(prefix="auditor-features-") as folder:
+            gathered = gathered_features(checked, list(features.values()), Path(folder))
+            steps["features to driver"] = round(time.perf_counter() - step, 3)
+            step = time.perf_counter()
+            known.update(_batch_verdicts(batch_checks, source, gathered))
+            steps["batch checks"] = round(time.perf_counter() - step, 3)
         result = _gx_validate(context, suite, checked, known, steps)
         beyond, held = None, None
         if cut.beyond:
