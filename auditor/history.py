@@ -274,8 +274,9 @@ def compare(baseline_findings: list[dict[str, Any]], current_findings: list[dict
 
 
 class _Earlier:
-    """What a run's record needs of earlier runs' stored findings: the baseline's keys, its
-    findings that are no longer there (fixed), and the run just before's first-seen runs."""
+    """What a run's record needs of earlier runs' stored findings: the baseline's keys that
+    this run has too, its findings that are no longer there (fixed), and the first-seen runs
+    of the run just before."""
 
     def __init__(self, now: set[str]):
         self.now = now
@@ -292,8 +293,9 @@ class _Earlier:
         for row in _unpacked_rows(packed):
             key = row[key_at]
             if baseline_id is not None:
-                self.baseline_keys.add(key)
-                if key not in self.now:
+                if key in self.now:
+                    self.baseline_keys.add(key)  # only this run's keys are asked about
+                else:
                     self.fixed.append(dict(zip(STORED_FIELDS, row)))
             if previous_id is not None and key in self.now:
                 self.first_seen[key] = row[first_at] or previous_id

@@ -98,17 +98,28 @@ def default_history_path(out_dir: Path) -> Path:
 def article_texts(batch: Batch, findings: list[dict[str, Any]]) -> dict[tuple[str, int], dict[str, Any]]:
     """Title and body of the rows with findings, so the report can show evidence in context
     (findings carry values capped at 300 characters)."""
+    bodies = batch.data["body"].to_numpy()
+    return {key: {"title": title, "body": bodies[index]}
+            for key, (index, title) in _rows_with_findings(batch, findings).items()}
+
+
+def article_titles(batch: Batch, findings: list[dict[str, Any]]) -> dict[tuple[str, int], Any]:
+    """The title of each row with findings (the history names fixed findings by it)."""
+    return {key: title for key, (_, title) in _rows_with_findings(batch, findings).items()}
+
+
+def _rows_with_findings(batch: Batch, findings: list[dict[str, Any]]) -> dict[tuple[str, int], tuple[int, Any]]:
     wanted = {(finding["source"], finding["position"]) for finding in findings}
     if not wanted:
         return {}
     sources, positions = batch.rows["source"].to_numpy(), batch.rows["position"].to_numpy()
-    titles, bodies = batch.data["title"].to_numpy(), batch.data["body"].to_numpy()
-    texts = {}
+    titles = batch.data["title"].to_numpy()
+    found = {}
     for index in range(len(sources)):
         key = (sources[index], int(positions[index]))
         if key in wanted:
-            texts[key] = {"title": titles[index], "body": bodies[index]}
-    return texts
+            found[key] = (index, titles[index])
+    return found
 
 
 def run_audit(inputs: list[Path], ruleset: RuleSet, out_dir: Path, fail_on: str = "error",
@@ -229,13 +240,13 @@ def run_audit(inputs: list[Path], ruleset: RuleSet, out_dir: Path, fail_on: str 
                                            "details": validation.findings_beyond["details"],
                                            "max_findings": DEFAULT_MAX_FINDINGS if max_findings is None else max_findings,
                                            "in": "findings.jsonl"}
-        texts = article_texts(batch, result.findings)
         if chunked is not None:
             # Titles of every row with findings for the history; bodies only of the page's articles.
-            titles = {key: text["title"] for key, text in texts.items()}
+            titles = article_titles(batch, result.findings)
             texts = chunked.article_texts(articles_on_page(result.findings))
             run_info["chunks"] = {"rows": chunk_rows, "chunks": chunked.chunks}
         else:
+            texts = article_texts(batch, result.findings)
             titles = {key: text["title"] for key, text in texts.items()}
         result.timings = progress.timings
         recorded = None
