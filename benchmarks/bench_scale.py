@@ -35,6 +35,7 @@ from real_rows import real_rows  # noqa: E402
 
 TARGETS = {100_000: (60.0, 4096.0), 1_000_000: (600.0, 8192.0)}  # wall seconds, peak MB
 MAX_SCAN_RATIO = 10.0
+MAX_PEAK_GROWTH = 1.6  # peak(1M) / peak(100k)
 
 
 def build_table(rows: int, seed: int, folder: Path) -> Path:
@@ -83,14 +84,19 @@ class TreeMemory(threading.Thread):
     def __init__(self, pid: int, every: float = 0.25):
         super().__init__(daemon=True)
         self.pid, self.every, self.peak_mb, self.peak_processes = pid, every, 0.0, 0
+        # Where the peak was: seconds after the start, and the main process's share of it.
+        self.peak_at, self.peak_main_mb = 0.0, 0.0
+        self._began = time.perf_counter()
         self._stop_event = threading.Event()
 
     def run(self) -> None:
         while not self._stop_event.is_set():
             pids = _descendants(self.pid)
-            total = sum(_pss_mb(pid) for pid in pids)
+            sizes = {pid: _pss_mb(pid) for pid in pids}
+            total = sum(sizes.values())
             if total > self.peak_mb:
                 self.peak_mb, self.peak_processes = total, len(pids)
+                self.peak_at, self.peak_main_mb = time.perf_counter() - self._began, sizes.get(self.pid, 0.0)
             self._stop_event.wait(self.every)
 
     def stop(self) -> None:
@@ -98,15 +104,18 @@ class TreeMemory(threading.Thread):
         self.join()
 
 
-def run_audit(table: Path, out: Path, workers: int | None, chunk_rows: int | None = None) -> tuple[float, float, dict]:
+def run_audit(table: Path, out: Path, workers: int | None, chunk_rows: int | None = None,
+              samplers: list | None = None) -> tuple[float, float, dict]:
     options = ["--workers", str(workers)] if workers else []
     options += ["--chunk-rows", str(chunk_rows)] if chunk_rows is not None else []
-    return timed_audit(table, out, options, "audit")
+    return timed_audit(table, out, options, "audit", samplers)
 
 
-def timed_audit(table: Path, out: Path, options: list[str], name: str) -> tuple[float, float, dict]:
+def timed_audit(table: Path, out: Path, options: list[str], name: str,
+                samplers: list | None = None) -> tuple[float, float, dict]:
     """The CLI's audit of ``table`` in a child process: wall time, peak PSS of its process
-    tree, and its results.json."""
+    tree, and its results.json; ``samplers`` (a list) receives the memory sampler, which
+    knows when the peak was and the main process's share of it."""
     command = [sys.executable, "-m", "auditor.cli", "audit", str(table), "--out", str(out), "--fail-on", "never", "-q",
                *options]
     started = time.perf_counter()
@@ -116,6 +125,8 @@ def timed_audit(table: Path, out: Path, options: list[str], name: str) -> tuple[
     _, stderr = process.communicate()
     wall = time.perf_counter() - started
     memory.stop()
+    if samplers is not None:
+        samplers.append(memory)
     if process.returncode != 0:
         sys.exit(f"{name} failed ({process.returncode}): {stderr.strip()[-800:]}")
     return wall, memory.peak_mb, json.loads((out / "results.json").read_text(encoding="utf-8"))
@@ -177,18 +188,25 @@ def main() -> None:
     args = parser.parse_args()
     work = args.keep or Path(tempfile.mkdtemp(prefix="auditor-scale-"))
     work.mkdir(parents=True, exist_ok=True)
+    peaks: dict[int, float] = {}
     for rows in args.rows or [100_000]:
         started = time.perf_counter()
         table = build_table(rows, args.seed, work)
         built = time.perf_counter() - started
         out = work / f"out-{rows}"
-        wall, peak_mb, results = run_audit(table, out, args.workers, args.chunk_rows)
+        sampled: list = []
+        wall, peak_mb, results = run_audit(table, out, args.workers, args.chunk_rows, sampled)
+        peaks[rows] = peak_mb
         scan, matches, term_count = raw_scan_seconds(table)
         summary, run = results["summary"], results["run"]
         print(f"== {rows} rows ({table.stat().st_size / 1e6:.0f} MB JSONL, built in {built:.0f} s), workers {run.get('workers')}")
         print(f"findings:          {summary['findings']} in {summary['rows_with_findings']} rows")
         print(f"wall time:         {wall:.1f} s  (CLI process, imports included)")
         print(f"peak memory:       {peak_mb:.0f} MB  (PSS summed over the process tree)")
+        if sampled:
+            tree = sampled[0]
+            print(f"  at the peak:     {tree.peak_at:.0f} s of {wall:.0f} s, main process {tree.peak_main_mb:.0f} MB, "
+                  f"{tree.peak_processes - 1} other process(es) {tree.peak_mb - tree.peak_main_mb:.0f} MB")
         print("steps:             " + ", ".join(f"{name} {seconds:.1f} s" for name, seconds in results["timings"].items()))
         print("  validate:        " + ", ".join(f"{name} {seconds:.1f} s" for name, seconds in (run.get("validate_steps") or {}).items()))
         print("  main peak RSS:   " + ", ".join(f"{name} {mb} MB" for name, mb in (run.get("peak_mb") or {}).items()))
@@ -203,6 +221,9 @@ def main() -> None:
             print(f"targets:           wall < {wall_target:.0f} s: {'met' if wall < wall_target else f'missed by {wall - wall_target:.0f} s'}; "
                   f"peak < {memory_target:.0f} MB: {'met' if peak_mb < memory_target else f'missed by {peak_mb - memory_target:.0f} MB'}; "
                   f"scan ratio: {'met' if wall / scan <= MAX_SCAN_RATIO else 'missed'}")
+    if 100_000 in peaks and 1_000_000 in peaks:
+        ratio = peaks[1_000_000] / peaks[100_000]
+        print(f"peak(1M) / peak(100k): {ratio:.2f}  (target <= {MAX_PEAK_GROWTH}: {'met' if ratio <= MAX_PEAK_GROWTH else 'missed'})")
 
 
 if __name__ == "__main__":
