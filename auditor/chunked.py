@@ -28,8 +28,6 @@ from __future__ import annotations
 import ctypes
 import dataclasses
 import functools
-import hashlib
-import pickle
 import resource
 import time
 from pathlib import Path
@@ -42,7 +40,6 @@ from great_expectations.core import ExpectationSuiteValidationResult, Expectatio
 from great_expectations.expectations.expectation import ColumnMapExpectation
 
 import great_expectations as gx
-from auditor.contracts import SpilledParts
 from auditor.errors import RulesError
 from auditor.expectations.base import AuditorBatchExpectation, AuditorColumnMapExpectation
 from auditor.findings import AuditResult, assemble, findings_of, rule_outcomes
@@ -51,6 +48,7 @@ from auditor.long_texts import LongTexts
 from auditor.mapping import LONG_TEXT, Batch, build_batch
 from auditor.partitions import DEFAULT_PARTITION_ROWS, RowCheck, RowCheckRun
 from auditor.rules import CANONICAL_FIELDS, RuleSet
+from auditor.spilled import PartsOnDisk
 from auditor.validate import (
     RESULT_FORMAT,
     SUITE_NAME,
@@ -134,48 +132,6 @@ class ChunkedAudit:
         titles = self.batch.data["title"].to_numpy()
         return {(sources[index], int(line_numbers[index])): {"title": titles[index], "body": body}
                 for index, body in zip(at, bodies)}
-
-
-class _SpilledParts:
-    """The batch checks' features of each chunk, on disk until their check is judged: they grow
-    with the rows (a few KB a row), and each check reads back only its own, a chunk at a time."""
-
-    def __init__(self, folder: Path):
-        self.folder = folder
-        folder.mkdir(parents=True, exist_ok=True)
-        self._files: dict[str, list[Path]] = {}
-        self._indexes: dict[str, list[pd.Index]] = {}
-
-    def add(self, key: str, parts: list) -> None:
-        files = self._files.setdefault(key, [])
-        file = self.folder / f"features-{hashlib.sha256(key.encode()).hexdigest()[:12]}-{len(files):05d}.pickle"
-        with file.open("wb") as handle:
-            pickle.dump(parts, handle, protocol=pickle.HIGHEST_PROTOCOL)
-        files.append(file)
-        self._indexes.setdefault(key, []).extend(part.index for part in parts)
-
-    def __contains__(self, key: str) -> bool:
-        return key in self._files
-
-    def load(self, key: str) -> "_SpilledSequence":
-        """Every chunk's parts of ``key``, in row order, read from disk as they are iterated."""
-        indexes = self._indexes.get(key, [])
-        rows = indexes[0].append(indexes[1:]) if indexes else pd.Index([])
-        return _SpilledSequence(list(self._files.get(key, [])), rows, self.folder)
-
-
-class _SpilledSequence(SpilledParts):
-    def __init__(self, files: list[Path], rows_index: pd.Index, scratch: Path):
-        self.files = files
-        self.rows_index = rows_index
-        self.scratch = scratch  # where a check may keep its own temporary files
-
-    def __iter__(self):
-        for file in self.files:
-            with file.open("rb") as handle:
-                parts = pickle.load(handle)
-            while parts:
-                yield parts.pop(0)  # a part given away is not held here any longer
 
 
 @dataclass
@@ -377,7 +333,7 @@ class _FirstPass:
     batch: Batch
     bounds: list[tuple[int, int]]
     details: dict[str, pd.Series]
-    features: _SpilledParts
+    features: PartsOnDisk
     input_parts: dict[str, list]
     failed: set[str]
     unreadable: list[UnreadableRow]
@@ -391,7 +347,7 @@ def _first_pass(ruleset: RuleSet, plan: _Plan, chunks: Iterable[LoadedInput], te
     short_data: list[pd.DataFrame] = []
     short_rows: list[pd.DataFrame] = []
     details: dict[str, list[pd.Series]] = {key: [] for key in plan.row_checks}
-    features = _SpilledParts(texts.folder / "features")
+    features = PartsOnDisk(texts.folder / "features")
     input_parts: dict[str, list] = {key: [] for key in plan.input_checks}
     failed: set[str] = set()
     unreadable: list[UnreadableRow] = []

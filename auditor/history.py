@@ -284,15 +284,15 @@ class _Earlier:
         self.fixed: list[dict[str, Any]] = []
         self.first_seen: dict[str, Any] = {}
 
-    def read(self, packed: bytes | None, baseline_id: int | None, previous_id: int | None) -> bool:
-        """Take in one run's stored findings: as the baseline (``baseline_id``), as the run
-        just before (``previous_id``), or both. False when they are no longer kept."""
+    def read(self, packed: bytes | None, as_baseline: bool, previous_id: int | None) -> bool:
+        """Take in one run's stored findings: as the baseline, as the run just before
+        (``previous_id``), or both. False when they are no longer kept."""
         if packed is None:
             return False
         key_at, first_at = STORED_FIELDS.index("key"), STORED_FIELDS.index("first_seen")
         for row in _unpacked_rows(packed):
             key = row[key_at]
-            if baseline_id is not None:
+            if as_baseline:
                 if key in self.now:
                     self.baseline_keys.add(key)  # only this run's keys are asked about
                 else:
@@ -522,21 +522,18 @@ class HistoryStore:
             previous_id = int(row[0]) if row else None
             baseline_id = self.resolve(baseline) if baseline is not None else (previous_id if compare else None)
             note = None
-            now = set(keys)
             # The earlier runs are read a row at a time and only what the comparison needs is
             # kept: each key's first run, and the fixed findings whole.
-            earlier = _Earlier(now)
+            earlier = _Earlier(set(keys))
             comparable = False
             if baseline_id is not None:
-                comparable = earlier.read(self._packed_findings(baseline_id), baseline_id,
+                comparable = earlier.read(self._packed_findings(baseline_id), True,
                                           previous_id if previous_id == baseline_id else None)
                 if not comparable:
                     note = f"the findings of run #{baseline_id} are no longer kept; nothing to compare with"
             if previous_id is not None and previous_id != baseline_id:
-                earlier.read(self._packed_findings(previous_id), None, previous_id)
-            before = earlier.baseline_keys
-            new_indexes = {i for i, key in enumerate(keys) if comparable and key not in before}
-            del now, before
+                earlier.read(self._packed_findings(previous_id), False, previous_id)
+            new_indexes = {i for i, key in enumerate(keys) if comparable and key not in earlier.baseline_keys}
             fixed = earlier.fixed
             per_severity = summary.get("findings_per_severity", {})
             cursor = self._db.execute(

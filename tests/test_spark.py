@@ -118,7 +118,6 @@ def test_features_wait_on_the_drivers_disk_and_come_back_per_check_in_row_order(
     assert parts.rows_index.tolist() == list(range(9)) and parts.scratch == tmp_path
 
     shuffled = SpilledFeatures(tmp_path / "shuffled")
-    (tmp_path / "shuffled").mkdir()
     shuffled.add(0, pickle.dumps({"stems": pd.Series(["a", "b"], index=[4, 1])}))
     with pytest.raises(RuntimeError, match="not row ranges"):
         combined(stems, shuffled)

@@ -19,9 +19,10 @@ from typing import Any, Iterator, Sequence
 import numpy as np
 import pandas as pd
 
-from auditor.contracts import SpilledParts, passes
+from auditor.contracts import passes
 from auditor.expectations.base import spark_fails_column
 from auditor.partitions import PartitionFeature, RowCheck, check_partition
+from auditor.spilled import PartsOnDisk, SpilledSequence
 
 ROW_COLUMN = "__auditor_row"
 """The row's position in the batch: the identity GX reports failing rows by, beside the id."""
@@ -219,54 +220,28 @@ def _findings_lines(batches: Iterator[pd.DataFrame], made: list[tuple[int, str, 
 
 
 class SpilledFeatures:
-    """The batch checks' features gathered to the driver, waiting on its disk: each Arrow
-    batch's pickled cell as Spark sent it, in row order. A feature is put together (its
-    ``combine``) only when its check is judged, from parts read back a cell at a time, so the
-    driver never holds every feature of the batch at once (a million rows' cells unpickled
-    were about 3.5 GB). Holds the features present in every part; the others failed on some
-    partition and are left out."""
+    """The batch checks' features gathered to the driver, waiting on its disk (each Arrow
+    batch's parts, a file per feature, placed by the batch's first row): a feature is put
+    together (its ``combine``) only when its check is judged, so the driver never holds every
+    feature of the batch at once (a million rows' were about 3.5 GB). Holds the features
+    present in every Arrow batch; the others failed on some partition and are left out."""
 
     def __init__(self, folder: Path):
-        self.folder = folder
-        self._cells: list[tuple[int, Path]] = []
-        self._indexes: dict[str, list[tuple[int, pd.Index]]] = {}
-        self._missing: set[str] = set()
-        self._known: set[str] = set()
+        self.parts = PartsOnDisk(folder)
+        self.cells = 0
 
     def add(self, row: int, cell: bytes) -> None:
-        path = self.folder / f"cell-{len(self._cells):06d}.pickle"
-        path.write_bytes(cell)
-        parts = pickle.loads(cell)
-        if self._cells:
-            self._missing.update(self._known.symmetric_difference(parts))
-        self._known.update(parts)
-        self._cells.append((row, path))
-        for key, part in parts.items():
-            self._indexes.setdefault(key, []).append((row, part.index))
+        for key, part in pickle.loads(cell).items():
+            self.parts.add(key, [part], order=row)
+        self.cells += 1
 
     def __contains__(self, key: str) -> bool:
-        return bool(self._cells) and key in self._known and key not in self._missing
+        return self.cells > 0 and self.parts.count(key) == self.cells
 
-    def __getitem__(self, key: str) -> Any:
+    def __getitem__(self, key: str) -> SpilledSequence:
         if key not in self:
             raise KeyError(key)
-        return _SpilledFeature(key, sorted(self._cells, key=lambda cell: cell[0]),
-                               [index for _, index in sorted(self._indexes[key], key=lambda item: item[0])],
-                               self.folder)
-
-
-class _SpilledFeature(SpilledParts):
-    """One feature's parts, read from the cells as they are iterated (re-iterable)."""
-
-    def __init__(self, key: str, cells: list[tuple[int, Path]], indexes: list[pd.Index], scratch: Path):
-        self.key = key
-        self.cells = cells
-        self.rows_index = indexes[0].append(indexes[1:]) if indexes else pd.Index([])
-        self.scratch = scratch
-
-    def __iter__(self) -> Iterator[Any]:
-        for _, path in self.cells:
-            yield pickle.loads(path.read_bytes())[self.key]
+        return self.parts.load(key)
 
 
 def gathered_features(checked, features: Sequence[PartitionFeature], folder: Path) -> SpilledFeatures:
