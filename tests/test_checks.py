@@ -157,3 +157,34 @@ def test_a_bound_declared_in_the_settings_is_enforced_when_rules_load(tmp_path):
     path = one_rule_file(tmp_path, "fit", "expect_column_values_to_be_in_language", "body", "{sample_chars: 5}")
     with pytest.raises(RulesError, match=r"rules.yaml:\d+: rule 'fit': args.sample_chars"):
         load_rules(path)
+
+
+def test_findings_share_the_words_their_evidence_repeats(default_rules):
+    """Details arrive unpickled from the worker processes, each word a string of its own; a
+    million findings' evidence words would be held once per finding. The findings keep what
+    the details say, with one string per distinct word."""
+    import pandas as pd
+
+    from auditor.findings import findings_of
+    from auditor.mapping import Batch
+    from auditor.validate import ExpectationOutcome
+
+    def word(text: str) -> str:
+        return "".join(list(text))  # an equal string that is not the same object
+
+    rule = default_rules.get("body-without-furniture")
+    details = {str(index): {"message": f"another story in row {index}", "confidence": 0.9,
+                            "evidence": {word("kind"): [word("other_story")],
+                                         "story_words": [word("Hochwasserschutz"), word("Pegelstand")]},
+                            "snippet": "Pegelstand steigt", "span": [10, 27]}
+               for index in range(2)}
+    outcome = ExpectationOutcome(rule.id, "body", "expect_body_without_furniture", False,
+                                 {"unexpected_index_list": [0, 1], "details": details})
+    batch = Batch(data=pd.DataFrame({"body": ["a body", "another body"]}),
+                  rows=pd.DataFrame({"row_id": ["r1", "r2"], "source": ["in.jsonl"] * 2, "position": [1, 2]}))
+    first, second = findings_of(outcome, rule, batch)
+    assert first["evidence"] == {"kind": ["other_story"], "story_words": ["Hochwasserschutz", "Pegelstand"]}
+    assert first["evidence"] == second["evidence"] and first["span"] == [10, 27]
+    assert first["evidence"]["story_words"][0] is second["evidence"]["story_words"][0]
+    assert list(first["evidence"])[1] is list(second["evidence"])[1]
+    assert details["0"]["evidence"]["story_words"][0] is not details["1"]["evidence"]["story_words"][0]
