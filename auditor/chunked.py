@@ -28,6 +28,7 @@ from __future__ import annotations
 import ctypes
 import dataclasses
 import functools
+import pickle
 import resource
 import time
 from pathlib import Path
@@ -42,13 +43,13 @@ from great_expectations.expectations.expectation import ColumnMapExpectation
 import great_expectations as gx
 from auditor.errors import RulesError
 from auditor.expectations.base import AuditorBatchExpectation, AuditorColumnMapExpectation
-from auditor.findings import AuditResult, assemble, findings_of, rule_outcomes
+from auditor.findings import AuditResult, assemble, findings_of, rule_outcomes, share_repeated_strings
 from auditor.loaders import LoadedInput, UnreadableRow
 from auditor.long_texts import LongTexts
 from auditor.mapping import LONG_TEXT, Batch, build_batch
 from auditor.partitions import DEFAULT_PARTITION_ROWS, RowCheck, RowCheckRun
 from auditor.rules import CANONICAL_FIELDS, RuleSet
-from auditor.spilled import PartsOnDisk
+from auditor.spilled import PartsOnDisk, SpilledSequence
 from auditor.validate import (
     RESULT_FORMAT,
     SUITE_NAME,
@@ -233,8 +234,6 @@ def run_chunked(ruleset: RuleSet, chunks: Iterable[LoadedInput], texts: LongText
     suite, outcomes = build_suite(ruleset, list(batch.data.columns))
     between = time.perf_counter()
     known, failed = _batch_verdicts(plan, first, texts)
-    for key, details in first.details.items():
-        known[key] = details
     peak["batch checks"] = peak_rss_mb()
     steps["batch checks"] = round(time.perf_counter() - between, 3)
 
@@ -252,7 +251,7 @@ def run_chunked(ruleset: RuleSet, chunks: Iterable[LoadedInput], texts: LongText
             placed.append(("error", number))
             continue
         on_chunks = getattr(expectation, "column", None) in LONG_TEXT or (
-            isinstance(expectation, AuditorColumnMapExpectation) and key not in known
+            isinstance(expectation, AuditorColumnMapExpectation) and key not in known and key not in first.details
             and key not in plan.input_checks)
         if on_chunks and not isinstance(expectation, ColumnMapExpectation):
             raise RulesError(f"rule {expectation.meta['rule_id']}: {expectation.expectation_type} judges the "
@@ -267,28 +266,51 @@ def run_chunked(ruleset: RuleSet, chunks: Iterable[LoadedInput], texts: LongText
 
     validating = time.perf_counter()
     whole_result = None
+    whole_outcomes: list[ExpectationOutcome] = []
+    whole_findings: list[list[dict[str, Any]]] = []
     if whole_suite.expectations:
         whole_keys = {_result_key(expectation) for expectation in whole_suite.expectations} - {None}
+        for key in whole_keys & set(first.details):
+            known[key] = _read_back(first.details[key])
         whole_result = validator.validate(whole_suite, batch.data,
                                           {key: value for key, value in known.items() if key in whole_keys})
+        for key in whole_keys:
+            known.pop(key, None)
+        # Their findings are made now and their details dropped, before the second pass: held
+        # through it, a million rows' details were a large part of its peak.
+        rules = {rule.id: rule for rule in ruleset.rules}
+        for expectation_result in whole_result.results:
+            outcome = outcome_of(expectation_result)
+            whole_outcomes.append(outcome)
+            whole_findings.append(findings_of(outcome, rules[outcome.rule_id], batch)
+                                  if outcome.rule_id in rules else [])
+            for holder in (outcome.result, expectation_result.result):
+                if isinstance(holder, dict):
+                    holder.pop("details", None)
     peak["gx on short cells"] = peak_rss_mb()
     steps["gx on short cells"] = round(time.perf_counter() - validating, 3)
 
     second = time.perf_counter()
     sums = [_Sum() for _ in chunk_suite.expectations]
     if chunk_suite.expectations:
+        chunk_keys = {_result_key(expectation) for expectation in chunk_suite.expectations}
+        for key in chunk_keys & set(first.details):
+            known[key] = _read_back(first.details[key])
         _second_pass(ruleset, plan, first, chunk_suite, sums, known, texts, validator, workers, partition_rows)
+    known.clear()
     peak["second pass"] = peak_rss_mb()
     steps["second pass"] = round(time.perf_counter() - second, 3)
 
     results: list[Any] = []
-    chunk_outcomes: dict[int, _Sum] = {}
+    made: dict[int, list[dict[str, Any]]] = {}  # id of an outcome -> its findings, made above or in the second pass
     for (where, number), expectation in zip(placed, suite.expectations):
         if where == "error":
             outcomes.append(errors[number])
             continue
         if where == "whole":
             expectation_result = whole_result.results[number]
+            outcome = whole_outcomes[number]
+            made[id(outcome)] = whole_findings[number]
         else:
             total = sums[number]
             if total.error is not None:
@@ -301,18 +323,18 @@ def run_chunked(ruleset: RuleSet, chunks: Iterable[LoadedInput], texts: LongText
                 success, result = total.judged(expectation, len(batch.data))
                 expectation_result = ExpectationValidationResult(
                     success=success, expectation_config=expectation.configuration, result=result)
+            outcome = outcome_of(expectation_result)
+            made[id(outcome)] = total.findings + total.notes
         results.append(expectation_result)
-        outcomes.append(outcome_of(expectation_result))
-        if where == "chunks":
-            chunk_outcomes[id(outcomes[-1])] = sums[number]
+        outcomes.append(outcome)
 
-    findings: list[dict[str, Any]] = []
+    findings: list[dict[str, Any]] = []  # in the rules' order, as collect makes them
     for rule, outcome in rule_outcomes(ruleset, outcomes):
-        if id(outcome) in chunk_outcomes:
-            total = chunk_outcomes[id(outcome)]
-            findings.extend(total.findings + total.notes)
+        if id(outcome) in made:
+            findings.extend(made[id(outcome)])
         else:
             findings.extend(findings_of(outcome, rule, batch))
+    del made, whole_findings
     result = assemble(ruleset, batch, outcomes, findings, first.unreadable, fail_on)
     successful = sum(1 for item in results if item.success)
     gx_result = ExpectationSuiteValidationResult(
@@ -328,11 +350,19 @@ def run_chunked(ruleset: RuleSet, chunks: Iterable[LoadedInput], texts: LongText
                         validation=validation, chunks=sum(1 for start, stop in first.bounds if stop > start))
 
 
+def _read_back(parts: SpilledSequence) -> pd.Series:
+    """A row check's details of every chunk, as one series in row order."""
+    pieces = list(parts)
+    return pd.concat(pieces) if pieces else pd.Series([], dtype=object)
+
+
 @dataclass
 class _FirstPass:
     batch: Batch
     bounds: list[tuple[int, int]]
-    details: dict[str, pd.Series]
+    # Per row check, its details chunk by chunk, on disk: between the chunks' transient texts
+    # they would be small objects strewn over the heap, held through the batch checks.
+    details: dict[str, SpilledSequence]
     features: PartsOnDisk
     input_parts: dict[str, list]
     failed: set[str]
@@ -346,7 +376,7 @@ def _first_pass(ruleset: RuleSet, plan: _Plan, chunks: Iterable[LoadedInput], te
     columns: dict[Any, None] = {}
     short_data: list[pd.DataFrame] = []
     short_rows: list[pd.DataFrame] = []
-    details: dict[str, list[pd.Series]] = {key: [] for key in plan.row_checks}
+    details = PartsOnDisk(texts.folder / "details")
     features = PartsOnDisk(texts.folder / "features")
     input_parts: dict[str, list] = {key: [] for key in plan.input_checks}
     failed: set[str] = set()
@@ -370,13 +400,17 @@ def _first_pass(ruleset: RuleSet, plan: _Plan, chunks: Iterable[LoadedInput], te
         short_data.append(data.drop(columns=long_columns))
         short_rows.append(rows)
         bounds.append((offset, offset + size))
+        run = gathered = None
         if size:
             run = RowCheckRun(data, list(plan.row_checks.values()), workers=workers, partition_rows=partition_rows,
                               features=list(plan.features.values()))
+            for key, check in plan.input_checks.items():  # while the partitions run
+                values = data[check.column]
+                input_parts[key].append(check.input_part(values[values.notnull()]))
             gathered = run.details(feature_parts=True)
             for key in plan.row_checks:
                 if key in gathered:
-                    details[key].append(gathered[key])
+                    details.add(key, [gathered.pop(key)])
                 else:
                     failed.add(key)
             for key in plan.features:
@@ -384,11 +418,8 @@ def _first_pass(ruleset: RuleSet, plan: _Plan, chunks: Iterable[LoadedInput], te
                     features.add(key, gathered.pop(key))
                 else:
                     failed.add(key)
-            for key, check in plan.input_checks.items():
-                values = data[check.column]
-                input_parts[key].append(check.input_part(values[values.notnull()]))
         offset += size
-        del batch, data, loaded
+        del batch, data, loaded, run, gathered
         give_back_freed_memory()
     all_columns = list(columns)
     short = pd.concat(short_data, sort=False) if short_data else pd.DataFrame()
@@ -397,9 +428,8 @@ def _first_pass(ruleset: RuleSet, plan: _Plan, chunks: Iterable[LoadedInput], te
     short.index = pd.RangeIndex(len(short))
     rows = pd.concat(short_rows) if short_rows else pd.DataFrame(columns=["row_id", "source", "position"])
     rows.index = pd.RangeIndex(len(rows))
-    gathered_details = {key: (pd.concat(parts) if parts else pd.Series([], dtype=object))
-                        for key, parts in details.items() if key not in failed}
-    return _FirstPass(batch=Batch(data=short, rows=rows), bounds=bounds, details=gathered_details,
+    return _FirstPass(batch=Batch(data=short, rows=rows), bounds=bounds,
+                      details={key: details.load(key) for key in plan.row_checks if key not in failed},
                       features=features,
                       input_parts=input_parts, failed=failed, unreadable=unreadable, files=files)
 
@@ -448,6 +478,8 @@ def _second_pass(ruleset: RuleSet, plan: _Plan, first: _FirstPass, suite: gx.Exp
     prepared = [check.prepared_from_parts(first.input_parts[key]) for key, check in plan.input_checks.items()]
     keys = [_result_key(expectation) for expectation in suite.expectations]
     rules = {rule.id: rule for rule in ruleset.rules}
+    spilled = texts.folder / "findings"
+    spilled.mkdir(exist_ok=True)
     for number, (start, stop) in enumerate(first.bounds):
         if start == stop:
             continue
@@ -465,12 +497,30 @@ def _second_pass(ruleset: RuleSet, plan: _Plan, first: _FirstPass, suite: gx.Exp
         chunk_known = {key: value for key, value in chunk_known.items() if key in keys}
         result = validator.validate(suite, data, chunk_known)
         piece = Batch(data=data, rows=batch.rows.iloc[start:stop])
+        made: list[tuple[list, list]] = []
         for total, expectation_result in zip(sums, result.results):
             outcome = outcome_of(expectation_result)
             total.add(outcome)
             if outcome.error is None:
                 rule = rules[outcome.rule_id]
-                total.findings.extend(findings_of(outcome, rule, piece, row_ids=row_ids, kinds=("failing",)))
-                total.notes.extend(findings_of(outcome, rule, piece, row_ids=row_ids, kinds=("notes",)))
-        del data, long_texts, piece, result
+                made.append((findings_of(outcome, rule, piece, row_ids=row_ids, kinds=("failing",)),
+                             findings_of(outcome, rule, piece, row_ids=row_ids, kinds=("notes",))))
+            else:
+                made.append(([], []))
+        # The findings wait on disk until the pass ends: made between a chunk's transient texts
+        # and frames they would be strewn over the heap, which then cannot shrink back.
+        with (spilled / f"chunk-{number:05d}.pickle").open("wb") as handle:
+            pickle.dump(made, handle, protocol=pickle.HIGHEST_PROTOCOL)
+        del data, long_texts, piece, result, made, chunk_known
         give_back_freed_memory()
+    for number in range(len(first.bounds)):
+        file = spilled / f"chunk-{number:05d}.pickle"
+        if not file.exists():
+            continue
+        with file.open("rb") as handle:
+            made = pickle.load(handle)
+        file.unlink()
+        for total, (failing, notes) in zip(sums, made):
+            total.findings.extend(share_repeated_strings(failing))
+            total.notes.extend(share_repeated_strings(notes))
+        del made

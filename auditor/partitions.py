@@ -248,3 +248,8 @@ class RowCheckRun:
                 future.cancel()
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
+        # A run is one-shot: its frame (a copy of the rows' texts) and the futures holding every
+        # partition's results go now, not when the caller's name for the run is reused (in an
+        # audit in chunks, after the next chunk's texts were read: two chunks held at once).
+        self._futures = []
+        self._frame = self._frame.iloc[0:0]
