@@ -152,3 +152,33 @@ def test_a_rule_judging_a_long_column_whole_is_refused_in_one_line(tmp_path):
     assert refused.returncode == 2
     assert refused.stderr.count("\n") == 1 and "few-bodies" in refused.stderr and "--chunk-rows 0" in refused.stderr
     assert "Traceback" not in refused.stderr
+
+
+def test_the_validator_holds_nothing_of_a_chunk_once_it_is_validated(default_rules):
+    """An audit in chunks reads the next chunk's texts while nothing of the last one is left:
+    GX's engine kept the frame it validated and its metrics (every row's details) until the
+    next validation."""
+    import gc
+    import weakref
+
+    import pandas as pd
+
+    from auditor.partitions import RowCheckRun
+    from auditor.validate import GxValidator, auditor_checks, build_suite
+
+    frame = pd.DataFrame({"title": ["Hochwasser an der Elbe", "Neue Brücke eröffnet"],
+                          "body": ["Der Pegel stieg über Nacht. Helfer füllten Sandsäcke.",
+                                   "Die Stadt gab die Brücke am Morgen frei. Autos rollten darüber."]})
+    validator = GxValidator()  # a suite is made within a context
+    suite, _ = build_suite(default_rules, list(frame.columns))
+    checks = list(auditor_checks(suite, list(frame.columns)).row_checks.values())
+    run = RowCheckRun(frame, checks, workers=1, partition_rows=1)
+    known = run.details()
+    assert known  # the checks ran
+    result = validator.validate(suite, frame, known)
+    assert result.results
+    gone = weakref.ref(frame)
+    del frame, known
+    gc.collect()
+    assert gone() is None  # the validator and its result are still in scope, holding nothing of the chunk
+    assert validator is not None and result is not None
