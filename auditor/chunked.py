@@ -37,6 +37,7 @@ from typing import Any, Iterable
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 from great_expectations.core import ExpectationSuiteValidationResult, ExpectationValidationResult
 from great_expectations.expectations.expectation import ColumnMapExpectation
 
@@ -223,6 +224,11 @@ def run_chunked(ruleset: RuleSet, chunks: Iterable[LoadedInput], texts: LongText
     started = time.perf_counter()
     steps: dict[str, float] = {}
     peak: dict[str, int] = {}
+    # Arrow's own allocator (mimalloc) keeps what a chunk's texts took from the system after
+    # they are freed (measured: 200 of 420 MB for 50,000 bodies read back); the system's
+    # gives it back with the rest (give_back_freed_memory). This process only reads and
+    # writes the texts with Arrow; the workers keep their allocator.
+    pa.set_memory_pool(pa.system_memory_pool())
     validator = GxValidator()  # a suite is made within a context
     plan = _plan(ruleset)
     first = _first_pass(ruleset, plan, chunks, texts, workers, partition_rows)
