@@ -476,6 +476,12 @@ def _batch_verdicts(plan: _Plan, first: _FirstPass, texts: LongTexts) -> tuple[d
     return known, failed
 
 
+SECOND_PASS_ROWS = 50_000
+"""Rows the second pass reads back and validates at a time (a multiple of the texts' row
+groups): their texts, the frame GX validates and the partitions' details are its peak, and
+at 100,000 rows about 1.1 GB; the chunks of the first pass are as large as the input reads them."""
+
+
 def _second_pass(ruleset: RuleSet, plan: _Plan, first: _FirstPass, suite: gx.ExpectationSuite, sums: list[_Sum],
                  known: dict[str, Any], texts: LongTexts, validator: GxValidator, workers: int,
                  partition_rows: int) -> None:
@@ -486,11 +492,12 @@ def _second_pass(ruleset: RuleSet, plan: _Plan, first: _FirstPass, suite: gx.Exp
     rules = {rule.id: rule for rule in ruleset.rules}
     spilled = texts.folder / "findings"
     spilled.mkdir(exist_ok=True)
-    for number, (start, stop) in enumerate(first.bounds):
-        if start == stop:
-            continue
+    pieces = [(number, low, min(low + SECOND_PASS_ROWS, stop))
+              for number, (start, stop) in enumerate(first.bounds) for low in range(start, stop, SECOND_PASS_ROWS)]
+    for place, (number, start, stop) in enumerate(pieces):
         data = batch.data.iloc[start:stop].copy()
-        long_texts = texts.chunk(number)
+        chunk_start = first.bounds[number][0]
+        long_texts = texts.chunk(number, start - chunk_start, stop - chunk_start)
         for name in long_texts.columns:
             data[name] = long_texts[name].to_numpy()
         chunk_known: dict[str, Any] = {}
@@ -515,14 +522,13 @@ def _second_pass(ruleset: RuleSet, plan: _Plan, first: _FirstPass, suite: gx.Exp
                 made.append(([], []))
         # The findings wait on disk until the pass ends: made between a chunk's transient texts
         # and frames they would be strewn over the heap, which then cannot shrink back.
-        with (spilled / f"chunk-{number:05d}.pickle").open("wb") as handle:
+        with (spilled / f"piece-{place:05d}.pickle").open("wb") as handle:
             pickle.dump(made, handle, protocol=pickle.HIGHEST_PROTOCOL)
         del data, long_texts, piece, result, made, chunk_known
+        outcome = expectation_result = None  # the last expectation's details
         give_back_freed_memory()
-    for number in range(len(first.bounds)):
-        file = spilled / f"chunk-{number:05d}.pickle"
-        if not file.exists():
-            continue
+    for place in range(len(pieces)):
+        file = spilled / f"piece-{place:05d}.pickle"
         with file.open("rb") as handle:
             made = pickle.load(handle)
         file.unlink()

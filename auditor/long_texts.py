@@ -43,11 +43,21 @@ class LongTexts:
     def _file(self, chunk: int) -> Path:
         return self.folder / f"chunk-{chunk:05d}.parquet"
 
-    def chunk(self, number: int) -> pd.DataFrame:
-        """Chunk ``number``'s long texts, on its batch positions."""
-        frame = pq.read_table(self._file(number)).to_pandas()
+    def chunk(self, number: int, first: int = 0, stop: int | None = None) -> pd.DataFrame:
+        """Chunk ``number``'s long texts, on its batch positions; with ``first`` (a multiple of
+        ``ROW_GROUP_ROWS``) and ``stop``, only those of its rows first..stop-1 (read by row group)."""
+        file = pq.ParquetFile(self._file(number))
+        rows = file.metadata.num_rows
+        stop = rows if stop is None else min(stop, rows)
+        if first % ROW_GROUP_ROWS:
+            raise ValueError(f"a piece of a chunk starts at a row group ({ROW_GROUP_ROWS} rows), not at row {first}")
+        groups = list(range(first // ROW_GROUP_ROWS, -(-stop // ROW_GROUP_ROWS)))
+        table = file.read_row_groups(groups) if groups else file.schema_arrow.empty_table()
+        frame = table.slice(0, max(0, stop - first)).to_pandas()
+        del table
         frame = frame.astype(object).where(frame.notna(), None)
-        frame.index = pd.RangeIndex(self._starts[number], self._starts[number] + len(frame))
+        start = self._starts[number] + first
+        frame.index = pd.RangeIndex(start, start + len(frame))
         return frame
 
     def rows(self, positions, columns: list[str]) -> pd.DataFrame:

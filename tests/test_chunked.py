@@ -42,7 +42,7 @@ def _write(table: Path, records: list[dict]) -> Path:
     return table
 
 
-def test_chunks_write_the_outputs_of_a_whole_run(tmp_path, default_rules):
+def test_chunks_write_the_outputs_of_a_whole_run(tmp_path, default_rules, monkeypatch):
     inputs = [REPO / "examples"]
     # What a killed run in chunks left: its long texts, under a process that is gone.
     left = tmp_path / ".chunks.long-texts-999999999"
@@ -56,6 +56,14 @@ def test_chunks_write_the_outputs_of_a_whole_run(tmp_path, default_rules):
     assert got == expected
     assert chunked.exit_code == whole.exit_code
     assert (tmp_path / "chunks" / "data-docs" / "index.html").exists()
+    # The second pass reads each chunk's texts back in pieces of whole row groups.
+    import auditor.chunked
+    import auditor.long_texts
+
+    monkeypatch.setattr(auditor.long_texts, "ROW_GROUP_ROWS", 2)
+    monkeypatch.setattr(auditor.chunked, "SECOND_PASS_ROWS", 2)
+    _, in_pieces = _audit(default_rules, inputs, tmp_path / "pieces", chunk_rows=5)
+    assert in_pieces == expected
     # The long texts were on disk only while the run lasted.
     assert not [path.name for path in tmp_path.iterdir() if path.name.startswith(".")]
 
