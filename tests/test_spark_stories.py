@@ -108,6 +108,7 @@ def test_spark_candidate_pairs_follow_the_banding_rule(spark):  # noqa: F811
     assert (sizes > settings.max_bucket).any() and ((sizes > 1) & (sizes <= settings.max_bucket)).any()
 
 
+@pytest.mark.filterwarnings("ignore:toPandas attempted Arrow optimization")
 def test_too_few_comparable_rows_and_a_failed_part(spark):  # noqa: F811
     from auditor.spark.row_checks import FAILED_FEATURE
     from auditor.spark.stories import story_groups

@@ -5,7 +5,8 @@ the pass writes, per check, a boolean ``fails`` column that GX judges natively a
 with the pickled detail of the rows that have one. The same pass makes the batch checks'
 compact per-row features (:class:`~auditor.partitions.PartitionFeature`: stem counts, hashed
 words) from the partition's one text analysis, pickled into :data:`FEATURES_COLUMN` of the
-partition's first row. The result is cached, so GX's jobs, the gathering of details and of
+partition's first row (features gathered to the driver), or into a column of the feature's
+own (:func:`feature_column`: the story grouping's, which stay on Spark). The result is cached, so GX's jobs, the gathering of details and of
 features read it instead of running the checks again.
 """
 

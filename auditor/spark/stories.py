@@ -61,55 +61,65 @@ def _frequencies(batches: Iterator[pd.DataFrame], settings: StorySettings) -> It
                                 "rows": np.r_[comparable, frequency].astype(np.int64)})
 
 
-def _vectors(matrix) -> tuple[list[np.ndarray], list[np.ndarray]]:
-    """A CSR matrix's rows as (stem codes, weights), each in its stored order."""
-    bounds = matrix.indptr
-    return ([matrix.indices[start:end].astype(np.int32) for start, end in zip(bounds[:-1], bounds[1:])],
-            [matrix.data[start:end].astype(np.float64) for start, end in zip(bounds[:-1], bounds[1:])])
+def _lists(matrix) -> tuple:
+    """A CSR matrix's rows as two Arrow list arrays, (stem codes, weights), each row in its
+    stored order (the order its products are summed in)."""
+    import pyarrow as pa
+
+    offsets = pa.array(matrix.indptr.astype(np.int32))
+    return (pa.ListArray.from_arrays(offsets, pa.array(matrix.indices.astype(np.int32))),
+            pa.ListArray.from_arrays(offsets, pa.array(matrix.data.astype(np.float64))))
 
 
-def _rows(batches: Iterator[pd.DataFrame], shared, settings: StorySettings) -> Iterator[pd.DataFrame]:
+def _rows(batches, shared, settings: StorySettings):
     """Per row that can be found by a rare lead stem: its position, band keys, weighted lead
-    and weighted whole text."""
+    and weighted whole text (Arrow record batches in, Arrow record batches out)."""
+    import pyarrow as pa
+
     vocabulary, idf, rare_stem, hashes = shared.value
     bands = max(settings.num_perm // settings.rows_per_band, 1)
-    for frame in batches:
-        for cell in frame[PART]:
+    for batch in batches:
+        for cell in batch.column(PART).to_pylist():
             part = _part(cell)
             whole, lead = vocabulary.columns(part)
             held, signatures = lead_signatures(part, lead, rare_stem, hashes, settings)
             if not len(held):
                 continue
             keys = np.column_stack([band_keys(signatures, band, settings.rows_per_band) for band in range(bands)])
-            lead_stems, lead_weights = _vectors(_weighted(lead[held], idf))
-            whole_stems, whole_weights = _vectors(_weighted(whole[held], idf))
-            yield pd.DataFrame({"row": np.asarray(part.index, dtype=np.int64)[held],
-                                "keys": list(keys.view(np.int64)),
-                                "lead_stems": lead_stems, "lead_weights": lead_weights,
-                                "whole_stems": whole_stems, "whole_weights": whole_weights})
+            lead_stems, lead_weights = _lists(_weighted(lead[held], idf))
+            whole_stems, whole_weights = _lists(_weighted(whole[held], idf))
+            yield pa.RecordBatch.from_arrays(
+                [pa.array(np.asarray(part.index, dtype=np.int64)[held]),
+                 pa.ListArray.from_arrays(pa.array(np.arange(0, keys.size + 1, bands, dtype=np.int32)),
+                                          pa.array(keys.view(np.int64).ravel())),
+                 lead_stems, lead_weights, whole_stems, whole_weights],
+                names=["row", "keys", "lead_stems", "lead_weights", "whole_stems", "whole_weights"])
 
 
-def _matrix(stems: pd.Series, weights: pd.Series, columns: int):
+def _matrix(stems, weights, columns: int):
+    """Arrow list arrays of (stem codes, weights) as a CSR matrix, each row as stored."""
     import scipy.sparse as sp
 
-    lengths = np.fromiter((len(row) for row in stems), dtype=np.int64, count=len(stems))
-    indptr = np.r_[0, np.cumsum(lengths)]
-    indices = np.concatenate([np.asarray(row, dtype=np.int32) for row in stems]) if len(stems) else np.zeros(0, np.int32)
-    data = np.concatenate([np.asarray(row, dtype=np.float64) for row in weights]) if len(weights) else np.zeros(0)
-    return sp.csr_matrix((data, indices, indptr), shape=(len(stems), columns))
+    offsets = np.asarray(stems.offsets, dtype=np.int64)
+    indices = np.asarray(stems.values, dtype=np.int32)[offsets[0]:offsets[-1]]
+    data = np.asarray(weights.values, dtype=np.float64)[offsets[0]:offsets[-1]]
+    return sp.csr_matrix((data, indices, offsets - offsets[0]), shape=(len(stems), columns))
 
 
-def _cosines(batches: Iterator[pd.DataFrame], columns: int) -> Iterator[pd.DataFrame]:
-    """Per pair (``i``, ``j``), the cosine of the two rows' vectors (``i stems``, ``i weights``
+def _cosines(batches, columns: int):
+    """Per pair (``i``, ``j``), the cosine of the two rows' vectors (``i_stems``, ``i_weights``
     and those of ``j``), by :func:`pair_cosines` as on pandas."""
-    for frame in batches:
-        if frame.empty:
+    import pyarrow as pa
+
+    for batch in batches:
+        if batch.num_rows == 0:
             continue
-        left = _matrix(frame["i_stems"], frame["i_weights"], columns)
-        right = _matrix(frame["j_stems"], frame["j_weights"], columns)
-        at = np.arange(len(frame))
-        yield pd.DataFrame({"i": frame["i"].to_numpy(np.int64), "j": frame["j"].to_numpy(np.int64),
-                            "cosine": pair_cosines(left, np.column_stack([at, at]), right)})
+        left = _matrix(batch.column("i_stems"), batch.column("i_weights"), columns)
+        right = _matrix(batch.column("j_stems"), batch.column("j_weights"), columns)
+        at = np.arange(batch.num_rows)
+        yield pa.RecordBatch.from_arrays([batch.column("i"), batch.column("j"),
+                                          pa.array(pair_cosines(left, np.column_stack([at, at]), right))],
+                                         names=["i", "j", "cosine"])
 
 
 _PAIRS = """IF(size(members) <= {max_bucket},
@@ -143,7 +153,7 @@ def _with_cosines(pairs, rows, vector: str, columns: int):
 
     joined = pairs.join(side("i"), "i").join(side("j"), "j").select("i", "j", "i_stems", "i_weights", "j_stems",
                                                                     "j_weights")
-    return joined.mapInPandas(lambda batches: _cosines(batches, columns), "i long, j long, cosine double")
+    return joined.mapInArrow(lambda batches: _cosines(batches, columns), "i long, j long, cosine double")
 
 
 def story_groups(cells, column: str, settings: StorySettings, n_rows: int) -> StoryGroups:
@@ -173,7 +183,7 @@ def story_groups(cells, column: str, settings: StorySettings, n_rows: int) -> St
          stem_hashes(vocabulary.stems.to_pylist())))
     schema = ("row long, keys array<long>, lead_stems array<int>, lead_weights array<double>, "
               "whole_stems array<int>, whole_weights array<double>")
-    rows = parts.mapInPandas(lambda batches: _rows(batches, shared, settings), schema).persist(StorageLevel.MEMORY_AND_DISK)
+    rows = parts.mapInArrow(lambda batches: _rows(batches, shared, settings), schema).persist(StorageLevel.MEMORY_AND_DISK)
     try:
         columns = len(vocabulary.stems)
         agreeing = (_with_cosines(candidate_pairs(rows, settings), rows, "lead", columns)
