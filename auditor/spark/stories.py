@@ -156,16 +156,22 @@ def _with_cosines(pairs, rows, vector: str, columns: int):
     return joined.mapInArrow(lambda batches: _cosines(batches, columns), "i long, j long, cosine double")
 
 
-def story_groups(cells, column: str, settings: StorySettings, n_rows: int) -> StoryGroups:
+def story_groups(cells, column: str, settings: StorySettings, n_rows: int,
+                 steps: dict[str, float] | None = None) -> StoryGroups:
     """The story groups of a batch whose :class:`~auditor.batch.stories.StoryFeatures` parts
     (pickled, indexed by batch position) are the non-empty cells of ``column`` of the Spark
     frame ``cells``: those :func:`~auditor.batch.stories.find_groups` gives on the parts put
     together. Raises when a part failed
-    (:data:`~auditor.spark.row_checks.FAILED_FEATURE`)."""
+    (:data:`~auditor.spark.row_checks.FAILED_FEATURE`). ``steps``, when given, receives the
+    seconds of its three jobs (vocabulary, rows, pairs)."""
+    import time
+
     import pyarrow as pa
     from pyspark import StorageLevel
     from pyspark.sql import functions as F
 
+    steps = {} if steps is None else steps
+    started = time.perf_counter()
     parts = cells.where(F.col(f"`{column}`").isNotNull()).select(F.col(f"`{column}`").alias(PART))
     counted = (parts.mapInPandas(lambda batches: _frequencies(batches, settings), "stem string, rows long")
                .groupBy("stem").agg(F.sum("rows").alias("rows")).toPandas())
@@ -175,6 +181,7 @@ def story_groups(cells, column: str, settings: StorySettings, n_rows: int) -> St
     vocabulary = _Vocabulary.from_frequencies([pa.array(stems, type=pa.large_string())] if stems else [],
                                               [counted.loc[named, "rows"].to_numpy(np.int64)], comparable)
     del counted, stems
+    steps["story groups: vocabulary"] = round(time.perf_counter() - started, 3)
     if vocabulary.comparable < 2:
         return StoryGroups([], {}, vocabulary.comparable)
     idf = vocabulary.idf(settings)
@@ -185,11 +192,16 @@ def story_groups(cells, column: str, settings: StorySettings, n_rows: int) -> St
               "whole_stems array<int>, whole_weights array<double>")
     rows = parts.mapInArrow(lambda batches: _rows(batches, shared, settings), schema).persist(StorageLevel.MEMORY_AND_DISK)
     try:
+        started = time.perf_counter()
+        rows.count()  # made and cached once, read by the three joins
+        steps["story groups: rows"] = round(time.perf_counter() - started, 3)
+        started = time.perf_counter()
         columns = len(vocabulary.stems)
         agreeing = (_with_cosines(candidate_pairs(rows, settings), rows, "lead", columns)
                     .where(F.col("cosine") >= settings.lead_threshold).select("i", "j"))
         kept = (_with_cosines(agreeing, rows, "whole", columns).where(F.col("cosine") >= settings.threshold)
                 .toPandas())
+        steps["story groups: pairs"] = round(time.perf_counter() - started, 3)
     finally:
         rows.unpersist()
         shared.unpersist()

@@ -126,7 +126,7 @@ def _batch_verdicts(batch_checks, source: SparkBatch, gathered: SpilledFeatures,
         if grouped_on_spark(feature):
             step = time.perf_counter()
             try:
-                found = story_groups(checked, feature_column(feature.key), feature.settings, source.rows)
+                found = story_groups(checked, feature_column(feature.key), feature.settings, source.rows, steps)
             except Exception:  # noqa: BLE001  (GX reports it)
                 continue
             finally:
