@@ -65,7 +65,8 @@ def _nothing():
 @contextmanager
 def _no_text_work_on_the_driver(monkeypatch):
     """The driver's text analysis and text hashing raise: on Spark the partitions do them
-    (in the Python workers, other processes, which this does not reach)."""
+    (in the Python workers, other processes, which this does not reach). So does the driver's
+    story grouping: the stories are grouped on Spark (:mod:`auditor.spark.stories`)."""
     import auditor.batch.label_consistency as label_consistency
     import auditor.batch.stories as stories
     import auditor.partitions as partitions
@@ -80,6 +81,7 @@ def _no_text_work_on_the_driver(monkeypatch):
                              (partitions, "analyse_frame"), (validate, "analyse_frame")):
             patched.setattr(module, name, refuse)
         patched.setattr(label_consistency._TextModel, "_hash", refuse)
+        patched.setattr(stories, "find_groups", refuse)
         yield
 
 

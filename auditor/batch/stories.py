@@ -174,10 +174,18 @@ class _Vocabulary:
         frequencies: list[np.ndarray] = []
         comparable = 0
         for part in parts:
-            held = _comparable(part, settings)
-            comparable += len(held)
-            frequencies.append(np.bincount(part.whole[held].indices, minlength=len(part.stems)))
+            frequency, held = part_frequencies(part, settings)
+            comparable += held
+            frequencies.append(frequency)
             stems.append(pa.array(part.stems.tolist(), type=pa.large_string()))
+        return cls.from_frequencies(stems, frequencies, comparable)
+
+    @classmethod
+    def from_frequencies(cls, stems: Sequence[pa.Array], frequencies: Sequence[np.ndarray],
+                         comparable: int) -> "_Vocabulary":
+        """The vocabulary of pieces (stems, and per stem how many comparable rows hold it; a
+        stem may be in several pieces): the batch's whether the pieces are its parts
+        (:func:`part_frequencies`) or counts already summed per stem elsewhere (on Spark)."""
         if not stems:
             return cls(pa.array([], type=pa.large_string()), np.zeros(0, dtype=np.int64), 0)
         every = pa.chunked_array(stems, type=pa.large_string())
@@ -204,6 +212,35 @@ class _Vocabulary:
 def _comparable(part: StoryFeatures, settings: StorySettings) -> np.ndarray:
     """Positions (in the part) of the rows with enough distinct stems to compare."""
     return np.flatnonzero(np.diff(part.whole.indptr) >= settings.min_stems)
+
+
+def part_frequencies(part: StoryFeatures, settings: StorySettings) -> tuple[np.ndarray, int]:
+    """Per stem of the part (``part.stems``, zeros included), how many of its comparable rows
+    hold it; and how many comparable rows it has."""
+    held = _comparable(part, settings)
+    return np.bincount(part.whole[held].indices, minlength=len(part.stems)), len(held)
+
+
+def lead_signatures(part: StoryFeatures, lead: sp.csr_matrix, rare_stem: np.ndarray, hashes: np.ndarray,
+                    settings: StorySettings) -> tuple[np.ndarray, np.ndarray]:
+    """The part's rows that can be found by a rare lead stem (positions in the part, sorted),
+    and their MinHash signatures of those stems. ``lead``: the part's lead counts on the
+    batch's stems (:meth:`_Vocabulary.columns`); ``rare_stem`` and ``hashes`` per batch stem.
+
+    Candidates come from the lead stems a comparable row shares with few other rows: a stem
+    of more than ``common_rows`` rows is a word of the language or of the feed, not of one
+    story (pairs sharing only such stems were most candidates: 2.6 M pairs at 20k real-text
+    rows, 0.4 M without them). A crowd of templated rows up to that size is still found (and
+    noted, see ``max_group``)."""
+    comparable = _comparable(part, settings)
+    lead_sets = lead[comparable]
+    rows = np.repeat(comparable, np.diff(lead_sets.indptr))
+    stems = lead_sets.indices.astype(np.int64)
+    rare = rare_stem[stems]
+    held = np.unique(rows[rare])  # rows with a stem left to be found by
+    signatures = minhash_signatures(np.searchsorted(held, rows[rare]), stems[rare], None, len(held),
+                                    settings.num_perm, settings.seed, hashes=hashes)
+    return held, signatures
 
 
 def _fmix32(values: np.ndarray) -> np.ndarray:
@@ -265,6 +302,17 @@ def candidate_pairs(signatures: np.ndarray, rows_per_band: int, max_bucket: int)
     return np.column_stack([codes // len(signatures), codes % len(signatures)])
 
 
+def band_keys(signatures: np.ndarray, band: int, rows_per_band: int) -> np.ndarray:
+    """Each row's bucket in ``band``: the band's signature values mixed into one 64-bit key
+    (rows agree on the band when their keys are equal; a rare collision only adds a
+    candidate, which the exact comparison then rejects)."""
+    values = signatures[:, band * rows_per_band:(band + 1) * rows_per_band]
+    key = np.zeros(len(signatures), dtype=np.uint64)
+    for column in range(values.shape[1]):
+        key = key * np.uint64(0x9E3779B97F4A7C15) + values[:, column].astype(np.uint64)
+    return key
+
+
 def candidate_codes(signatures: np.ndarray, rows_per_band: int, max_bucket: int) -> np.ndarray:
     """Pairs (i < j, positions in ``signatures``) that agree on at least one band, each as
     one sorted, distinct code ``i * len(signatures) + j`` (half the memory of the pairs).
@@ -280,12 +328,7 @@ def candidate_codes(signatures: np.ndarray, rows_per_band: int, max_bucket: int)
     found: list[np.ndarray] = []  # of the bands since
     held = 0
     for band in range(bands):
-        values = signatures[:, band * rows_per_band:(band + 1) * rows_per_band]
-        key = np.zeros(n_rows, dtype=np.uint64)
-        for column in range(values.shape[1]):
-            # Mixing the values into one 64-bit key; a rare collision only adds a
-            # candidate, which the exact comparison then rejects.
-            key = key * np.uint64(0x9E3779B97F4A7C15) + values[:, column].astype(np.uint64)
+        key = band_keys(signatures, band, rows_per_band)
         order = np.argsort(key, kind="stable")
         ordered = key[order]
         starts = np.r_[True, ordered[1:] != ordered[:-1]]
@@ -334,6 +377,16 @@ class StoryGroups:
     comparable: int  # rows with enough text to compare
 
 
+@dataclass
+class FoundGroups:
+    """Story groups found elsewhere for the rows ``index`` (the Spark engine groups the batch
+    itself, :mod:`auditor.spark.stories`): what :func:`find_story_conflicts` takes as
+    ``features`` instead of the rows' stem counts."""
+
+    index: pd.Index
+    found: StoryGroups
+
+
 def find_groups(features: StoryFeatures | StoryFeatureParts, settings: StorySettings) -> StoryGroups:
     """Story groups among the rows of ``features`` (group members are their batch positions).
 
@@ -342,8 +395,6 @@ def find_groups(features: StoryFeatures | StoryFeatureParts, settings: StorySett
     stems; and, once the candidate pairs whose leads agree are known, for the weighted whole
     texts of just the rows in them. A row's numbers depend only on that row and the batch's
     stem frequencies, so the groups are the same however the batch is cut into parts."""
-    from scipy.sparse.csgraph import connected_components
-
     parts = features.parts if isinstance(features, StoryFeatureParts) else [features]
     n_rows = len(features.index)
     vocabulary = _Vocabulary.of(parts, settings)
@@ -357,22 +408,11 @@ def find_groups(features: StoryFeatures | StoryFeatureParts, settings: StorySett
     for part in parts:
         whole, lead = vocabulary.columns(part)
         leads.append(_weighted(lead, idf))
-        # Candidates come from the lead stems a comparable row shares with few other rows: a
-        # stem of more than ``common_rows`` rows is a word of the language or of the feed, not
-        # of one story (pairs sharing only such stems were most candidates: 2.6 M pairs at 20k
-        # real-text rows, 0.4 M without them). A crowd of templated rows up to that size is
-        # still found (and noted, see ``max_group``).
-        comparable = _comparable(part, settings)
-        lead_sets = lead[comparable]
-        rows = np.repeat(comparable, np.diff(lead_sets.indptr))
-        stems = lead_sets.indices.astype(np.int64)
-        rare = rare_stem[stems]
-        held = np.unique(rows[rare])  # rows with a stem left to be found by
-        signatures.append(minhash_signatures(np.searchsorted(held, rows[rare]), stems[rare], None, len(held),
-                                             settings.num_perm, settings.seed, hashes=hashes))
+        held, signed = lead_signatures(part, lead, rare_stem, hashes, settings)
+        signatures.append(signed)
         members.append(held + offset)
         offset += whole.shape[0]
-        del whole, lead, lead_sets, comparable
+        del whole, lead
     member_rows = np.concatenate(members)
     if len(member_rows) < 2:
         return StoryGroups([], {}, vocabulary.comparable)
@@ -391,9 +431,16 @@ def find_groups(features: StoryFeatures | StoryFeatureParts, settings: StorySett
     pairs = np.concatenate(agreeing) if agreeing else np.zeros((0, 2), dtype=np.int64)
     whole = _whole_cosines(parts, vocabulary, idf, pairs, getattr(features, "scratch", None))
     keep = whole >= settings.threshold
-    pairs, whole = pairs[keep], whole[keep]
+    return groups_of(pairs[keep], whole[keep], n_rows, vocabulary.comparable)
+
+
+def groups_of(pairs: np.ndarray, similarity: np.ndarray, n_rows: int, comparable: int) -> StoryGroups:
+    """The groups (connected components) of the kept ``pairs`` (i < j, batch positions, sorted)
+    with their whole-text cosines ``similarity``."""
+    from scipy.sparse.csgraph import connected_components
+
     if not len(pairs):
-        return StoryGroups([], {}, vocabulary.comparable)
+        return StoryGroups([], {}, comparable)
     graph = sp.coo_matrix((np.ones(len(pairs), dtype=np.int8), (pairs[:, 0], pairs[:, 1])), shape=(n_rows, n_rows))
     _, component = connected_components(graph, directed=False)
     linked = np.unique(pairs)
@@ -402,8 +449,8 @@ def find_groups(features: StoryFeatures | StoryFeatureParts, settings: StorySett
     splits = np.flatnonzero(np.diff(labels)) + 1
     groups = [sorted(part.tolist()) for part in np.split(linked, splits)]
     groups.sort(key=lambda group: group[0])
-    similarity = {(int(i), int(j)): float(s) for (i, j), s in zip(pairs.tolist(), whole.tolist())}
-    return StoryGroups(groups, similarity, vocabulary.comparable)
+    kept = {(int(i), int(j)): float(s) for (i, j), s in zip(pairs.tolist(), similarity.tolist())}
+    return StoryGroups(groups, kept, comparable)
 
 
 def _whole_cosines(parts: Iterable[StoryFeatures], vocabulary: _Vocabulary, idf: np.ndarray, pairs: np.ndarray,
@@ -541,7 +588,8 @@ def _group_conflicts(frame: pd.DataFrame, group: list[int], compared: list[str],
 
 
 def find_story_conflicts(frame: pd.DataFrame, analysis: TextAnalysis | None = None, column: str = "category",
-                         settings: StorySettings = StorySettings(), features: StoryFeatures | None = None):
+                         settings: StorySettings = StorySettings(),
+                         features: StoryFeatures | StoryFeatureParts | FoundGroups | None = None):
     """Rows telling the same story as other rows of the batch but with another ``column``
     (normalised label) or ``also_columns`` value (the first comma part, any case: ``Brüssel,
     Belgien`` and ``brüssel`` agree). Empty values conflict with nothing.
@@ -550,7 +598,8 @@ def find_story_conflicts(frame: pd.DataFrame, analysis: TextAnalysis | None = No
     ``evaluated`` (rows with enough text to compare) and ``note``, the key ``stories``:
     every group as a list of index labels (groups of one are not stories). ``features``,
     when given, are the rows' stem counts gathered from row partitions
-    (:func:`combine_story_features`); otherwise they come from ``analysis``.
+    (:func:`combine_story_features`), or the groups already found (:class:`FoundGroups`);
+    otherwise they come from ``analysis``.
     """
 
     compared = [column, *[name for name in settings.also_columns if name != column]]
@@ -562,7 +611,7 @@ def find_story_conflicts(frame: pd.DataFrame, analysis: TextAnalysis | None = No
         features = story_features(analysis, settings, analysis.rows(frame.index))
     elif not features.index.equals(frame.index):
         raise ValueError("the story features are not those of the batch's rows")
-    found = find_groups(features, settings)
+    found = features.found if isinstance(features, FoundGroups) else find_groups(features, settings)
     index = [_plain(label) for label in frame.index]
     details: dict[Any, dict] = {}
     oversized = [group for group in found.groups if len(group) > settings.max_group]

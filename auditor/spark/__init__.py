@@ -3,9 +3,10 @@
 ``auditor audit … --engine spark`` has Spark read and map the inputs
 (:mod:`auditor.spark.read`), works out the auditor's per-row checks and the batch checks'
 per-row features once per partition (:mod:`auditor.spark.row_checks`, ``mapInPandas`` over
-:func:`auditor.partitions.check_partition`) into cached columns, judges the batch checks on
-the driver from the gathered features, and lets GX's ``SparkDFExecutionEngine`` validate the
-suite (:mod:`auditor.spark.validate`); results, findings and report are those of a pandas
+:func:`auditor.partitions.check_partition`) into cached columns, finds the story groups on
+Spark from their features (:mod:`auditor.spark.stories`; only the kept pairs reach the
+driver), judges label consistency on the driver from its gathered features, and lets GX's
+``SparkDFExecutionEngine`` validate the suite (:mod:`auditor.spark.validate`); results, findings and report are those of a pandas
 run. At most ``--max-findings`` per-row check details reach the driver; Spark makes the
 findings of the rest itself, and the driver reads them back without their bulky details to
 count them (:mod:`auditor.spark.beyond`).

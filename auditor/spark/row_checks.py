@@ -5,7 +5,8 @@ the pass writes, per check, a boolean ``fails`` column that GX judges natively a
 with the pickled detail of the rows that have one. The same pass makes the batch checks'
 compact per-row features (:class:`~auditor.partitions.PartitionFeature`: stem counts, hashed
 words) from the partition's one text analysis, pickled into :data:`FEATURES_COLUMN` of the
-partition's first row. The result is cached, so GX's jobs, the gathering of details and of
+partition's first row (features gathered to the driver), or into a column of the feature's
+own (:func:`feature_column`: the story grouping's, which stay on Spark). The result is cached, so GX's jobs, the gathering of details and of
 features read it instead of running the checks again.
 """
 
@@ -37,8 +38,18 @@ def detail_column(key: str) -> str:
     return spark_fails_column(key).replace("__auditor_fails_", "__auditor_detail_")
 
 
+def feature_column(key: str) -> str:
+    """The column of a feature the batch check judges on Spark itself (not gathered to the
+    driver): per Arrow batch, on its first row, the pickled features of its rows, or
+    ``FAILED_FEATURE`` when they failed."""
+    return spark_fails_column(key).replace("__auditor_fails_", "__auditor_feature_")
+
+
+FAILED_FEATURE = b""
+
+
 def _run_partitions(batches: Iterator[pd.DataFrame], checks: Sequence[RowCheck], features: Sequence[PartitionFeature],
-                    distinct_values: Any) -> Iterator[pd.DataFrame]:
+                    distinct_values: Any, own: Sequence[PartitionFeature] = ()) -> Iterator[pd.DataFrame]:
     for check in checks:
         # Once per Python worker, with the whole batch's values (as the local workers do).
         if check.warm_up is not None and check.key not in _warmed:
@@ -49,7 +60,7 @@ def _run_partitions(batches: Iterator[pd.DataFrame], checks: Sequence[RowCheck],
         # row, put together are the batch's in row order (the partitions are row ranges).
         rows = rows.sort_values(ROW_COLUMN, kind="stable").set_index(ROW_COLUMN, drop=False)
         rows.index.name = None
-        details = check_partition(rows, checks, features)
+        details = check_partition(rows, checks, [*features, *own])
         failed = [check.key for check in checks if check.key not in details]
         if failed:
             raise RuntimeError(f"a per-row check failed on a Spark partition: {failed[0]}")
@@ -64,17 +75,22 @@ def _run_partitions(batches: Iterator[pd.DataFrame], checks: Sequence[RowCheck],
             # A feature that raised is left out here, and so for the batch (see gathered_features).
             made = {feature.key: details[feature.key] for feature in features if feature.key in details}
             out[FEATURES_COLUMN] = [pickle.dumps(made, protocol=pickle.HIGHEST_PROTOCOL)] + [None] * (len(out) - 1)
+        for feature in own:
+            made = (pickle.dumps(details[feature.key], protocol=pickle.HIGHEST_PROTOCOL) if feature.key in details
+                    else FAILED_FEATURE)
+            out[feature_column(feature.key)] = [made] + [None] * (len(out) - 1)
         yield out
 
 
 def with_detail_columns(frame, checks: Sequence[RowCheck], distinct_values: dict[str, pd.Series],
-                        features: Sequence[PartitionFeature] = ()):
+                        features: Sequence[PartitionFeature] = (), own: Sequence[PartitionFeature] = ()):
     """``frame`` (a Spark DataFrame with :data:`ROW_COLUMN`, partitioned by row ranges) with
-    every check's ``fails`` and detail columns, and the features column when there are
-    ``features``, cached."""
+    every check's ``fails`` and detail columns, the features column when there are
+    ``features`` (gathered to the driver), and a column of its own (:func:`feature_column`)
+    for each of ``own`` (features a batch check judges on Spark), cached."""
     from pyspark.sql.types import BinaryType, BooleanType, StructField, StructType
 
-    if not checks and not features:
+    if not checks and not features and not own:
         return frame.cache()
     fields = list(frame.schema.fields)
     for check in checks:
@@ -82,9 +98,12 @@ def with_detail_columns(frame, checks: Sequence[RowCheck], distinct_values: dict
         fields.append(StructField(detail_column(check.key), BinaryType(), True))
     if features:
         fields.append(StructField(FEATURES_COLUMN, BinaryType(), True))
-    checks, features = list(checks), list(features)
+    for feature in own:
+        fields.append(StructField(feature_column(feature.key), BinaryType(), True))
+    checks, features, own = list(checks), list(features), list(own)
     shared = frame.sparkSession.sparkContext.broadcast(distinct_values)
-    checked = frame.mapInPandas(lambda batches: _run_partitions(batches, checks, features, shared), StructType(fields))
+    checked = frame.mapInPandas(lambda batches: _run_partitions(batches, checks, features, shared, own),
+                                StructType(fields))
     return checked.cache()
 
 

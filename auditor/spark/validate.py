@@ -8,14 +8,17 @@ outcomes are what :func:`auditor.validate.run_validation` gives and findings, JU
 report are made from them unchanged.
 
 The batch-level checks (story groups, label consistency) judge the compact per-row features
-the same partition pass made (:func:`~auditor.spark.row_checks.gathered_features`): only those
-reach the driver, which never analyses the batch's text for them; their verdicts are handed
-to GX as known results. ``body-without-furniture``'s batch input (the lines more than one row
+the same partition pass made. The story groups are found on Spark from them
+(:mod:`auditor.spark.stories`: vocabulary by aggregation, MinHash band keys exploded and
+grouped, cosines by joins), and only the kept pairs reach the driver; label consistency's
+features are gathered to the driver (:func:`~auditor.spark.row_checks.gathered_features`),
+which never analyses the batch's text for them. Their verdicts are handed to GX as known
+results. ``body-without-furniture``'s batch input (the lines more than one row
 holds) is a Spark aggregation over the rows' line hashes, shipped with the check to the
 partitions.
 
-What still reaches the driver: the batch checks' features (per row: stem counts, hashed word
-counts) and the short cells of every row (:meth:`auditor.spark.read.SparkBatch.verdict_frame`);
+What still reaches the driver: label consistency's features (per row: hashed word counts),
+the story grouping's stem table (the vocabulary, broadcast back) and kept pairs, and the short cells of every row (:meth:`auditor.spark.read.SparkBatch.verdict_frame`);
 GX's lists of failing rows (id and position per failing row and expectation); at most
 ``max_findings`` per-row check details.
 """
@@ -43,12 +46,14 @@ from auditor.spark.row_checks import (
     ROW_COLUMN,
     SpilledFeatures,
     combined,
+    feature_column,
     gathered_details,
     gathered_features,
     with_detail_columns,
     write_findings_beyond,
 )
 from auditor.spark.session import spark_session
+from auditor.spark.stories import grouped_on_spark, story_groups
 from auditor.validate import (RESULT_FORMAT, ExpectationOutcome, ValidationOutcome, _context, _exception_message,
                               auditor_checks, build_suite)
 
@@ -102,18 +107,35 @@ def _batch_checks(suite, columns) -> tuple[list[tuple[Any, dict[str, Any], Any]]
     return [(metric, value_kwargs, feature) for metric, value_kwargs, feature, _ in found.batch_checks], found.features
 
 
-def _batch_verdicts(batch_checks, source: SparkBatch, gathered: SpilledFeatures) -> dict[str, Any]:
+def _batch_verdicts(batch_checks, source: SparkBatch, gathered: SpilledFeatures, checked,
+                    steps: dict[str, float]) -> dict[str, Any]:
     """The batch-level verdicts from the partitions' features, on the driver's frame of short
-    cells (labels, places; the long texts' columns empty). A check whose features are missing
-    (they failed on a partition) or whose verdict raises is left out: GX then reports it as an
-    error on its expectation."""
+    cells (labels, places; the long texts' columns empty). The story groups are found on Spark
+    (:func:`auditor.spark.stories.story_groups`, from the features in the ``checked`` frame),
+    and the verdict is made from them; the other checks judge the features ``gathered`` to the
+    driver. A check whose features are missing (they failed on a partition) or whose verdict
+    raises is left out: GX then reports it as an error on its expectation."""
+    from auditor.batch.stories import FoundGroups
+
     known: dict[str, Any] = {}
     data = source.verdict_frame()
     for metric, value_kwargs, feature in batch_checks:
         key = metric.result_key(value_kwargs)
-        if key in known or feature.key not in gathered:
+        if key in known:
             continue
-        features = combined(feature, gathered)
+        if grouped_on_spark(feature):
+            step = time.perf_counter()
+            try:
+                found = story_groups(checked, feature_column(feature.key), feature.settings, source.rows, steps)
+            except Exception:  # noqa: BLE001  (GX reports it)
+                continue
+            finally:
+                steps["story groups"] = round(steps.get("story groups", 0.0) + time.perf_counter() - step, 3)
+            features = FoundGroups(index=pd.RangeIndex(source.rows), found=found)
+        elif feature.key not in gathered:
+            continue
+        else:
+            features = combined(feature, gathered)
         if hasattr(features, "rows_of") and features.has_text is not None:
             # The label check reads the flagged rows' texts (for its evidence words) from Spark.
             features = dataclasses.replace(features, rows_of=lambda positions: source.cells_of(positions, source.columns))
@@ -178,17 +200,21 @@ def _validate(context, ruleset: RuleSet, source: SparkBatch, started: float, max
     distinct = {check.key: _distinct_values(source, check.column) for check in checks if check.warm_up is not None}
     steps["batch inputs"] = round(time.perf_counter() - step, 3)
     batch_checks, features = _batch_checks(suite, list(source.columns))
-    checked = with_detail_columns(source.frame, checks, distinct, list(features.values()))
+    # The story grouping's features stay on Spark (a column of their own); the others are
+    # gathered to the driver.
+    own = [feature for feature in features.values() if grouped_on_spark(feature)]
+    to_driver = [feature for feature in features.values() if not grouped_on_spark(feature)]
+    checked = with_detail_columns(source.frame, checks, distinct, to_driver, own)
     try:
         step = time.perf_counter()
         known, cut = gathered_details(checked, checks, max_findings)  # runs the partitions once and fills the cache
         steps["row checks"] = round(time.perf_counter() - step, 3)
         step = time.perf_counter()
         with tempfile.TemporaryDirectory(prefix="auditor-features-") as folder:
-            gathered = gathered_features(checked, list(features.values()), Path(folder))
+            gathered = gathered_features(checked, to_driver, Path(folder))
             steps["features to driver"] = round(time.perf_counter() - step, 3)
             step = time.perf_counter()
-            known.update(_batch_verdicts(batch_checks, source, gathered))
+            known.update(_batch_verdicts(batch_checks, source, gathered, checked, steps))
             steps["batch checks"] = round(time.perf_counter() - step, 3)
         result = _gx_validate(context, suite, checked, known, steps)
         beyond, held = None, None
