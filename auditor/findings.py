@@ -97,8 +97,8 @@ def _shared(value: Any) -> Any:
 
 
 def share_repeated_strings(findings: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """``findings`` (as made by :func:`findings_of`, then pickled and read back) with their
-    repeated words shared again, as findings_of shares them."""
+    """``findings`` with the words their details repeat shared (:func:`findings_of` makes them
+    so; findings pickled and read back need it again)."""
     for finding in findings:
         for key in _SHARED_KEYS:
             if key in finding:
@@ -161,9 +161,6 @@ def findings_of(outcome: ExpectationOutcome, rule, batch: Batch, row_ids=None,
             "status": "open",
         }
         finding.update({key: detail[key] for key in DETAIL_KEYS if detail.get(key) is not None})
-        for key in _SHARED_KEYS:
-            if key in finding:
-                finding[key] = _shared(finding[key])
         _name_rows(finding, row_ids)
         parts = detail.get("parts") if not rule.message else None
         if isinstance(parts, list) and parts:
@@ -175,12 +172,11 @@ def findings_of(outcome: ExpectationOutcome, rule, batch: Batch, row_ids=None,
                     # A part may be only a note ("may belong to another story") next to real problems.
                     "severity": "info" if part.get("level") == "info" else finding["severity"],
                     "message": part.get("message") or message,
-                    **{key: _shared(part[key]) if key in _SHARED_KEYS else part[key]
-                       for key in DETAIL_KEYS if part.get(key) is not None},
+                    **{key: part[key] for key in DETAIL_KEYS if part.get(key) is not None},
                 })
         else:
             findings.append(finding)
-    return findings
+    return share_repeated_strings(findings)
 
 
 def _name_rows(finding: dict[str, Any], row_ids) -> None:
